@@ -1,0 +1,4 @@
+DROP TABLE app_meta;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE users;

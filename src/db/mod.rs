@@ -1,0 +1,228 @@
+//! The data layer: one diesel connection type for SQLite and PostgreSQL, pools, and
+//! `Db`, which runs queries off the async workers.
+
+pub mod meta;
+pub mod migrations;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+
+use crate::error::ApiError;
+use crate::telemetry::run_blocking;
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` URLs are PostgreSQL; anything else is a SQLite path.
+    pub fn of(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+}
+
+/// Database connection settings.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    /// `postgres://…` or a SQLite file path (`sqlite://` prefix optional).
+    pub url: String,
+    /// Largest number of pooled connections (readers, for SQLite).
+    pub pool_size: u32,
+    /// How long a request waits for a connection before answering 503.
+    pub pool_timeout: Duration,
+    /// How long SQLite waits for a lock held by another process.
+    pub sqlite_busy_timeout: Duration,
+}
+
+/// Opens connections of the backend the URL names, so a failure shows the backend's
+/// own error instead of the multi-connection's "invalid connection url".
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+    busy_timeout_ms: u128,
+}
+
+impl ConnectionManager {
+    fn new(settings: &DbSettings) -> Self {
+        let backend = Backend::of(&settings.url);
+        let url = match backend {
+            Backend::Postgres => settings.url.clone(),
+            Backend::Sqlite => settings
+                .url
+                .strip_prefix("sqlite://")
+                .or_else(|| settings.url.strip_prefix("sqlite:"))
+                .unwrap_or(&settings.url)
+                .to_owned(),
+        };
+        Self {
+            url,
+            backend,
+            busy_timeout_ms: settings.sqlite_busy_timeout.as_millis(),
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url).map(DbConnection::Postgres),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url)?;
+                // synchronous=FULL: a commit that was acknowledged survives power loss too.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// A pool of connections.
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// The database handle shared by all requests.
+///
+/// SQLite allows one writer at a time, so it gets a single writer connection (writes
+/// queue in the pool instead of failing on the lock) and a pool of readers, which WAL
+/// lets run beside the writer. PostgreSQL uses one pool for both.
+#[derive(Clone)]
+pub struct Db {
+    reader: Pool,
+    writer: Pool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens the pools, checking that the database answers.
+    pub fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
+        let backend = Backend::of(&settings.url);
+        let build = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(settings.pool_timeout)
+                .test_on_check_out(false)
+                .build(ConnectionManager::new(settings))
+        };
+        let db = match backend {
+            Backend::Postgres => {
+                let pool = build(settings.pool_size)?;
+                Self {
+                    reader: pool.clone(),
+                    writer: pool,
+                    backend,
+                }
+            }
+            Backend::Sqlite => {
+                let writer = build(1)?;
+                // WAL is a property of the file: set it once, before readers open.
+                writer.get()?.batch_execute("PRAGMA journal_mode = WAL;")?;
+                Self {
+                    reader: build(settings.pool_size)?,
+                    writer,
+                    backend,
+                }
+            }
+        };
+        Ok(db)
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` on a reader connection, off the async workers.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.reader.clone();
+        run_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` in one transaction on the writer, off the async workers; any error
+    /// rolls the whole of it back.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.writer.clone();
+        run_blocking(move || {
+            let mut conn = pool.get()?;
+            let conn: &mut DbConnection = &mut conn;
+            conn.transaction(f)
+        })
+        .await
+    }
+
+    /// Runs `f` on the writer connection outside the request path (migrations, CLI).
+    pub fn with_writer_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let mut conn = self.writer.get()?;
+        f(&mut conn)
+    }
+
+    /// Answers whether the database responds.
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        self.read(|conn| Ok(conn.batch_execute("SELECT 1")?)).await
+    }
+}
+
+/// Whether `err` is a unique violation on the index or column named by `needle`.
+pub fn is_unique_violation_on(err: &diesel::result::Error, needle: &str) -> bool {
+    match err {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ) => {
+            info.constraint_name().is_some_and(|c| c.contains(needle))
+                || info.message().contains(needle)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,284 @@
+//! Accounts.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{sessions, users};
+use super::{DbConnection, is_unique_violation_on};
+use crate::domain::user::{
+    Email, Role, SessionId, UserId, UserStatus, Username, email_key, username_key,
+};
+use crate::error::{ApiError, Conflict};
+
+/// A row of `users`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub username_key: Option<String>,
+    pub email: Option<String>,
+    pub email_key: Option<String>,
+    pub password_hash: Option<String>,
+    pub sso_subject: Option<String>,
+    pub role: String,
+    pub status: String,
+    pub banned_until: Option<NaiveDateTime>,
+    pub ban_reason: Option<String>,
+    pub approved_count: i64,
+    pub rejected_count: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl User {
+    /// The typed id.
+    pub fn user_id(&self) -> UserId {
+        UserId(self.id)
+    }
+
+    /// The role; a value the schema's CHECK forbids reads as the least privileged.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Reader)
+    }
+
+    /// The end of a suspension, in UTC.
+    pub fn banned_until_utc(&self) -> Option<DateTime<Utc>> {
+        self.banned_until.map(|t| t.and_utc())
+    }
+
+    /// The standing in force at `now` (a suspension past its end reads as active).
+    pub fn status_at(&self, now: DateTime<Utc>) -> UserStatus {
+        UserStatus::parse(&self.status)
+            .unwrap_or(UserStatus::Deleted)
+            .effective(self.banned_until_utc(), now)
+    }
+}
+
+/// A new account.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub username: String,
+    pub username_key: Option<String>,
+    pub email: Option<String>,
+    pub email_key: Option<String>,
+    pub password_hash: Option<String>,
+    pub sso_subject: Option<String>,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl NewUser {
+    /// An account with the given name, address and password hash.
+    pub fn new(
+        username: &Username,
+        email: Option<&Email>,
+        password_hash: Option<String>,
+        role: Role,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            username: username.as_str().to_owned(),
+            username_key: Some(username.key()),
+            email: email.map(|e| e.as_str().to_owned()),
+            email_key: email.map(Email::key),
+            password_hash,
+            sso_subject: None,
+            role: role.as_str().to_owned(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Inserts an account; a taken username or email is a 409 with its own code.
+#[tracing::instrument(skip_all)]
+pub fn insert(conn: &mut DbConnection, new: &NewUser) -> Result<User, ApiError> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::all_columns)
+        .get_result::<User>(conn)
+        .map_err(|e| {
+            if is_unique_violation_on(&e, "username_key") {
+                ApiError::Conflict(Conflict::UsernameTaken)
+            } else if is_unique_violation_on(&e, "email_key") {
+                ApiError::Conflict(Conflict::EmailTaken)
+            } else {
+                e.into()
+            }
+        })
+}
+
+/// Finds a live account by username or email (a login contains `@` only if it is an
+/// email, since usernames cannot).
+#[tracing::instrument(skip_all)]
+pub fn find_by_login(conn: &mut DbConnection, login: &str) -> Result<Option<User>, ApiError> {
+    let query = users::table
+        .select(User::as_select())
+        .filter(users::status.ne(UserStatus::Deleted.as_str()))
+        .into_boxed();
+    let query = if login.contains('@') {
+        query.filter(users::email_key.eq(email_key(login)))
+    } else {
+        query.filter(users::username_key.eq(username_key(login)))
+    };
+    Ok(query.first(conn).optional()?)
+}
+
+/// Finds an account by id.
+#[tracing::instrument(skip_all)]
+pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>, ApiError> {
+    Ok(users::table
+        .find(id.0)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The live account behind an access token: the user exists, is not erased, and the
+/// token's session belongs to it and is not revoked.
+#[tracing::instrument(skip_all)]
+pub fn find_by_session(
+    conn: &mut DbConnection,
+    user: UserId,
+    session: SessionId,
+) -> Result<Option<User>, ApiError> {
+    Ok(users::table
+        .inner_join(sessions::table)
+        .filter(users::id.eq(user.0))
+        .filter(users::status.ne(UserStatus::Deleted.as_str()))
+        .filter(sessions::id.eq(session.0))
+        .filter(sessions::revoked_at.is_null())
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Replaces an account's password hash.
+#[tracing::instrument(skip_all)]
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    user: UserId,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(users::table.find(user.0))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What a publisher's single sign-on token says about a reader.
+#[derive(Debug, Clone)]
+pub struct SsoProfile {
+    /// The publisher's user id.
+    pub subject: String,
+    pub username: Option<Username>,
+    pub email: Option<Email>,
+}
+
+/// Finds the account linked to a publisher's user id, creating it on first sign-on and
+/// taking over a new username or email when it is free. Another account's email is
+/// never linked: that would let a publisher token take over a local account.
+#[tracing::instrument(skip_all)]
+pub fn upsert_sso(
+    conn: &mut DbConnection,
+    profile: &SsoProfile,
+    now: NaiveDateTime,
+) -> Result<User, ApiError> {
+    let existing = users::table
+        .filter(users::sso_subject.eq(&profile.subject))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(user) = existing else {
+        let base = profile
+            .username
+            .clone()
+            .unwrap_or_else(|| Username::derive("reader"));
+        let username = free_username(conn, &base)?;
+        let email = match &profile.email {
+            Some(e) if !email_taken(conn, &e.key(), None)? => Some(e),
+            _ => None,
+        };
+        let mut new = NewUser::new(&username, email, None, Role::Reader, now);
+        new.sso_subject = Some(profile.subject.clone());
+        return insert(conn, &new);
+    };
+    if let Some(name) = &profile.username {
+        let key = name.key();
+        if user.username_key.as_deref() != Some(key.as_str())
+            && !username_taken(conn, &key, Some(user.user_id()))?
+        {
+            diesel::update(users::table.find(user.id))
+                .set((
+                    users::username.eq(name.as_str()),
+                    users::username_key.eq(&key),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+    }
+    if let Some(email) = &profile.email {
+        let key = email.key();
+        if user.email_key.as_deref() != Some(key.as_str())
+            && !email_taken(conn, &key, Some(user.user_id()))?
+        {
+            diesel::update(users::table.find(user.id))
+                .set((
+                    users::email.eq(email.as_str()),
+                    users::email_key.eq(&key),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+    }
+    find(conn, user.user_id())?.ok_or(ApiError::NotFound("user"))
+}
+
+fn username_taken(
+    conn: &mut DbConnection,
+    key: &str,
+    except: Option<UserId>,
+) -> Result<bool, ApiError> {
+    let mut query = users::table
+        .filter(users::username_key.eq(key))
+        .select(users::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(users::id.ne(id.0));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+fn email_taken(
+    conn: &mut DbConnection,
+    key: &str,
+    except: Option<UserId>,
+) -> Result<bool, ApiError> {
+    let mut query = users::table
+        .filter(users::email_key.eq(key))
+        .select(users::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(users::id.ne(id.0));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+/// `base`, or `base_2`, `base_3`, … whichever is free first.
+fn free_username(conn: &mut DbConnection, base: &Username) -> Result<Username, ApiError> {
+    if !username_taken(conn, &base.key(), None)? {
+        return Ok(base.clone());
+    }
+    for n in 2..1000 {
+        let candidate = base.with_suffix(n);
+        if !username_taken(conn, &candidate.key(), None)? {
+            return Ok(candidate);
+        }
+    }
+    Ok(base.with_suffix(rand::random::<u32>()))
+}

@@ -1,0 +1,4 @@
+//! Pure types and rules: no actix, no diesel.
+
+pub mod text;
+pub mod user;

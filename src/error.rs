@@ -1,0 +1,412 @@
+//! `ApiError`: everything a client may learn about a failure, rendered as RFC 9457
+//! problem details with the contract's stable `code`, plus the extractor error handlers
+//! that make actix's own failures speak the same format.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// One field that failed validation.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    /// The request field, as named in the JSON body or query.
+    pub field: String,
+    /// What is wrong with it, for people.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// 403 answers that are not bans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forbidden {
+    /// The caller's role does not allow this.
+    NotAllowed,
+    RegistrationClosed,
+    /// The current password given to change or erase an account is wrong.
+    WrongPassword,
+}
+
+/// 409 answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    UsernameTaken,
+    EmailTaken,
+    AlreadyFlagged,
+    ArticleClosed,
+    EditWindowPassed,
+    LastAdmin,
+}
+
+/// Every error a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("forbidden: {0:?}")]
+    Forbidden(Forbidden),
+    #[error("account banned")]
+    AccountBanned { until: Option<DateTime<Utc>> },
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("database unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("unexpected error")]
+    Unexpected(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 422 for one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// Status, stable code, title and detail of this error.
+    fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
+        use StatusCode as S;
+        match self {
+            Self::Validation(_) => (
+                S::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "Validation failed",
+                "One or more fields are invalid.".into(),
+            ),
+            Self::Malformed(detail) => (
+                S::BAD_REQUEST,
+                "malformed_request",
+                "Malformed request",
+                detail.clone(),
+            ),
+            Self::Unauthorized(detail) => (
+                S::UNAUTHORIZED,
+                "unauthorized",
+                "Unauthorized",
+                (*detail).to_owned(),
+            ),
+            Self::InvalidCredentials => (
+                S::UNAUTHORIZED,
+                "invalid_credentials",
+                "Invalid credentials",
+                "The login or the password is wrong.".into(),
+            ),
+            Self::Forbidden(kind) => {
+                let (code, detail) = match kind {
+                    Forbidden::NotAllowed => ("forbidden", "Your account may not do this."),
+                    Forbidden::RegistrationClosed => (
+                        "registration_closed",
+                        "Registration of new accounts is closed.",
+                    ),
+                    Forbidden::WrongPassword => {
+                        ("wrong_password", "The current password is wrong.")
+                    }
+                };
+                (S::FORBIDDEN, code, "Forbidden", detail.into())
+            }
+            Self::AccountBanned { until } => (
+                S::FORBIDDEN,
+                "account_banned",
+                "Account banned",
+                match until {
+                    Some(until) => {
+                        format!("This account is suspended until {}.", until.to_rfc3339())
+                    }
+                    None => "This account is banned.".into(),
+                },
+            ),
+            Self::NotFound(what) => (
+                S::NOT_FOUND,
+                "not_found",
+                "Not found",
+                format!("No such {what}."),
+            ),
+            Self::Conflict(kind) => {
+                let (code, detail) = match kind {
+                    Conflict::UsernameTaken => ("username_taken", "This username is taken."),
+                    Conflict::EmailTaken => {
+                        ("email_taken", "An account with this email address exists.")
+                    }
+                    Conflict::AlreadyFlagged => {
+                        ("already_flagged", "You have already flagged this comment.")
+                    }
+                    Conflict::ArticleClosed => {
+                        ("article_closed", "This article is closed for comments.")
+                    }
+                    Conflict::EditWindowPassed => (
+                        "edit_window_passed",
+                        "The time for editing this comment has passed.",
+                    ),
+                    Conflict::LastAdmin => (
+                        "last_admin",
+                        "The last admin cannot give up the admin role.",
+                    ),
+                };
+                (S::CONFLICT, code, "Conflict", detail.into())
+            }
+            Self::PayloadTooLarge => (
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+                format!("Request bodies are limited to {MAX_BODY_BYTES} bytes."),
+            ),
+            Self::UnsupportedMediaType => (
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "Send the body as Content-Type: application/json.".into(),
+            ),
+            Self::RateLimited { retry_after_secs } => (
+                S::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests",
+                format!("Too many requests; retry in {retry_after_secs} s."),
+            ),
+            Self::Unavailable(_) => (
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "The database does not answer; try again shortly.".into(),
+            ),
+            Self::Unexpected(_) => (
+                S::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+                "Something went wrong on our side.".into(),
+            ),
+        }
+    }
+}
+
+/// The RFC 9457 body.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    /// Always `about:blank`: `code` carries the machine-readable kind.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// Stable, machine-readable error code.
+    pub code: &'static str,
+    /// The fields that failed, for `validation_failed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// End of a suspension, for `account_banned` (null: permanent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<Option<DateTime<Utc>>>,
+}
+
+fn problem_response(status: StatusCode, problem: &Problem) -> HttpResponse {
+    let body = serde_json::to_string(problem).unwrap_or_else(|_| {
+        r#"{"type":"about:blank","title":"Internal server error","status":500,"code":"internal"}"#
+            .to_owned()
+    });
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+        .body(body)
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Unexpected(cause) => tracing::error!(error = ?cause, "unexpected error"),
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = %format!("{cause:#}"), "database unavailable")
+            }
+            _ => {}
+        }
+        let (status, code, title, detail) = self.parts();
+        let problem = Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail,
+            code,
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            until: match self {
+                Self::AccountBanned { until } => Some(*until),
+                _ => None,
+            },
+        };
+        let mut response = problem_response(status, &problem);
+        if let Self::RateLimited { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        if let Self::Unavailable(_) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(1u32));
+        }
+        response
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match err {
+            E::NotFound => Self::NotFound("resource"),
+            E::DatabaseError(K::ClosedConnection | K::SerializationFailure, _) => {
+                Self::Unavailable(err.into())
+            }
+            // SQLite reports a lock held past busy_timeout as an unknown error.
+            E::DatabaseError(K::Unknown, ref info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("database is busy") =>
+            {
+                Self::Unavailable(err.into())
+            }
+            // A connection that dropped mid-query surfaces as an unknown error.
+            E::DatabaseError(K::Unknown, ref info)
+                if info.message().contains("server closed the connection")
+                    || info.message().contains("no connection to the server")
+                    || info.message().contains("connection to server") =>
+            {
+                Self::Unavailable(err.into())
+            }
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(err: r2d2::Error) -> Self {
+        Self::Unavailable(err.into())
+    }
+}
+
+/// Maps `web::Json` failures to problems.
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge.into()
+        }
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType.into(),
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::Malformed(format!("The JSON body could not be read: {e}")).into()
+        }
+        other => ApiError::Malformed(format!("The request body could not be read: {other}")).into(),
+    }
+}
+
+/// Maps `web::Query` failures to problems.
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::Malformed(format!("The query string could not be read: {err}")).into()
+}
+
+/// Maps `web::Path` failures to problems.
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::Malformed(format!("The path could not be read: {err}")).into()
+}
+
+/// Rewrites any error response that is not problem+json yet (actix's own 404, 405,
+/// 413, ...) into one, so every failure a client sees has the same shape.
+pub fn problem_for_bare_error<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (code, title, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "Not found", "No such resource."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "Method not allowed",
+            "This resource does not support this method.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "Payload too large",
+            "Request bodies are limited to 65536 bytes.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Unsupported media type",
+            "Send the body as Content-Type: application/json.",
+        ),
+        StatusCode::UNAUTHORIZED => (
+            "unauthorized",
+            "Unauthorized",
+            "Authentication is required.",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "unavailable",
+            "Service unavailable",
+            "The service cannot answer right now.",
+        ),
+        s if s.is_server_error() => (
+            "internal",
+            "Internal server error",
+            "Something went wrong on our side.",
+        ),
+        _ => (
+            "malformed_request",
+            "Malformed request",
+            "The request could not be understood.",
+        ),
+    };
+    let problem = Problem {
+        kind: "about:blank",
+        title,
+        status: status.as_u16(),
+        detail: detail.into(),
+        code,
+        errors: Vec::new(),
+        until: None,
+    };
+    let (req, old) = res.into_parts();
+    let mut new = problem_response(status, &problem);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    let res = ServiceResponse::new(req, new.map_into_boxed_body()).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}

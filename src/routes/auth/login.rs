@@ -1,0 +1,63 @@
+//! `POST /auth/login`.
+
+use actix_web::{HttpResponse, web};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::AuthResponse;
+use crate::db::{sessions, users};
+use crate::domain::user::plausible_password;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Credentials.
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    /// Username or email address.
+    pub login: String,
+    pub password: String,
+}
+
+/// The longest login worth looking up (an email address is at most 254 bytes).
+const MAX_LOGIN_BYTES: usize = 320;
+
+/// Logs in by username or email. Unknown accounts and wrong passwords get the same 401
+/// after the same work (a dummy hash is verified when there is no account).
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { login, password } = body.into_inner();
+    let user = if login.len() <= MAX_LOGIN_BYTES {
+        state
+            .db
+            .read(move |conn| users::find_by_login(conn, &login))
+            .await?
+    } else {
+        None
+    };
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let password = if plausible_password(&password) {
+        password
+    } else {
+        String::new()
+    };
+    let verified = state
+        .passwords
+        .verify(SecretString::from(password), stored)
+        .await?;
+    let Some(user) = user.filter(|_| verified) else {
+        return Err(ApiError::InvalidCredentials);
+    };
+
+    let refresh = state.tokens.refresh_token();
+    let now = state.clock.now_naive();
+    let (user_id, refresh_hash, expires_at) =
+        (user.user_id(), refresh.hash.clone(), refresh.expires_at);
+    let session = state
+        .db
+        .write(move |conn| sessions::create(conn, user_id, &refresh_hash, now, expires_at))
+        .await?;
+    Ok(HttpResponse::Ok().json(AuthResponse::new(&state, &user, session, refresh.token)?))
+}

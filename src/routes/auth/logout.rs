@@ -1,0 +1,46 @@
+//! `POST /auth/logout`.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::extractors::CurrentUser;
+use crate::auth::tokens::hash_refresh_token;
+use crate::db::sessions;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The session to end.
+#[derive(Debug, Deserialize)]
+pub struct LogoutRequest {
+    /// The session's refresh token; when absent or not the caller's, the session of
+    /// the access token used for this request ends.
+    pub refresh_token: Option<String>,
+}
+
+/// Ends a session: its refresh token and its access tokens stop working at once.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    body: web::Json<LogoutRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let token_hash = body
+        .into_inner()
+        .refresh_token
+        .map(|t| hash_refresh_token(&t));
+    let now = state.clock.now_naive();
+    let user = caller.user.user_id();
+    state
+        .db
+        .write(move |conn| {
+            let owned = match token_hash {
+                Some(hash) => sessions::find_by_token(conn, &hash)?
+                    .filter(|(_, owner)| *owner == user)
+                    .map(|(session, _)| session),
+                None => None,
+            };
+            sessions::revoke(conn, owned.unwrap_or(caller.session), now)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

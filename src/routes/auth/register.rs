@@ -1,0 +1,60 @@
+//! `POST /auth/register`.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::AuthResponse;
+use crate::db::{sessions, users};
+use crate::domain::user::{Email, NewPassword, Role, Username};
+use crate::error::{ApiError, FieldError};
+use crate::startup::AppState;
+
+/// A new account.
+#[derive(Debug, Deserialize)]
+pub struct RegisterRequest {
+    /// 3–32 letters, digits, `_`, `-`, `.`; unique ignoring case.
+    pub username: String,
+    /// Unique ignoring case.
+    pub email: String,
+    /// 8–256 characters.
+    pub password: String,
+}
+
+/// Creates a reader account and logs it in: 201 with a token pair.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let username = Username::parse(&body.username)
+        .map_err(|m| errors.push(FieldError::new("username", m)))
+        .ok();
+    let email = Email::parse(&body.email)
+        .map_err(|m| errors.push(FieldError::new("email", m)))
+        .ok();
+    let password = NewPassword::parse(&body.password)
+        .map_err(|m| errors.push(FieldError::new("password", m)))
+        .ok();
+    let (Some(username), Some(email), Some(password)) = (username, email, password) else {
+        return Err(ApiError::Validation(errors));
+    };
+
+    let hash = state.passwords.hash(password.into_secret()).await?;
+    let refresh = state.tokens.refresh_token();
+    let now = state.clock.now_naive();
+    let new = users::NewUser::new(&username, Some(&email), Some(hash), Role::Reader, now);
+    let refresh_hash = refresh.hash.clone();
+    let (user, session) = state
+        .db
+        .write(move |conn| {
+            let user = users::insert(conn, &new)?;
+            let session =
+                sessions::create(conn, user.user_id(), &refresh_hash, now, refresh.expires_at)?;
+            Ok((user, session))
+        })
+        .await?;
+    let body = AuthResponse::new(&state, &user, session, refresh.token)?;
+    Ok(HttpResponse::Created().json(body))
+}

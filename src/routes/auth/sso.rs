@@ -1,0 +1,51 @@
+//! `POST /auth/sso`.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::AuthResponse;
+use crate::db::sessions;
+use crate::db::users::{self, SsoProfile};
+use crate::domain::user::{Email, Username};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// A token from the publisher's login system.
+#[derive(Debug, Deserialize)]
+pub struct SsoRequest {
+    /// JWT with `sub` and `exp` (optional `username`, `email`), signed by the publisher.
+    pub token: String,
+}
+
+/// Logs in the publisher's reader, creating or updating the linked account.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    body: web::Json<SsoRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let verifier = state
+        .sso
+        .as_ref()
+        .ok_or(ApiError::NotFound("single sign-on configuration"))?;
+    let identity = verifier.verify(&body.token)?;
+    let profile = SsoProfile {
+        subject: identity.subject,
+        username: identity
+            .username
+            .as_deref()
+            .map(|name| Username::parse(name).unwrap_or_else(|_| Username::derive(name))),
+        email: identity.email.as_deref().and_then(|e| Email::parse(e).ok()),
+    };
+    let refresh = state.tokens.refresh_token();
+    let now = state.clock.now_naive();
+    let (refresh_hash, expires_at) = (refresh.hash.clone(), refresh.expires_at);
+    let (user, session) = state
+        .db
+        .write(move |conn| {
+            let user = users::upsert_sso(conn, &profile, now)?;
+            let session = sessions::create(conn, user.user_id(), &refresh_hash, now, expires_at)?;
+            Ok((user, session))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AuthResponse::new(&state, &user, session, refresh.token)?))
+}

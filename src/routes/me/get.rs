@@ -1,0 +1,13 @@
+//! `GET /me`.
+
+use actix_web::{HttpResponse, web};
+
+use super::Account;
+use crate::auth::extractors::CurrentUser;
+use crate::startup::AppState;
+
+/// The caller's account.
+#[tracing::instrument(skip_all)]
+pub async fn handle(state: web::Data<AppState>, caller: CurrentUser) -> HttpResponse {
+    HttpResponse::Ok().json(Account::new(&caller.user, state.clock.now()))
+}

@@ -1,0 +1,46 @@
+//! `/me`: the caller's own account.
+
+pub mod get;
+pub mod password;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::db::users::User;
+use crate::domain::user::{Role, UserStatus};
+
+/// An account as its owner sees it.
+#[derive(Debug, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub role: Role,
+    /// `active`, `banned` or `deleted`; a suspension past its end reads `active`.
+    pub status: UserStatus,
+    /// End of a suspension in force; null when not suspended or banned for good.
+    pub banned_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// Approved comments so far.
+    pub approved_count: i64,
+}
+
+impl Account {
+    /// The view of `user` at `now`.
+    pub fn new(user: &User, now: DateTime<Utc>) -> Self {
+        let status = user.status_at(now);
+        Self {
+            id: user.id,
+            username: user.username.clone(),
+            email: user.email.clone(),
+            role: user.role(),
+            status,
+            banned_until: match status {
+                UserStatus::Banned => user.banned_until_utc(),
+                _ => None,
+            },
+            created_at: user.created_at.and_utc(),
+            approved_count: user.approved_count,
+        }
+    }
+}

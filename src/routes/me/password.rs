@@ -1,0 +1,55 @@
+//! `PUT /me/password`.
+
+use actix_web::{HttpResponse, web};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::auth::extractors::CurrentUser;
+use crate::db::{sessions, users};
+use crate::domain::user::NewPassword;
+use crate::error::{ApiError, Forbidden};
+use crate::startup::AppState;
+
+/// A password change.
+#[derive(Debug, Deserialize)]
+pub struct ChangePassword {
+    pub current_password: String,
+    /// 8–256 characters.
+    pub new_password: String,
+}
+
+/// Changes the password and ends every other session of the account.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    body: web::Json<ChangePassword>,
+) -> Result<HttpResponse, ApiError> {
+    let ChangePassword {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    let new_password =
+        NewPassword::parse(&new_password).map_err(|m| ApiError::invalid("new_password", m))?;
+    let verified = state
+        .passwords
+        .verify(
+            SecretString::from(current_password),
+            caller.user.password_hash.clone(),
+        )
+        .await?;
+    if !verified {
+        return Err(ApiError::Forbidden(Forbidden::WrongPassword));
+    }
+    let hash = state.passwords.hash(new_password.into_secret()).await?;
+    let now = state.clock.now_naive();
+    let (user, keep) = (caller.user.user_id(), caller.session);
+    state
+        .db
+        .write(move |conn| {
+            users::set_password_hash(conn, user, &hash, now)?;
+            sessions::revoke_all(conn, user, Some(keep), now)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,150 @@
+//! Typed settings, from flags or `TRIBUNE_*` environment variables, passed in explicitly.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::password::PasswordSettings;
+use crate::auth::sso::SsoSettings;
+use crate::auth::tokens::{MIN_SECRET_BYTES, TokenSettings};
+use crate::db::DbSettings;
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DbSettings,
+    /// Address to listen on, `host:port`.
+    pub bind: String,
+    /// Signs access tokens; when `None`, one is generated once and kept in the database.
+    pub jwt_secret: Option<SecretString>,
+    pub tokens: TokenSettings,
+    pub passwords: PasswordSettings,
+    pub sso: SsoSettings,
+    /// HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+}
+
+/// Database flags, shared by every command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// `postgres://user@host/db` or a SQLite file path.
+    #[arg(
+        long,
+        env = "TRIBUNE_DATABASE_URL",
+        default_value = "tribune.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Pooled connections (readers, for SQLite).
+    #[arg(long, env = "TRIBUNE_POOL_SIZE", default_value_t = 8, global = true)]
+    pub pool_size: u32,
+    /// Seconds a request waits for a database connection before answering 503.
+    #[arg(
+        long,
+        env = "TRIBUNE_POOL_TIMEOUT_SECS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub pool_timeout_secs: u64,
+}
+
+impl DatabaseArgs {
+    /// The data layer's settings.
+    pub fn to_settings(&self) -> DbSettings {
+        DbSettings {
+            url: self.database_url.clone(),
+            pool_size: self.pool_size.max(1),
+            pool_timeout: Duration::from_secs(self.pool_timeout_secs.max(1)),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Flags of `tribune serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TRIBUNE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Secret for signing access tokens, at least 32 bytes. Unset: generated once and
+    /// kept in the database, so restarts and instances agree.
+    #[arg(long, env = "TRIBUNE_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Lifetime of access tokens, seconds.
+    #[arg(long, env = "TRIBUNE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub access_token_ttl_secs: i64,
+    /// Lifetime of refresh tokens, seconds.
+    #[arg(long, env = "TRIBUNE_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_secs: i64,
+    /// Argon2id memory per hash, KiB (at least 19456).
+    #[arg(long, env = "TRIBUNE_ARGON2_MEMORY_KIB", default_value_t = PasswordSettings::OWASP_MIN_MEMORY_KIB)]
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations (at least 2).
+    #[arg(long, env = "TRIBUNE_ARGON2_ITERATIONS", default_value_t = PasswordSettings::OWASP_MIN_ITERATIONS)]
+    pub argon2_iterations: u32,
+    /// Argon2id lanes.
+    #[arg(long, env = "TRIBUNE_ARGON2_PARALLELISM", default_value_t = 1)]
+    pub argon2_parallelism: u32,
+    /// Password hashes computed at once (default: one per core); the rest queue.
+    #[arg(long, env = "TRIBUNE_ARGON2_MAX_CONCURRENT")]
+    pub argon2_max_concurrent: Option<usize>,
+    /// HS256 secret of the publisher's login system, for `/auth/sso`.
+    #[arg(long, env = "TRIBUNE_SSO_SECRET", hide_env_values = true)]
+    pub sso_secret: Option<String>,
+    /// PEM public key of the publisher's login system (RS256, ES256 or EdDSA), or a path to one.
+    #[arg(long, env = "TRIBUNE_SSO_PUBLIC_KEY")]
+    pub sso_public_key: Option<String>,
+    /// Required `aud` of publisher tokens, if any.
+    #[arg(long, env = "TRIBUNE_SSO_AUDIENCE")]
+    pub sso_audience: Option<String>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "TRIBUNE_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl ServeArgs {
+    /// Validates the flags into settings; refuses weak secrets and Argon2 parameters
+    /// below the OWASP minimum.
+    pub fn into_settings(self, database: &DatabaseArgs) -> anyhow::Result<Settings> {
+        let jwt_secret = self.jwt_secret.map(SecretString::from);
+        if let Some(secret) = &jwt_secret {
+            anyhow::ensure!(
+                secret.expose_secret().len() >= MIN_SECRET_BYTES,
+                "TRIBUNE_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
+            );
+        }
+        anyhow::ensure!(
+            self.argon2_memory_kib >= PasswordSettings::OWASP_MIN_MEMORY_KIB
+                && self.argon2_iterations >= PasswordSettings::OWASP_MIN_ITERATIONS
+                && self.argon2_parallelism >= 1,
+            "Argon2id parameters below the OWASP minimum (m=19456 KiB, t=2, p=1)"
+        );
+        anyhow::ensure!(
+            self.access_token_ttl_secs > 0 && self.refresh_token_ttl_secs > 0,
+            "token lifetimes must be positive"
+        );
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Settings {
+            database: database.to_settings(),
+            bind: self.bind,
+            jwt_secret,
+            tokens: TokenSettings {
+                access_ttl: TimeDelta::seconds(self.access_token_ttl_secs),
+                refresh_ttl: TimeDelta::seconds(self.refresh_token_ttl_secs),
+            },
+            passwords: PasswordSettings {
+                memory_kib: self.argon2_memory_kib,
+                iterations: self.argon2_iterations,
+                parallelism: self.argon2_parallelism,
+                max_concurrent: self.argon2_max_concurrent.unwrap_or(cores).max(1),
+            },
+            sso: SsoSettings {
+                secret: self.sso_secret.map(SecretString::from),
+                public_key: self.sso_public_key,
+                audience: self.sso_audience,
+            },
+            workers: self.workers,
+        })
+    }
+}

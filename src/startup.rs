@@ -1,0 +1,118 @@
+//! Builds the actix application and server from `Settings`; used by `main` and tests.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use secrecy::SecretString;
+
+use crate::auth::password::Passwords;
+use crate::auth::sso::SsoVerifier;
+use crate::auth::tokens::{self, Tokens};
+use crate::clock::Clock;
+use crate::db::{Db, meta, migrations};
+use crate::error::{self, MAX_BODY_BYTES};
+use crate::routes;
+use crate::settings::Settings;
+use crate::telemetry;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub tokens: Tokens,
+    pub passwords: Passwords,
+    /// `None` when single sign-on is not configured.
+    pub sso: Option<SsoVerifier>,
+    pub clock: Clock,
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to and migrates the database, then binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::default()).await
+    }
+
+    /// As `build`, with a given clock (tests move it forward).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let state = {
+            let settings = settings.clone();
+            tokio::task::spawn_blocking(move || prepare_state(&settings, clock)).await??
+        };
+        let state = web::Data::new(state);
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_error))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer")),
+                )
+                .wrap(from_fn(telemetry::log_request))
+                .app_data(state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(MAX_BODY_BYTES)
+                        .error_handler(error::json_error),
+                )
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(web::QueryConfig::default().error_handler(error::query_error))
+                .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .configure(routes::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers.max(1));
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, finishing in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the database, applies migrations, settles the token secret.
+fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> {
+    let db = Db::connect(&settings.database)?;
+    let applied = migrations::run_pending(&db)?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => {
+            let candidate = tokens::generate_secret();
+            let stored = db.with_writer_blocking(|conn| {
+                meta::get_or_init(conn, "jwt_secret", &candidate)
+                    .map_err(|e| anyhow::anyhow!("cannot store the JWT secret: {e}"))
+            })?;
+            SecretString::from(stored)
+        }
+    };
+    Ok(AppState {
+        tokens: Tokens::new(&secret, settings.tokens.clone(), clock.clone()),
+        passwords: Passwords::new(&settings.passwords)?,
+        sso: SsoVerifier::new(&settings.sso, clock.clone())?,
+        db,
+        clock,
+    })
+}
