@@ -84,6 +84,11 @@ impl Application {
         self.port
     }
 
+    /// A handle to stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT/SIGTERM, finishing in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await

@@ -12,7 +12,7 @@ pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres"
 
 /// Arbitrary key for PostgreSQL's advisory lock, so instances starting together do not
 /// migrate at the same time.
-const MIGRATION_LOCK_KEY: i64 = 0x7472_6962_756e_65;
+const MIGRATION_LOCK_KEY: i64 = 0x0074_7269_6275_6e65;
 
 /// Applies pending migrations and returns the versions applied.
 pub fn run_pending(db: &Db) -> anyhow::Result<Vec<String>> {

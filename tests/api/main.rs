@@ -1,1 +1,12 @@
-fn main() {}
+//! Black-box tests of the whole service over HTTP, on every configured backend.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod cli;
+mod errors;
+mod health;
+mod helpers;
+mod migrations;
+mod sessions;
+mod sso;
+mod tokens;

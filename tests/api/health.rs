@@ -1,0 +1,72 @@
+//! Liveness and readiness.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+
+use crate::helpers::{
+    Backend, TcpProxy, TestApp, TestDb, backends, expect_problem, expect_status, for_each_backend,
+    pg_url_via_port,
+};
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    for_each_backend(async |app| {
+        let body = expect_status(app.get("/healthz", None).await, StatusCode::OK).await;
+        assert_eq!(body["status"], "ok");
+        let body = expect_status(app.get("/readyz", None).await, StatusCode::OK).await;
+        assert_eq!(body["status"], "ready");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn readiness_is_503_while_postgres_is_away_and_recovers() {
+    if !backends().contains(&Backend::Postgres) {
+        eprintln!("PostgreSQL not configured: nothing to cut");
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres);
+    let (target, _) = pg_url_via_port(&db.url, 0);
+    let proxy = TcpProxy::start(target).await;
+    let (_, via_proxy) = pg_url_via_port(&db.url, proxy.port);
+    let app = TestApp::spawn_with(db.clone(), |s| {
+        s.database.url = via_proxy;
+        s.database.pool_timeout = Duration::from_secs(1);
+    })
+    .await;
+    expect_status(app.get("/readyz", None).await, StatusCode::OK).await;
+    let anna = app.register_reader("anna").await;
+
+    proxy.cut();
+
+    let started = Instant::now();
+    expect_problem(
+        app.get("/readyz", None).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    )
+    .await;
+    let res = app.me(&anna.access_token).await;
+    assert_eq!(res.headers()["retry-after"], "1");
+    expect_problem(res, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "503s must come within the pool timeout"
+    );
+    expect_status(app.get("/healthz", None).await, StatusCode::OK).await;
+
+    proxy.restore();
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = app.get("/readyz", None).await.status();
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not recover: {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    expect_status(app.me(&anna.access_token).await, StatusCode::OK).await;
+    app.stop().await;
+}

@@ -1,0 +1,193 @@
+//! Refresh-token rotation with replay detection, and logout.
+
+use chrono::TimeDelta;
+use futures::future::join;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, expect_problem, expect_status, for_each_backend};
+
+#[tokio::test]
+async fn refresh_rotates_the_pair() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+
+        let body = expect_status(app.refresh(&anna.refresh_token).await, StatusCode::OK).await;
+
+        let new_refresh = body["refresh_token"].as_str().unwrap();
+        let new_access = body["access_token"].as_str().unwrap();
+        assert_ne!(new_refresh, anna.refresh_token);
+        assert_eq!(body["user"]["id"], anna.user_id);
+        assert_eq!(body["token_type"], "Bearer");
+        expect_status(app.me(new_access).await, StatusCode::OK).await;
+        let again = expect_status(app.refresh(new_refresh).await, StatusCode::OK).await;
+        assert!(again["refresh_token"].is_string());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn replaying_a_used_refresh_token_revokes_the_session() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let elsewhere = app.login_ok("anna", PASSWORD).await;
+        let rotated = expect_status(app.refresh(&anna.refresh_token).await, StatusCode::OK).await;
+
+        // Someone replays the old token: refused, and the whole session ends.
+        expect_problem(
+            app.refresh(&anna.refresh_token).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+
+        let new_refresh = rotated["refresh_token"].as_str().unwrap();
+        let new_access = rotated["access_token"].as_str().unwrap();
+        expect_problem(
+            app.refresh(new_refresh).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+        expect_problem(
+            app.me(new_access).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+        expect_problem(
+            app.me(&anna.access_token).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+        // Another login of the same account is a different session and goes on.
+        expect_status(app.me(&elsewhere.access_token).await, StatusCode::OK).await;
+        expect_status(app.refresh(&elsewhere.refresh_token).await, StatusCode::OK).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_concurrent_uses_of_one_refresh_token_are_a_replay() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+
+        let (a, b) = join(
+            app.refresh(&anna.refresh_token),
+            app.refresh(&anna.refresh_token),
+        )
+        .await;
+
+        let mut statuses = [a.status(), b.status()];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::UNAUTHORIZED]);
+        // The winner's pair died with the session.
+        let winner = if a.status() == StatusCode::OK { a } else { b };
+        let body = expect_status(winner, StatusCode::OK).await;
+        let access = body["access_token"].as_str().unwrap();
+        expect_problem(
+            app.me(access).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn refresh_tokens_expire_and_unknown_ones_are_refused() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        expect_problem(
+            app.refresh("made-up-token").await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+        expect_problem(
+            app.post("/auth/refresh", None, &json!({})).await,
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+        )
+        .await;
+
+        app.clock.advance(TimeDelta::days(31));
+
+        expect_problem(
+            app.refresh(&anna.refresh_token).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_and_only_it() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let other = app.login_ok("anna", PASSWORD).await;
+        let bert = app.register_reader("bert").await;
+
+        let body = json!({"refresh_token": anna.refresh_token});
+        expect_problem(
+            app.post("/auth/logout", None, &body).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+        // Bert cannot end Anna's session by presenting her refresh token.
+        expect_status(
+            app.post("/auth/logout", Some(&bert.access_token), &body)
+                .await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+        expect_status(app.me(&anna.access_token).await, StatusCode::OK).await;
+        expect_problem(
+            app.me(&bert.access_token).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+
+        expect_status(
+            app.post("/auth/logout", Some(&anna.access_token), &body)
+                .await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+
+        expect_problem(
+            app.me(&anna.access_token).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+        expect_problem(
+            app.refresh(&anna.refresh_token).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+        expect_status(app.me(&other.access_token).await, StatusCode::OK).await;
+
+        // Without a refresh token, the access token's own session ends.
+        expect_status(
+            app.post("/auth/logout", Some(&other.access_token), &json!({}))
+                .await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+        expect_problem(
+            app.refresh(&other.refresh_token).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+    })
+    .await;
+}
