@@ -36,6 +36,24 @@ impl FieldError {
     }
 }
 
+/// Gathers field errors so one answer can report every invalid field.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// The value, or `None` with the message recorded against `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result
+            .map_err(|m| self.0.push(FieldError::new(field, m)))
+            .ok()
+    }
+
+    /// The 422 carrying every recorded field.
+    pub fn into_error(self) -> ApiError {
+        ApiError::Validation(self.0)
+    }
+}
+
 /// 403 answers that are not bans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forbidden {

@@ -7,8 +7,10 @@ use std::pin::Pin;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
+use chrono::{DateTime, Utc};
+
 use crate::db::users::{self, User};
-use crate::domain::user::SessionId;
+use crate::domain::user::{SessionId, UserStatus, Viewer};
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -44,6 +46,53 @@ impl FromRequest for CurrentUser {
                 session: auth.session,
             })
         })
+    }
+}
+
+impl CurrentUser {
+    /// Refuses a banned or suspended account (403 `account_banned`, with the end of a
+    /// suspension): it may read and log in, not post, edit, like or flag.
+    pub fn ensure_can_write(&self, now: DateTime<Utc>) -> Result<(), ApiError> {
+        match self.user.status_at(now) {
+            UserStatus::Active => Ok(()),
+            UserStatus::Banned => Err(ApiError::AccountBanned {
+                until: self.user.banned_until_utc(),
+            }),
+            UserStatus::Deleted => Err(ApiError::Unauthorized("The account is erased.")),
+        }
+    }
+
+    /// Who is looking, for visibility rules.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            id: self.user.user_id(),
+            moderator: self.user.role().can_moderate(),
+        }
+    }
+}
+
+/// The caller when an `Authorization` header is present (an invalid one is still a
+/// 401), or nobody.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl MaybeUser {
+    /// Who is looking, if anyone.
+    pub fn viewer(&self) -> Option<Viewer> {
+        self.0.as_ref().map(CurrentUser::viewer)
+    }
+}
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !req.headers().contains_key(header::AUTHORIZATION) {
+            return Box::pin(async { Ok(MaybeUser(None)) });
+        }
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move { Ok(MaybeUser(Some(user.await?))) })
     }
 }
 

@@ -1,10 +1,14 @@
 //! The data layer: one diesel connection type for SQLite and PostgreSQL, pools, and
 //! `Db`, which runs queries off the async workers.
 
+pub mod articles;
+pub mod comments;
 pub mod meta;
 pub mod migrations;
+pub mod reactions;
 pub mod schema;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 use std::time::Duration;

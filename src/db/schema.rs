@@ -47,7 +47,78 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        key -> Text,
+        title -> Nullable<Text>,
+        url -> Nullable<Text>,
+        status -> Text,
+        moderation -> Text,
+        closes_at -> Nullable<Timestamp>,
+        comment_count -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        thread_id -> BigInt,
+        depth -> Integer,
+        author_id -> Nullable<BigInt>,
+        body -> Text,
+        html -> Text,
+        status -> Text,
+        moderation_reason -> Nullable<Text>,
+        rejection_reason -> Nullable<Text>,
+        moderated_by -> Nullable<BigInt>,
+        moderated_at -> Nullable<Timestamp>,
+        like_count -> BigInt,
+        visible_replies -> BigInt,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    likes (comment_id, user_id) {
+        comment_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        reason -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(likes -> comments (comment_id));
+diesel::joinable!(flags -> comments (comment_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, refresh_tokens, app_meta);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    refresh_tokens,
+    app_meta,
+    articles,
+    comments,
+    likes,
+    flags,
+);

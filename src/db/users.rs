@@ -282,3 +282,35 @@ fn free_username(conn: &mut DbConnection, base: &Username) -> Result<Username, A
     }
     Ok(base.with_suffix(rand::random::<u32>()))
 }
+
+/// Erases an account: its comments are deleted (text gone, author unlinked, counts
+/// updated), its likes removed, its flags kept without it, its sessions ended, and
+/// username, email, password and SSO link wiped from the row.
+#[tracing::instrument(skip_all)]
+pub fn erase(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Result<(), ApiError> {
+    use super::schema::flags;
+    for comment in super::comments::by_author(conn, user)? {
+        super::comments::delete(conn, &comment, true, now)?;
+    }
+    super::reactions::remove_likes_by(conn, user)?;
+    diesel::update(flags::table.filter(flags::user_id.eq(user.0)))
+        .set(flags::user_id.eq(None::<i64>))
+        .execute(conn)?;
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0))).execute(conn)?;
+    diesel::update(users::table.find(user.0))
+        .set((
+            users::username.eq(""),
+            users::username_key.eq(None::<String>),
+            users::email.eq(None::<String>),
+            users::email_key.eq(None::<String>),
+            users::password_hash.eq(None::<String>),
+            users::sso_subject.eq(None::<String>),
+            users::ban_reason.eq(None::<String>),
+            users::status.eq(UserStatus::Deleted.as_str()),
+            users::approved_count.eq(0),
+            users::rejected_count.eq(0),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

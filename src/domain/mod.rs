@@ -1,4 +1,8 @@
 //! Pure types and rules: no actix, no diesel.
 
+pub mod comment;
+pub mod markdown;
+pub mod settings;
 pub mod text;
+pub mod thread;
 pub mod user;

@@ -23,6 +23,14 @@ impl fmt::Display for UserId {
     }
 }
 
+/// Who is looking at comments, for the visibility rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub id: UserId,
+    /// Moderators and admins see every comment.
+    pub moderator: bool,
+}
+
 /// What an account may do.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,

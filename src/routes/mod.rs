@@ -1,8 +1,12 @@
 //! The sitemap.
 
+pub mod articles;
 pub mod auth;
+pub mod comments;
+pub mod counts;
 pub mod health;
 pub mod me;
+pub mod pagination;
 
 use actix_web::web;
 
@@ -18,7 +22,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/auth/refresh").post(auth::refresh::handle))
                 .service(web::resource("/auth/sso").post(auth::sso::handle))
                 .service(web::resource("/auth/logout").post(auth::logout::handle))
-                .service(web::resource("/me").get(me::get::handle))
-                .service(web::resource("/me/password").put(me::password::handle)),
+                .service(
+                    web::resource("/me")
+                        .get(me::get::handle)
+                        .delete(me::delete::handle),
+                )
+                .service(web::resource("/me/password").put(me::password::handle))
+                .service(web::resource("/me/export").get(me::export::handle))
+                .service(
+                    web::resource("/comments")
+                        .get(comments::list::handle)
+                        .post(comments::create::handle),
+                )
+                .service(
+                    web::resource("/comments/{id}")
+                        .get(comments::get::handle)
+                        .patch(comments::edit::handle)
+                        .delete(comments::delete::handle),
+                )
+                .service(web::resource("/comments/{id}/flags").post(comments::flag::handle))
+                .service(
+                    web::resource("/comments/{id}/like")
+                        .put(comments::like::put)
+                        .delete(comments::like::delete),
+                )
+                .service(
+                    web::resource("/counts")
+                        .get(counts::get::handle)
+                        .post(counts::post::handle),
+                )
+                .service(web::resource("/articles").get(articles::get::handle)),
         );
 }

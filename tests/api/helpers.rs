@@ -343,6 +343,61 @@ impl TestApp {
         self.get("/me", Some(token)).await
     }
 
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.delete(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Posts a comment (`parent`: a reply); returns the raw response.
+    pub async fn comment(
+        &self,
+        token: &str,
+        article: &str,
+        body: &str,
+        parent: Option<i64>,
+    ) -> Response {
+        self.post(
+            "/comments",
+            Some(token),
+            &json!({"article": article, "body": body, "parent_id": parent}),
+        )
+        .await
+    }
+
+    /// Posts a comment; panics unless 201; returns it.
+    pub async fn comment_ok(
+        &self,
+        token: &str,
+        article: &str,
+        body: &str,
+        parent: Option<i64>,
+    ) -> Value {
+        expect_status(
+            self.comment(token, article, body, parent).await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
+    /// `GET /comments` with extra query parameters (`&sort=top` …); panics unless 200.
+    pub async fn thread(&self, article: &str, extra: &str, token: Option<&str>) -> Value {
+        let path = format!("/comments?article={}{extra}", encode(article));
+        expect_status(self.get(&path, token).await, StatusCode::OK).await
+    }
+
+    /// Counts for `keys` through `GET /counts`; panics unless 200.
+    pub async fn counts(&self, keys: &[&str]) -> Value {
+        let query: Vec<String> = keys
+            .iter()
+            .map(|k| format!("article={}", encode(k)))
+            .collect();
+        let path = format!("/counts?{}", query.join("&"));
+        expect_status(self.get(&path, None).await, StatusCode::OK).await["counts"].clone()
+    }
+
     pub async fn sso(&self, token: &str) -> Response {
         self.post("/auth/sso", None, &json!({"token": token})).await
     }
@@ -466,4 +521,57 @@ pub fn pg_url_via_port(url: &str, port: u16) -> (String, String) {
         target.clone(),
         format!("{scheme}://{at}{host}:{port}{}", &rest[end..]),
     )
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Asserts, from the database, that every article's counter equals its stored approved
+/// comments and every thread's reply counter its approved replies; returns the total.
+pub fn assert_counts_exact(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use tribune::db::schema::{articles, comments};
+    let db = app.db.connect();
+    db.with_writer_blocking(|conn| {
+        let stored: Vec<(String, i64)> = articles::table
+            .select((articles::key, articles::comment_count))
+            .load(conn)?;
+        let mut total = 0;
+        for (key, counter) in stored {
+            let approved: i64 = comments::table
+                .inner_join(articles::table)
+                .filter(articles::key.eq(&key))
+                .filter(comments::status.eq("approved"))
+                .count()
+                .get_result(conn)?;
+            assert_eq!(counter, approved, "counter of {key}");
+            total += approved;
+        }
+        let roots: Vec<(i64, i64)> = comments::table
+            .filter(comments::depth.eq(0))
+            .select((comments::id, comments::visible_replies))
+            .load(conn)?;
+        for (root, counter) in roots {
+            let approved: i64 = comments::table
+                .filter(comments::thread_id.eq(root))
+                .filter(comments::depth.gt(0))
+                .filter(comments::status.eq("approved"))
+                .count()
+                .get_result(conn)?;
+            assert_eq!(counter, approved, "reply counter of thread {root}");
+        }
+        Ok(total)
+    })
+    .expect("read counts")
 }

@@ -3,10 +3,14 @@
 
 mod accounts;
 mod cli;
+mod comments;
+mod counts;
 mod errors;
 mod health;
 mod helpers;
 mod migrations;
+mod privacy;
 mod sessions;
 mod sso;
 mod tokens;
+mod xss;

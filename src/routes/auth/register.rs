@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::AuthResponse;
 use crate::db::{sessions, users};
 use crate::domain::user::{Email, NewPassword, Role, Username};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldErrors};
 use crate::startup::AppState;
 
 /// A new account.
@@ -27,18 +27,12 @@ pub async fn handle(
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let mut errors = Vec::new();
-    let username = Username::parse(&body.username)
-        .map_err(|m| errors.push(FieldError::new("username", m)))
-        .ok();
-    let email = Email::parse(&body.email)
-        .map_err(|m| errors.push(FieldError::new("email", m)))
-        .ok();
-    let password = NewPassword::parse(&body.password)
-        .map_err(|m| errors.push(FieldError::new("password", m)))
-        .ok();
+    let mut errors = FieldErrors::default();
+    let username = errors.check("username", Username::parse(&body.username));
+    let email = errors.check("email", Email::parse(&body.email));
+    let password = errors.check("password", NewPassword::parse(&body.password));
     let (Some(username), Some(email), Some(password)) = (username, email, password) else {
-        return Err(ApiError::Validation(errors));
+        return Err(errors.into_error());
     };
 
     let hash = state.passwords.hash(password.into_secret()).await?;

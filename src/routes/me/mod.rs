@@ -1,5 +1,7 @@
 //! `/me`: the caller's own account.
 
+pub mod delete;
+pub mod export;
 pub mod get;
 pub mod password;
 

@@ -1,0 +1,4 @@
+DROP TABLE flags;
+DROP TABLE likes;
+DROP TABLE comments;
+DROP TABLE articles;

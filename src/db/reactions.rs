@@ -1,0 +1,159 @@
+//! Likes and flags.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{comments, flags, likes};
+use super::{DbConnection, is_unique_violation_on};
+use crate::domain::comment::{CommentId, FlagReason};
+use crate::domain::user::UserId;
+use crate::error::{ApiError, Conflict};
+
+/// Likes a comment (again: no change); answers the new like count.
+#[tracing::instrument(skip_all)]
+pub fn like(
+    conn: &mut DbConnection,
+    comment: CommentId,
+    user: UserId,
+    now: NaiveDateTime,
+) -> Result<i64, ApiError> {
+    let row = (
+        likes::comment_id.eq(comment.0),
+        likes::user_id.eq(user.0),
+        likes::created_at.eq(now),
+    );
+    let inserted = match conn {
+        DbConnection::Postgres(pg) => diesel::insert_into(likes::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(pg)?,
+        DbConnection::Sqlite(lite) => diesel::insert_into(likes::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(lite)?,
+    };
+    add_likes(conn, comment, i64::try_from(inserted).unwrap_or(0))
+}
+
+/// Takes a like back (none: no change); answers the new like count.
+#[tracing::instrument(skip_all)]
+pub fn unlike(conn: &mut DbConnection, comment: CommentId, user: UserId) -> Result<i64, ApiError> {
+    let removed = diesel::delete(likes::table.find((comment.0, user.0))).execute(conn)?;
+    add_likes(conn, comment, -i64::try_from(removed).unwrap_or(0))
+}
+
+fn add_likes(conn: &mut DbConnection, comment: CommentId, delta: i64) -> Result<i64, ApiError> {
+    if delta != 0 {
+        diesel::update(comments::table.find(comment.0))
+            .set(comments::like_count.eq(comments::like_count + delta))
+            .execute(conn)?;
+    }
+    Ok(comments::table
+        .find(comment.0)
+        .select(comments::like_count)
+        .first(conn)?)
+}
+
+/// Which of `ids` `user` has liked.
+#[tracing::instrument(skip_all)]
+pub fn liked_among(
+    conn: &mut DbConnection,
+    user: UserId,
+    ids: &[i64],
+) -> Result<HashSet<i64>, ApiError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(likes::table
+        .filter(likes::user_id.eq(user.0))
+        .filter(likes::comment_id.eq_any(ids))
+        .select(likes::comment_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Every like of a user: (comment, when).
+#[tracing::instrument(skip_all)]
+pub fn likes_by(
+    conn: &mut DbConnection,
+    user: UserId,
+) -> Result<Vec<(i64, NaiveDateTime)>, ApiError> {
+    Ok(likes::table
+        .filter(likes::user_id.eq(user.0))
+        .order(likes::comment_id.asc())
+        .select((likes::comment_id, likes::created_at))
+        .load(conn)?)
+}
+
+/// Removes every like of a user, keeping like counts exact (account erasure).
+#[tracing::instrument(skip_all)]
+pub fn remove_likes_by(conn: &mut DbConnection, user: UserId) -> Result<(), ApiError> {
+    let liked: Vec<i64> = likes::table
+        .filter(likes::user_id.eq(user.0))
+        .select(likes::comment_id)
+        .load(conn)?;
+    diesel::delete(likes::table.filter(likes::user_id.eq(user.0))).execute(conn)?;
+    if !liked.is_empty() {
+        diesel::update(comments::table.filter(comments::id.eq_any(&liked)))
+            .set(comments::like_count.eq(comments::like_count - 1))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A row of `flags`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = flags)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct Flag {
+    pub id: i64,
+    pub comment_id: i64,
+    pub user_id: Option<i64>,
+    pub reason: String,
+    pub note: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolved_by: Option<i64>,
+}
+
+/// Records a reader's flag; a second flag by the same reader is a 409.
+#[tracing::instrument(skip_all)]
+pub fn flag(
+    conn: &mut DbConnection,
+    comment: CommentId,
+    user: UserId,
+    reason: FlagReason,
+    note: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Flag, ApiError> {
+    diesel::insert_into(flags::table)
+        .values((
+            flags::comment_id.eq(comment.0),
+            flags::user_id.eq(user.0),
+            flags::reason.eq(reason.as_str()),
+            flags::note.eq(note),
+            flags::created_at.eq(now),
+        ))
+        .returning(flags::all_columns)
+        .get_result(conn)
+        .map_err(|e| {
+            if is_unique_violation_on(&e, "flags") {
+                ApiError::Conflict(Conflict::AlreadyFlagged)
+            } else {
+                e.into()
+            }
+        })
+}
+
+/// Every flag a user made.
+#[tracing::instrument(skip_all)]
+pub fn flags_by(conn: &mut DbConnection, user: UserId) -> Result<Vec<Flag>, ApiError> {
+    Ok(flags::table
+        .filter(flags::user_id.eq(user.0))
+        .order(flags::id.asc())
+        .select(Flag::as_select())
+        .load(conn)?)
+}

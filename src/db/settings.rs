@@ -1,0 +1,23 @@
+//! Site settings, stored as one JSON document so every instance reads the same.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::app_meta;
+use crate::domain::settings::SiteSettings;
+use crate::error::ApiError;
+
+const KEY: &str = "site_settings";
+
+/// The settings in force (defaults until an admin changes them).
+#[tracing::instrument(skip_all)]
+pub fn load(conn: &mut DbConnection) -> Result<SiteSettings, ApiError> {
+    let stored: Option<String> = app_meta::table
+        .find(KEY)
+        .select(app_meta::value)
+        .first(conn)
+        .optional()?;
+    Ok(stored
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}

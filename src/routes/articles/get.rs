@@ -1,0 +1,63 @@
+//! `GET /articles?article=K`.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::db::articles::{self, Article};
+use crate::domain::comment::ArticleKey;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Query parameters.
+#[derive(Debug, Deserialize)]
+pub struct ArticleQuery {
+    /// The article's key.
+    pub article: String,
+}
+
+/// An article.
+#[derive(Debug, Serialize)]
+pub struct ArticleView {
+    pub key: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    /// `open` or `closed` (a scheduled closing counts once passed).
+    pub status: &'static str,
+    /// `default` (the site's mode), `pre` or `post`.
+    pub moderation: String,
+    /// When it closes by itself, if scheduled.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Approved comments, replies included.
+    pub comment_count: i64,
+}
+
+impl ArticleView {
+    /// The view at `now`.
+    pub fn new(article: Article, now: chrono::NaiveDateTime) -> Self {
+        Self {
+            status: article.status_at(now),
+            key: article.key,
+            title: article.title,
+            url: article.url,
+            moderation: article.moderation,
+            closes_at: article.closes_at.map(|t| t.and_utc()),
+            comment_count: article.comment_count,
+        }
+    }
+}
+
+/// One article; 404 until it has its first comment or a moderator sets it up.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    query: web::Query<ArticleQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ArticleKey::parse(&query.article).map_err(|m| ApiError::invalid("article", m))?;
+    let article = state
+        .db
+        .read(move |conn| articles::find_by_key(conn, key.as_str()))
+        .await?
+        .ok_or(ApiError::NotFound("article"))?;
+    Ok(HttpResponse::Ok().json(ArticleView::new(article, state.clock.now_naive())))
+}

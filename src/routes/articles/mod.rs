@@ -1,0 +1,3 @@
+//! `/articles`.
+
+pub mod get;

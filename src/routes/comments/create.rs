@@ -1,0 +1,127 @@
+//! `POST /comments`.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::CommentView;
+use crate::auth::extractors::CurrentUser;
+use crate::db::comments::{self, NewComment};
+use crate::db::{articles, settings};
+use crate::domain::comment::{
+    ArticleKey, CommentBody, CommentId, CommentStatus, article_text, is_web_url,
+};
+use crate::domain::markdown;
+use crate::error::{ApiError, Conflict, FieldErrors};
+use crate::startup::AppState;
+
+/// A new comment or reply.
+#[derive(Debug, Deserialize)]
+pub struct CreateComment {
+    /// The article's key (created on its first comment).
+    pub article: String,
+    /// Markdown, 1–5000 characters after trimming (configurable).
+    pub body: String,
+    /// The comment replied to, on the same article.
+    pub parent_id: Option<i64>,
+    /// The article's title, stored if the article has none yet.
+    pub article_title: Option<String>,
+    /// The article's http(s) URL, stored if the article has none yet.
+    pub article_url: Option<String>,
+}
+
+/// Deepest reply level; replies to a comment this deep become its siblings.
+const MAX_DEPTH: i32 = 5;
+
+/// Posts a comment: 201 with it, its status and, when held, why.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    body: web::Json<CreateComment>,
+) -> Result<HttpResponse, ApiError> {
+    caller.ensure_can_write(state.clock.now())?;
+    let input = body.into_inner();
+    let site = state.db.read(settings::load).await?;
+
+    let mut errors = FieldErrors::default();
+    let key = errors.check("article", ArticleKey::parse(&input.article));
+    let text = errors.check(
+        "body",
+        CommentBody::parse(&input.body, site.max_comment_chars()),
+    );
+    let title = errors.check(
+        "article_title",
+        article_text(input.article_title.as_deref(), 300),
+    );
+    let url = errors.check(
+        "article_url",
+        article_text(input.article_url.as_deref(), 2048).and_then(|u| match u {
+            Some(u) if !is_web_url(&u) => Err("must be an http or https URL".into()),
+            other => Ok(other),
+        }),
+    );
+    let (Some(key), Some(text), Some(title), Some(url)) = (key, text, title, url) else {
+        return Err(errors.into_error());
+    };
+
+    let html = markdown::render(text.as_str());
+    let now = state.clock.now_naive();
+    let author = caller.user.user_id();
+    let parent_id = input.parent_id;
+    let comment = state
+        .db
+        .write(move |conn| {
+            let article =
+                articles::get_or_create(conn, key.as_str(), title.as_deref(), url.as_deref(), now)?;
+            if article.is_closed(now) {
+                return Err(ApiError::Conflict(Conflict::ArticleClosed));
+            }
+            let (parent_id, thread_id, depth) = match parent_id {
+                None => (None, 0, 0),
+                Some(id) => {
+                    let parent = comments::find(conn, CommentId(id))?
+                        .ok_or_else(|| ApiError::invalid("parent_id", "no such comment"))?;
+                    if parent.article_id != article.id {
+                        return Err(ApiError::invalid("parent_id", "belongs to another article"));
+                    }
+                    let own_held = parent.author() == Some(author)
+                        && parent.status() == CommentStatus::Pending;
+                    if parent.status() != CommentStatus::Approved && !own_held {
+                        return Err(ApiError::invalid("parent_id", "cannot be replied to"));
+                    }
+                    if parent.depth >= MAX_DEPTH {
+                        (parent.parent_id, parent.thread_id, MAX_DEPTH)
+                    } else {
+                        (Some(parent.id), parent.thread_id, parent.depth + 1)
+                    }
+                }
+            };
+            let comment = comments::insert(
+                conn,
+                &NewComment {
+                    article_id: article.id,
+                    parent_id,
+                    thread_id,
+                    depth,
+                    author_id: Some(author.0),
+                    body: text.as_str().to_owned(),
+                    html,
+                    status: CommentStatus::Approved.as_str().to_owned(),
+                    moderation_reason: None,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            Ok((comment, article.key))
+        })
+        .await?;
+    let (comment, article_key) = comment;
+    let view = CommentView::new(
+        &comment,
+        Some(caller.user.username.clone()),
+        &article_key,
+        false,
+        Some(caller.viewer()),
+    );
+    Ok(HttpResponse::Created().json(view))
+}

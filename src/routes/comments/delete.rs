@@ -1,0 +1,31 @@
+//! `DELETE /comments/{id}`.
+
+use actix_web::{HttpResponse, web};
+
+use super::own_comment;
+use crate::auth::extractors::CurrentUser;
+use crate::db::comments;
+use crate::domain::comment::CommentId;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Deletes the caller's comment: text erased, status `deleted`, counts updated; it stays
+/// as a placeholder while it has visible replies.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CommentId(path.into_inner());
+    let now = state.clock.now_naive();
+    let author = caller.user.user_id();
+    state
+        .db
+        .write(move |conn| {
+            let comment = own_comment(conn, id, author)?;
+            comments::delete(conn, &comment, false, now)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

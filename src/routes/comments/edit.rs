@@ -1,0 +1,75 @@
+//! `PATCH /comments/{id}`.
+
+use actix_web::{HttpResponse, web};
+use chrono::TimeDelta;
+use serde::Deserialize;
+
+use super::{CommentView, own_comment};
+use crate::auth::extractors::CurrentUser;
+use crate::db::comments::{self, Edit};
+use crate::db::{articles, settings};
+use crate::domain::comment::{ArticleId, CommentBody, CommentId, CommentStatus};
+use crate::domain::markdown;
+use crate::error::{ApiError, Conflict, Forbidden};
+use crate::startup::AppState;
+
+/// New text.
+#[derive(Debug, Deserialize)]
+pub struct EditComment {
+    /// Markdown, same rules as when posting.
+    pub body: String,
+}
+
+/// Edits the caller's comment within the edit window; the new text passes the rules again.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<i64>,
+    body: web::Json<EditComment>,
+) -> Result<HttpResponse, ApiError> {
+    caller.ensure_can_write(state.clock.now())?;
+    let id = CommentId(path.into_inner());
+    let raw = body.into_inner().body;
+    let now = state.clock.now_naive();
+    let author = caller.user.user_id();
+    let (comment, key) = state
+        .db
+        .write(move |conn| {
+            let site = settings::load(conn)?;
+            let comment = own_comment(conn, id, author)?;
+            if comment.status() == CommentStatus::Rejected {
+                return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+            }
+            if now - comment.created_at > TimeDelta::seconds(site.edit_window_seconds) {
+                return Err(ApiError::Conflict(Conflict::EditWindowPassed));
+            }
+            let text = CommentBody::parse(&raw, site.max_comment_chars())
+                .map_err(|m| ApiError::invalid("body", m))?;
+            let html = markdown::render(text.as_str());
+            let updated = comments::edit(
+                conn,
+                &comment,
+                &Edit {
+                    body: text.as_str(),
+                    html: &html,
+                    status: CommentStatus::Approved,
+                    moderation_reason: None,
+                    now,
+                },
+            )?;
+            let article = articles::find(conn, ArticleId(updated.article_id))?
+                .ok_or(ApiError::NotFound("comment"))?;
+            Ok((updated, article.key))
+        })
+        .await?;
+    let liked = false;
+    let view = CommentView::new(
+        &comment,
+        Some(caller.user.username.clone()),
+        &key,
+        liked,
+        Some(caller.viewer()),
+    );
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,79 @@
+//! `POST /comments/{id}/flags`.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::others_comment;
+use crate::auth::extractors::CurrentUser;
+use crate::db::reactions;
+use crate::domain::comment::{CommentId, FLAG_NOTE_MAX_CHARS, FlagReason};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// A reader's report.
+#[derive(Debug, Deserialize)]
+pub struct FlagRequest {
+    /// `spam`, `abuse`, `off_topic`, `illegal_content` or `other`.
+    pub reason: String,
+    /// Required for `illegal_content` and `other`; at most 1000 characters.
+    pub note: Option<String>,
+}
+
+/// A stored flag.
+#[derive(Debug, Serialize)]
+pub struct FlagView {
+    pub id: i64,
+    pub comment_id: i64,
+    pub reason: String,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Flags someone else's comment for the moderators, once per reader.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<i64>,
+    body: web::Json<FlagRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.ensure_can_write(state.clock.now())?;
+    let id = CommentId(path.into_inner());
+    let FlagRequest { reason, note } = body.into_inner();
+    let reason = FlagReason::parse(&reason).ok_or_else(|| {
+        ApiError::invalid(
+            "reason",
+            format!("must be one of {}", FlagReason::ALL.join(", ")),
+        )
+    })?;
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if reason.needs_note() && note.is_none() {
+        return Err(ApiError::invalid("note", "is required for this reason"));
+    }
+    if let Some(n) = &note
+        && (n.chars().count() > FLAG_NOTE_MAX_CHARS
+            || n.chars().any(|c| c.is_control() && c != '\n'))
+    {
+        return Err(ApiError::invalid(
+            "note",
+            format!("must be at most {FLAG_NOTE_MAX_CHARS} printable characters"),
+        ));
+    }
+    let now = state.clock.now_naive();
+    let user = caller.user.user_id();
+    let flag = state
+        .db
+        .write(move |conn| {
+            others_comment(conn, id, user, "flag")?;
+            reactions::flag(conn, id, user, reason, note.as_deref(), now)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(FlagView {
+        id: flag.id,
+        comment_id: flag.comment_id,
+        reason: flag.reason,
+        note: flag.note,
+        created_at: flag.created_at.and_utc(),
+    }))
+}

@@ -1,0 +1,64 @@
+//! `PUT` and `DELETE /comments/{id}/like`.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+use super::others_comment;
+use crate::auth::extractors::CurrentUser;
+use crate::db::reactions;
+use crate::domain::comment::CommentId;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// A comment's likes after the change.
+#[derive(Debug, Serialize)]
+pub struct LikeResponse {
+    pub likes: i64,
+    pub liked_by_me: bool,
+}
+
+/// Likes a comment (idempotent).
+#[tracing::instrument(skip_all)]
+pub async fn put(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    set(state, caller, CommentId(path.into_inner()), true).await
+}
+
+/// Takes a like back (idempotent).
+#[tracing::instrument(skip_all)]
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    set(state, caller, CommentId(path.into_inner()), false).await
+}
+
+async fn set(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    id: CommentId,
+    liked: bool,
+) -> Result<HttpResponse, ApiError> {
+    caller.ensure_can_write(state.clock.now())?;
+    let now = state.clock.now_naive();
+    let user = caller.user.user_id();
+    let likes = state
+        .db
+        .write(move |conn| {
+            others_comment(conn, id, user, "like")?;
+            if liked {
+                reactions::like(conn, id, user, now)
+            } else {
+                reactions::unlike(conn, id, user)
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(LikeResponse {
+        likes,
+        liked_by_me: liked,
+    }))
+}

@@ -1,0 +1,137 @@
+//! `/comments`: threads, posting, editing, likes and flags.
+
+pub mod create;
+pub mod delete;
+pub mod edit;
+pub mod flag;
+pub mod get;
+pub mod like;
+pub mod list;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::db::comments::Comment;
+use crate::domain::comment::CommentStatus;
+use crate::domain::user::Viewer;
+
+/// A comment's author.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorView {
+    pub id: i64,
+    pub username: String,
+}
+
+/// A comment as its viewer may see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentView {
+    pub id: i64,
+    /// The article's key.
+    pub article: String,
+    pub parent_id: Option<i64>,
+    /// The top-level comment of the thread.
+    pub thread_id: i64,
+    /// 0 for top-level comments, at most 5.
+    pub depth: i32,
+    /// Null once the comment or the account is deleted.
+    pub author: Option<AuthorView>,
+    /// Markdown source; empty once deleted.
+    pub body: String,
+    /// Sanitised HTML rendering; empty once deleted.
+    pub html: String,
+    pub status: CommentStatus,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub likes: i64,
+    pub liked_by_me: bool,
+    /// Why it is not approved; only for its author and moderators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderation_reason: Option<Option<String>>,
+    /// A moderator's reason for rejecting it; only for its author and moderators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<Option<String>>,
+}
+
+impl CommentView {
+    /// The view of `comment` for `viewer`.
+    pub fn new(
+        comment: &Comment,
+        username: Option<String>,
+        article: &str,
+        liked_by_me: bool,
+        viewer: Option<Viewer>,
+    ) -> Self {
+        let status = comment.status();
+        let deleted = status == CommentStatus::Deleted;
+        let privileged = viewer.is_some_and(|v| {
+            v.moderator || (comment.author().is_some() && comment.author() == Some(v.id))
+        });
+        let author = match (comment.author_id, username) {
+            (Some(id), Some(username)) if !deleted => Some(AuthorView { id, username }),
+            _ => None,
+        };
+        Self {
+            id: comment.id,
+            article: article.to_owned(),
+            parent_id: comment.parent_id,
+            thread_id: comment.thread_id,
+            depth: comment.depth,
+            author,
+            body: if deleted {
+                String::new()
+            } else {
+                comment.body.clone()
+            },
+            html: if deleted {
+                String::new()
+            } else {
+                comment.html.clone()
+            },
+            status,
+            created_at: comment.created_at.and_utc(),
+            edited_at: comment.edited_at.map(|t| t.and_utc()),
+            likes: comment.like_count,
+            liked_by_me,
+            moderation_reason: privileged.then(|| comment.moderation_reason.clone()),
+            rejection_reason: privileged.then(|| comment.rejection_reason.clone()),
+        }
+    }
+}
+
+/// The caller's own comment: 404 if there is none (or it is deleted), 403 if someone
+/// else wrote it.
+pub(crate) fn own_comment(
+    conn: &mut crate::db::DbConnection,
+    id: crate::domain::comment::CommentId,
+    caller: crate::domain::user::UserId,
+) -> Result<Comment, crate::error::ApiError> {
+    use crate::error::{ApiError, Forbidden};
+    let comment = crate::db::comments::find(conn, id)?
+        .filter(|c| c.status() != CommentStatus::Deleted)
+        .ok_or(ApiError::NotFound("comment"))?;
+    if comment.author() != Some(caller) {
+        return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+    }
+    Ok(comment)
+}
+
+/// A comment someone else wrote that the caller may react to: approved (else 404), and
+/// not the caller's own (422).
+pub(crate) fn others_comment(
+    conn: &mut crate::db::DbConnection,
+    id: crate::domain::comment::CommentId,
+    caller: crate::domain::user::UserId,
+    action: &str,
+) -> Result<Comment, crate::error::ApiError> {
+    use crate::error::ApiError;
+    let comment = crate::db::comments::find(conn, id)?
+        .filter(|c| c.status() == CommentStatus::Approved)
+        .ok_or(ApiError::NotFound("comment"))?;
+    if comment.author() == Some(caller) {
+        return Err(ApiError::invalid(
+            "id",
+            format!("you cannot {action} your own comment"),
+        ));
+    }
+    Ok(comment)
+}

@@ -1,0 +1,101 @@
+//! `/counts`: comment counts for article pages, the hottest path.
+
+pub mod get;
+pub mod post;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::db::articles;
+use crate::domain::comment::ArticleKey;
+use crate::error::{ApiError, FieldError};
+use crate::startup::AppState;
+
+/// Seconds browsers and CDNs may reuse a count answer.
+pub const MAX_AGE_SECS: u32 = 10;
+
+/// Counts by article key.
+#[derive(Debug, Serialize)]
+pub struct CountsResponse {
+    /// Approved comments per requested key; unknown articles count 0.
+    pub counts: BTreeMap<String, i64>,
+}
+
+/// Validates the keys (each 1–512 bytes of printable Unicode, at most `max`), drops
+/// duplicates.
+pub fn parse_keys(raw: Vec<String>, max: usize, field: &str) -> Result<Vec<String>, ApiError> {
+    if raw.is_empty() {
+        return Err(ApiError::invalid(field, "give at least one article key"));
+    }
+    if raw.len() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("at most {max} keys per request"),
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut keys = BTreeSet::new();
+    for (i, key) in raw.into_iter().enumerate() {
+        match ArticleKey::parse(&key) {
+            Ok(k) => {
+                keys.insert(k.into_string());
+            }
+            Err(m) => errors.push(FieldError::new(format!("{field}[{i}]"), m)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(keys.into_iter().collect())
+}
+
+/// Answers the counts of `keys` with caching headers, or 304 when the client's copy is current.
+pub async fn respond(
+    state: &AppState,
+    req: &HttpRequest,
+    keys: Vec<String>,
+) -> Result<HttpResponse, ApiError> {
+    let lookup = keys.clone();
+    let found = state
+        .db
+        .read(move |conn| articles::counts(conn, &lookup))
+        .await?;
+    let mut counts: BTreeMap<String, i64> = keys.into_iter().map(|k| (k, 0)).collect();
+    counts.extend(found);
+    let body = serde_json::to_vec(&CountsResponse { counts })
+        .map_err(|e| ApiError::Unexpected(e.into()))?;
+    let digest = Sha256::digest(&body);
+    let etag = format!(
+        "\"{}\"",
+        digest
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let cache = format!("public, max-age={MAX_AGE_SECS}");
+    if matches_etag(req, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .content_type("application/json")
+        .body(body))
+}
+
+fn matches_etag(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}

@@ -1,0 +1,29 @@
+//! `POST /counts`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{parse_keys, respond};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Most keys in one POST.
+pub const MAX_KEYS: usize = 1000;
+
+/// Article keys.
+#[derive(Debug, Deserialize)]
+pub struct CountsRequest {
+    /// 1–1000 article keys.
+    pub articles: Vec<String>,
+}
+
+/// Counts of up to 1000 articles.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<CountsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let keys = parse_keys(body.into_inner().articles, MAX_KEYS, "articles")?;
+    respond(&state, &req, keys).await
+}

@@ -1,0 +1,43 @@
+//! `DELETE /me`.
+
+use actix_web::{HttpResponse, web};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::auth::extractors::CurrentUser;
+use crate::db::users;
+use crate::error::{ApiError, Forbidden};
+use crate::startup::AppState;
+
+/// Confirmation.
+#[derive(Debug, Deserialize)]
+pub struct EraseRequest {
+    /// The current password; ignored for accounts without one (single sign-on).
+    #[serde(default)]
+    pub password: String,
+}
+
+/// Erases the caller's account and everything it wrote (right to erasure).
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    body: web::Json<EraseRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(hash) = caller.user.password_hash.clone() {
+        let verified = state
+            .passwords
+            .verify(SecretString::from(body.into_inner().password), Some(hash))
+            .await?;
+        if !verified {
+            return Err(ApiError::Forbidden(Forbidden::WrongPassword));
+        }
+    }
+    let now = state.clock.now_naive();
+    let user = caller.user.user_id();
+    state
+        .db
+        .write(move |conn| users::erase(conn, user, now))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
