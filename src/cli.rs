@@ -5,7 +5,7 @@ use std::io::BufRead;
 use clap::{Parser, Subcommand};
 
 use crate::auth::password::{PasswordSettings, Passwords};
-use crate::db::{Db, migrations, users};
+use crate::db::{Db, articles, migrations, users};
 use crate::domain::user::{Email, NewPassword, Role, Username};
 use crate::settings::{DatabaseArgs, ServeArgs};
 use crate::startup::Application;
@@ -30,6 +30,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations.
     Migrate,
+    /// Recompute every comment count from the comments; fix and report drift.
+    Recount,
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -86,6 +88,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 for version in applied {
                     println!("applied {version}");
                 }
+            }
+            Ok(())
+        }
+        Some(Command::Recount) => {
+            let settings = cli.database.to_settings();
+            let drifts = tokio::task::spawn_blocking(move || {
+                let db = Db::connect(&settings)?;
+                migrations::run_pending(&db)?;
+                db.with_writer_blocking(|conn| {
+                    use diesel::Connection;
+                    conn.transaction(articles::recount)
+                        .map_err(|e| anyhow::anyhow!("recount failed: {e}"))
+                })
+            })
+            .await??;
+            if drifts.is_empty() {
+                println!("all counts were exact");
+            }
+            for drift in drifts {
+                println!(
+                    "fixed {}: stored {} -> actual {}",
+                    drift.key, drift.stored, drift.actual
+                );
             }
             Ok(())
         }

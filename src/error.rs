@@ -48,6 +48,11 @@ impl FieldErrors {
             .ok()
     }
 
+    /// Whether every check passed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The 422 carrying every recorded field.
     pub fn into_error(self) -> ApiError {
         ApiError::Validation(self.0)

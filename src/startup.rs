@@ -12,6 +12,7 @@ use crate::auth::sso::SsoVerifier;
 use crate::auth::tokens::{self, Tokens};
 use crate::clock::Clock;
 use crate::db::{Db, meta, migrations};
+use crate::domain::moderation::MatcherCache;
 use crate::error::{self, MAX_BODY_BYTES};
 use crate::routes;
 use crate::settings::Settings;
@@ -25,6 +26,8 @@ pub struct AppState {
     /// `None` when single sign-on is not configured.
     pub sso: Option<SsoVerifier>,
     pub clock: Clock,
+    /// Word-list matchers, rebuilt when the lists change.
+    pub matchers: MatcherCache,
 }
 
 /// A bound, not yet running server.
@@ -119,5 +122,6 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         sso: SsoVerifier::new(&settings.sso, clock.clone())?,
         db,
         clock,
+        matchers: MatcherCache::default(),
     })
 }

@@ -10,8 +10,8 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::{DateTime, Utc};
 
 use crate::db::users::{self, User};
-use crate::domain::user::{SessionId, UserStatus, Viewer};
-use crate::error::ApiError;
+use crate::domain::user::{Role, SessionId, UserStatus, Viewer};
+use crate::error::{ApiError, Forbidden};
 use crate::startup::AppState;
 
 /// The authenticated caller.
@@ -111,4 +111,44 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
         return Err(ApiError::Unauthorized("Use Authorization: Bearer <token>."));
     }
     Ok(token.trim().to_owned())
+}
+
+/// A caller with role `moderator` or `admin` (403 for readers).
+#[derive(Debug, Clone)]
+pub struct Moderator(pub CurrentUser);
+
+impl FromRequest for Moderator {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if !user.user.role().can_moderate() {
+                return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+            }
+            Ok(Moderator(user))
+        })
+    }
+}
+
+/// A caller with role `admin` (403 for everyone else).
+#[derive(Debug, Clone)]
+pub struct Admin(pub CurrentUser);
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.user.role() != Role::Admin {
+                return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+            }
+            Ok(Admin(user))
+        })
+    }
 }

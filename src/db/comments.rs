@@ -34,6 +34,8 @@ pub struct Comment {
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// Unresolved flags.
+    pub open_flags: i64,
 }
 
 impl Comment {

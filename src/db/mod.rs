@@ -5,6 +5,7 @@ pub mod articles;
 pub mod comments;
 pub mod meta;
 pub mod migrations;
+pub mod moderation;
 pub mod reactions;
 pub mod schema;
 pub mod sessions;

@@ -82,6 +82,20 @@ diesel::table! {
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        open_flags -> BigInt,
+    }
+}
+
+diesel::table! {
+    moderation_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        comment_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
     }
 }
 
@@ -121,4 +135,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     likes,
     flags,
+    moderation_log,
 );

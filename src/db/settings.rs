@@ -21,3 +21,25 @@ pub fn load(conn: &mut DbConnection) -> Result<SiteSettings, ApiError> {
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or_default())
 }
+
+/// Stores the settings (every instance reads them for the next comment).
+#[tracing::instrument(skip_all)]
+pub fn save(conn: &mut DbConnection, settings: &SiteSettings) -> Result<(), ApiError> {
+    let json = serde_json::to_string(settings).map_err(|e| ApiError::Unexpected(e.into()))?;
+    let row = (app_meta::key.eq(KEY), app_meta::value.eq(&json));
+    match conn {
+        DbConnection::Postgres(pg) => diesel::insert_into(app_meta::table)
+            .values(row)
+            .on_conflict(app_meta::key)
+            .do_update()
+            .set(app_meta::value.eq(&json))
+            .execute(pg)?,
+        DbConnection::Sqlite(lite) => diesel::insert_into(app_meta::table)
+            .values(row)
+            .on_conflict(app_meta::key)
+            .do_update()
+            .set(app_meta::value.eq(&json))
+            .execute(lite)?,
+    };
+    Ok(())
+}

@@ -314,3 +314,100 @@ pub fn erase(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Resul
         .execute(conn)?;
     Ok(())
 }
+
+/// Bans an account, until a time or for good.
+#[tracing::instrument(skip_all)]
+pub fn ban(
+    conn: &mut DbConnection,
+    user: UserId,
+    until: Option<NaiveDateTime>,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(users::table.find(user.0))
+        .set((
+            users::status.eq(UserStatus::Banned.as_str()),
+            users::banned_until.eq(until),
+            users::ban_reason.eq(reason),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Lifts a ban.
+#[tracing::instrument(skip_all)]
+pub fn unban(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::update(
+        users::table
+            .find(user.0)
+            .filter(users::status.eq(UserStatus::Banned.as_str())),
+    )
+    .set((
+        users::status.eq(UserStatus::Active.as_str()),
+        users::banned_until.eq(None::<NaiveDateTime>),
+        users::ban_reason.eq(None::<String>),
+        users::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Changes an account's role.
+#[tracing::instrument(skip_all)]
+pub fn set_role(
+    conn: &mut DbConnection,
+    user: UserId,
+    role: Role,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(users::table.find(user.0))
+        .set((users::role.eq(role.as_str()), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Live accounts with role `admin`.
+pub fn count_admins(conn: &mut DbConnection) -> Result<i64, ApiError> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::status.ne(UserStatus::Deleted.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Live accounts whose username or email starts with `prefix` (compared by their
+/// keys), in id order after `after`.
+#[tracing::instrument(skip_all)]
+pub fn search(
+    conn: &mut DbConnection,
+    prefix: &str,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<User>, ApiError> {
+    let mut query = users::table
+        .filter(users::status.ne(UserStatus::Deleted.as_str()))
+        .select(User::as_select())
+        .into_boxed();
+    if !prefix.is_empty() {
+        let escaped: String = prefix
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let name_pattern = format!("{}%", crate::domain::text::fold_key(&escaped));
+        let email_pattern = format!("{}%", email_key(&escaped));
+        query = query.filter(
+            users::username_key
+                .like(name_pattern)
+                .escape('\\')
+                .or(users::email_key.like(email_pattern).escape('\\')),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after));
+    }
+    Ok(query.order(users::id.asc()).limit(limit + 1).load(conn)?)
+}

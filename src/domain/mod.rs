@@ -2,6 +2,7 @@
 
 pub mod comment;
 pub mod markdown;
+pub mod moderation;
 pub mod settings;
 pub mod text;
 pub mod thread;

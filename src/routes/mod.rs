@@ -1,11 +1,13 @@
 //! The sitemap.
 
+pub mod admin;
 pub mod articles;
 pub mod auth;
 pub mod comments;
 pub mod counts;
 pub mod health;
 pub mod me;
+pub mod moderation;
 pub mod pagination;
 
 use actix_web::web;
@@ -51,6 +53,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .get(counts::get::handle)
                         .post(counts::post::handle),
                 )
-                .service(web::resource("/articles").get(articles::get::handle)),
+                .service(web::resource("/articles").get(articles::get::handle))
+                .service(web::resource("/mod/queue").get(moderation::queue::handle))
+                .service(web::resource("/mod/comments/bulk").post(moderation::bulk::handle))
+                .service(
+                    web::resource("/mod/comments/{id}/approve").post(moderation::decide::approve),
+                )
+                .service(
+                    web::resource("/mod/comments/{id}/reject").post(moderation::decide::reject),
+                )
+                .service(web::resource("/mod/users").get(moderation::users::handle))
+                .service(web::resource("/mod/users/{id}/ban").post(moderation::ban::handle))
+                .service(web::resource("/mod/users/{id}/unban").post(moderation::unban::handle))
+                .service(web::resource("/mod/log").get(moderation::log::handle))
+                .service(web::resource("/mod/articles").put(moderation::articles::handle))
+                .service(
+                    web::resource("/admin/settings")
+                        .get(admin::settings::get)
+                        .put(admin::settings::put),
+                )
+                .service(web::resource("/admin/users/{id}/role").put(admin::role::handle)),
         );
 }

@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::AuthResponse;
-use crate::db::{sessions, users};
+use crate::db::{sessions, settings, users};
 use crate::domain::user::{Email, NewPassword, Role, Username};
-use crate::error::{ApiError, FieldErrors};
+use crate::error::{ApiError, FieldErrors, Forbidden};
 use crate::startup::AppState;
 
 /// A new account.
@@ -35,6 +35,9 @@ pub async fn handle(
         return Err(errors.into_error());
     };
 
+    if !state.db.read(settings::load).await?.registration_open {
+        return Err(ApiError::Forbidden(Forbidden::RegistrationClosed));
+    }
     let hash = state.passwords.hash(password.into_secret()).await?;
     let refresh = state.tokens.refresh_token();
     let now = state.clock.now_naive();

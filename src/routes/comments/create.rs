@@ -5,12 +5,15 @@ use serde::Deserialize;
 
 use super::CommentView;
 use crate::auth::extractors::CurrentUser;
-use crate::db::comments::{self, NewComment};
+use crate::db::DbConnection;
+use crate::db::comments::{self, Comment, NewComment};
+use crate::db::moderation::{LogEntry, log};
 use crate::db::{articles, settings};
 use crate::domain::comment::{
     ArticleKey, CommentBody, CommentId, CommentStatus, article_text, is_web_url,
 };
 use crate::domain::markdown;
+use crate::domain::moderation::{self, Context, Decision};
 use crate::error::{ApiError, Conflict, FieldErrors};
 use crate::startup::AppState;
 
@@ -65,8 +68,10 @@ pub async fn handle(
     };
 
     let html = markdown::render(text.as_str());
+    let matchers = state.matchers.get(&site);
     let now = state.clock.now_naive();
     let author = caller.user.user_id();
+    let author_approved = caller.user.approved_count;
     let parent_id = input.parent_id;
     let comment = state
         .db
@@ -96,6 +101,15 @@ pub async fn handle(
                     }
                 }
             };
+            let decision = moderation::evaluate(
+                text.as_str(),
+                Context {
+                    settings: &site,
+                    article_moderation: &article.moderation,
+                    author_approved,
+                },
+                &matchers,
+            );
             let comment = comments::insert(
                 conn,
                 &NewComment {
@@ -106,12 +120,13 @@ pub async fn handle(
                     author_id: Some(author.0),
                     body: text.as_str().to_owned(),
                     html,
-                    status: CommentStatus::Approved.as_str().to_owned(),
-                    moderation_reason: None,
+                    status: decision.status.as_str().to_owned(),
+                    moderation_reason: decision.reason.map(|r| r.as_str().to_owned()),
                     created_at: now,
                     updated_at: now,
                 },
             )?;
+            log_automatic(conn, &comment, decision, now)?;
             Ok((comment, article.key))
         })
         .await?;
@@ -124,4 +139,25 @@ pub async fn handle(
         Some(caller.viewer()),
     );
     Ok(HttpResponse::Created().json(view))
+}
+
+/// Writes the rules' decision on a new or edited comment to the moderation log.
+pub(crate) fn log_automatic(
+    conn: &mut DbConnection,
+    comment: &Comment,
+    decision: Decision,
+    now: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    log(
+        conn,
+        &LogEntry {
+            actor: None,
+            action: decision.log_action(),
+            comment: Some(comment.id),
+            user: comment.author_id,
+            reason: decision.reason.map(|r| r.as_str()),
+            note: None,
+            at: now,
+        },
+    )
 }

@@ -4,12 +4,14 @@ use actix_web::{HttpResponse, web};
 use chrono::TimeDelta;
 use serde::Deserialize;
 
+use super::create::log_automatic;
 use super::{CommentView, own_comment};
 use crate::auth::extractors::CurrentUser;
 use crate::db::comments::{self, Edit};
 use crate::db::{articles, settings};
 use crate::domain::comment::{ArticleId, CommentBody, CommentId, CommentStatus};
 use crate::domain::markdown;
+use crate::domain::moderation::{self, Context};
 use crate::error::{ApiError, Conflict, Forbidden};
 use crate::startup::AppState;
 
@@ -31,12 +33,14 @@ pub async fn handle(
     caller.ensure_can_write(state.clock.now())?;
     let id = CommentId(path.into_inner());
     let raw = body.into_inner().body;
+    let site = state.db.read(settings::load).await?;
+    let matchers = state.matchers.get(&site);
     let now = state.clock.now_naive();
     let author = caller.user.user_id();
+    let author_approved = caller.user.approved_count;
     let (comment, key) = state
         .db
         .write(move |conn| {
-            let site = settings::load(conn)?;
             let comment = own_comment(conn, id, author)?;
             if comment.status() == CommentStatus::Rejected {
                 return Err(ApiError::Forbidden(Forbidden::NotAllowed));
@@ -47,19 +51,32 @@ pub async fn handle(
             let text = CommentBody::parse(&raw, site.max_comment_chars())
                 .map_err(|m| ApiError::invalid("body", m))?;
             let html = markdown::render(text.as_str());
+            let article = articles::find(conn, ArticleId(comment.article_id))?
+                .ok_or(ApiError::NotFound("comment"))?;
+            // The author's own comment does not vouch for itself.
+            let approved_before =
+                author_approved - i64::from(comment.status() == CommentStatus::Approved);
+            let decision = moderation::evaluate(
+                text.as_str(),
+                Context {
+                    settings: &site,
+                    article_moderation: &article.moderation,
+                    author_approved: approved_before,
+                },
+                &matchers,
+            );
             let updated = comments::edit(
                 conn,
                 &comment,
                 &Edit {
                     body: text.as_str(),
                     html: &html,
-                    status: CommentStatus::Approved,
-                    moderation_reason: None,
+                    status: decision.status,
+                    moderation_reason: decision.reason.map(|r| r.as_str()),
                     now,
                 },
             )?;
-            let article = articles::find(conn, ArticleId(updated.article_id))?
-                .ok_or(ApiError::NotFound("comment"))?;
+            log_automatic(conn, &updated, decision, now)?;
             Ok((updated, article.key))
         })
         .await?;

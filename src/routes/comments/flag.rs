@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::others_comment;
 use crate::auth::extractors::CurrentUser;
-use crate::db::reactions;
+use crate::db::moderation::{self, Decision};
+use crate::db::{reactions, settings};
+use crate::domain::comment::CommentStatus;
 use crate::domain::comment::{CommentId, FLAG_NOTE_MAX_CHARS, FlagReason};
+use crate::domain::moderation::Reason;
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -65,8 +68,25 @@ pub async fn handle(
     let flag = state
         .db
         .write(move |conn| {
-            others_comment(conn, id, user, "flag")?;
-            reactions::flag(conn, id, user, reason, note.as_deref(), now)
+            let comment = others_comment(conn, id, user, "flag")?;
+            let flag = reactions::flag(conn, id, user, reason, note.as_deref(), now)?;
+            let open = moderation::count_flag(conn, comment.id)?;
+            let threshold = settings::load(conn)?.auto_hide_flags;
+            if threshold > 0 && open >= threshold {
+                moderation::decide(
+                    conn,
+                    &comment,
+                    &Decision {
+                        moderator: None,
+                        status: CommentStatus::Pending,
+                        moderation_reason: Some(Reason::Flagged),
+                        rejection_reason: None,
+                        note: None,
+                        at: now,
+                    },
+                )?;
+            }
+            Ok(flag)
         })
         .await?;
     Ok(HttpResponse::Created().json(FlagView {

@@ -20,6 +20,18 @@ use crate::domain::user::Viewer;
 pub struct AuthorView {
     pub id: i64,
     pub username: String,
+    /// The author's standing, for moderators only.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub standing: Option<Standing>,
+}
+
+/// An author's standing, as moderators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Standing {
+    /// `active`, `banned` or `deleted`.
+    pub status: String,
+    pub approved_count: i64,
+    pub rejected_count: i64,
 }
 
 /// A comment as its viewer may see it.
@@ -67,7 +79,11 @@ impl CommentView {
             v.moderator || (comment.author().is_some() && comment.author() == Some(v.id))
         });
         let author = match (comment.author_id, username) {
-            (Some(id), Some(username)) if !deleted => Some(AuthorView { id, username }),
+            (Some(id), Some(username)) if !deleted => Some(AuthorView {
+                id,
+                username,
+                standing: None,
+            }),
             _ => None,
         };
         Self {

@@ -1,0 +1,364 @@
+//! Moderation: decisions on comments, flags, queues and the moderation log.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::comments::{Comment, shift_counters};
+use super::schema::{articles, comments, flags, moderation_log, users};
+use crate::domain::comment::{ArticleId, CommentStatus};
+use crate::domain::moderation::Reason;
+use crate::domain::user::UserId;
+use crate::error::ApiError;
+
+/// One line of the moderation log.
+#[derive(Debug, Clone, Copy)]
+pub struct LogEntry<'a> {
+    /// `None` for automatic decisions.
+    pub actor: Option<UserId>,
+    pub action: &'a str,
+    pub comment: Option<i64>,
+    pub user: Option<i64>,
+    pub reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+/// Writes a log line.
+pub fn log(conn: &mut DbConnection, entry: &LogEntry<'_>) -> Result<(), ApiError> {
+    diesel::insert_into(moderation_log::table)
+        .values((
+            moderation_log::at.eq(entry.at),
+            moderation_log::actor_id.eq(entry.actor.map(|a| a.0)),
+            moderation_log::action.eq(entry.action),
+            moderation_log::comment_id.eq(entry.comment),
+            moderation_log::user_id.eq(entry.user),
+            moderation_log::reason.eq(entry.reason),
+            moderation_log::note.eq(entry.note),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A row of the moderation log.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = moderation_log)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct LogRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub comment_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Filters of the log listing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogFilter {
+    pub comment: Option<i64>,
+    pub user: Option<i64>,
+    pub moderator: Option<i64>,
+}
+
+/// A page of the log, newest first, with each actor's username.
+pub fn log_page(
+    conn: &mut DbConnection,
+    filter: LogFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(LogRow, Option<String>)>, ApiError> {
+    let mut query = moderation_log::table
+        .left_join(users::table.on(moderation_log::actor_id.eq(users::id.nullable())))
+        .select((LogRow::as_select(), users::username.nullable()))
+        .into_boxed();
+    if let Some(c) = filter.comment {
+        query = query.filter(moderation_log::comment_id.eq(c));
+    }
+    if let Some(u) = filter.user {
+        query = query.filter(moderation_log::user_id.eq(u));
+    }
+    if let Some(m) = filter.moderator {
+        query = query.filter(moderation_log::actor_id.eq(m));
+    }
+    if let Some(b) = before {
+        query = query.filter(moderation_log::id.lt(b));
+    }
+    Ok(query
+        .order(moderation_log::id.desc())
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// A moderator's decision on a comment.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    pub moderator: Option<UserId>,
+    pub status: CommentStatus,
+    pub moderation_reason: Option<Reason>,
+    /// For rejections: the reason shown to the author.
+    pub rejection_reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+/// Applies a decision: status, counters, resolved flags, log line. Deleted comments
+/// are not decided on (404).
+pub fn decide(
+    conn: &mut DbConnection,
+    comment: &Comment,
+    decision: &Decision<'_>,
+) -> Result<Comment, ApiError> {
+    if comment.status() == CommentStatus::Deleted {
+        return Err(ApiError::NotFound("comment"));
+    }
+    let human = decision.moderator.is_some();
+    let updated: Comment = diesel::update(comments::table.find(comment.id))
+        .set((
+            comments::status.eq(decision.status.as_str()),
+            comments::moderation_reason.eq(decision.moderation_reason.map(Reason::as_str)),
+            comments::rejection_reason.eq(decision.rejection_reason),
+            comments::updated_at.eq(decision.at),
+        ))
+        .returning(comments::all_columns)
+        .get_result(conn)?;
+    let updated = if human {
+        resolve_flags(conn, comment.id, decision.moderator, decision.at)?;
+        diesel::update(comments::table.find(comment.id))
+            .set((
+                comments::moderated_by.eq(decision.moderator.map(|m| m.0)),
+                comments::moderated_at.eq(Some(decision.at)),
+                comments::open_flags.eq(0),
+            ))
+            .returning(comments::all_columns)
+            .get_result(conn)?
+    } else {
+        updated
+    };
+    shift_counters(conn, comment, Some(comment.status()), decision.status)?;
+    let action = match (human, decision.status) {
+        (true, CommentStatus::Approved) => "approve",
+        (true, _) => "reject",
+        (false, CommentStatus::Pending) if decision.moderation_reason == Some(Reason::Flagged) => {
+            "auto_hide"
+        }
+        (false, CommentStatus::Approved) => "auto_approve",
+        (false, CommentStatus::Rejected) => "auto_reject",
+        (false, _) => "auto_pending",
+    };
+    log(
+        conn,
+        &LogEntry {
+            actor: decision.moderator,
+            action,
+            comment: Some(comment.id),
+            user: comment.author_id,
+            reason: decision
+                .rejection_reason
+                .or(decision.moderation_reason.map(Reason::as_str)),
+            note: decision.note,
+            at: decision.at,
+        },
+    )?;
+    Ok(updated)
+}
+
+fn resolve_flags(
+    conn: &mut DbConnection,
+    comment: i64,
+    moderator: Option<UserId>,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(
+        flags::table
+            .filter(flags::comment_id.eq(comment))
+            .filter(flags::resolved_at.is_null()),
+    )
+    .set((
+        flags::resolved_at.eq(Some(now)),
+        flags::resolved_by.eq(moderator.map(|m| m.0)),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Counts a new flag; answers the comment's unresolved flags.
+pub fn count_flag(conn: &mut DbConnection, comment: i64) -> Result<i64, ApiError> {
+    Ok(diesel::update(comments::table.find(comment))
+        .set(comments::open_flags.eq(comments::open_flags + 1))
+        .returning(comments::open_flags)
+        .get_result(conn)?)
+}
+
+/// The moderation queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// Held comments, oldest first.
+    Pending,
+    /// Visible comments with unresolved flags, most flagged first.
+    Reported,
+    /// Visible comments no moderator has decided on, newest first.
+    Unmoderated,
+    Rejected,
+    Approved,
+}
+
+impl Queue {
+    /// Every queue with its wire name.
+    pub const ALL: [(&'static str, Queue); 5] = [
+        ("pending", Queue::Pending),
+        ("reported", Queue::Reported),
+        ("unmoderated", Queue::Unmoderated),
+        ("rejected", Queue::Rejected),
+        ("approved", Queue::Approved),
+    ];
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, q)| *q)
+    }
+
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, q)| *q == self)
+            .map_or("pending", |(n, _)| n)
+    }
+}
+
+/// A queue item: the comment, its author's standing and its article.
+#[derive(Debug, Clone, Queryable)]
+pub struct QueueRow {
+    pub comment: Comment,
+    pub username: Option<String>,
+    pub author_status: Option<String>,
+    pub author_banned_until: Option<NaiveDateTime>,
+    pub author_approved: Option<i64>,
+    pub author_rejected: Option<i64>,
+    pub article_key: String,
+    pub article_title: Option<String>,
+}
+
+macro_rules! queue_query {
+    ($queue:expr, $article:expr) => {{
+        let mut query = comments::table
+            .inner_join(articles::table)
+            .left_join(users::table.on(comments::author_id.eq(users::id.nullable())))
+            .into_boxed();
+        if let Some(article) = $article {
+            query = query.filter(comments::article_id.eq(article.0));
+        }
+        match $queue {
+            Queue::Pending => query.filter(comments::status.eq("pending")),
+            Queue::Reported => query
+                .filter(comments::status.eq("approved"))
+                .filter(comments::open_flags.gt(0)),
+            Queue::Unmoderated => query
+                .filter(comments::status.eq("approved"))
+                .filter(comments::moderated_at.is_null()),
+            Queue::Rejected => query.filter(comments::status.eq("rejected")),
+            Queue::Approved => query.filter(comments::status.eq("approved")),
+        }
+    }};
+}
+
+/// One page (plus one) of a queue; `after` is (flags, id) of the previous page's last item.
+pub fn queue_page(
+    conn: &mut DbConnection,
+    queue: Queue,
+    article: Option<ArticleId>,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> Result<Vec<QueueRow>, ApiError> {
+    let mut query = queue_query!(queue, article);
+    query = match (queue, after) {
+        (_, None) => query,
+        (Queue::Pending, Some((_, id))) => query.filter(comments::id.gt(id)),
+        (Queue::Reported, Some((n, id))) => query.filter(
+            comments::open_flags
+                .lt(n)
+                .or(comments::open_flags.eq(n).and(comments::id.gt(id))),
+        ),
+        (_, Some((_, id))) => query.filter(comments::id.lt(id)),
+    };
+    query = match queue {
+        Queue::Pending => query.order(comments::id.asc()),
+        Queue::Reported => query.order((comments::open_flags.desc(), comments::id.asc())),
+        _ => query.order(comments::id.desc()),
+    };
+    Ok(query
+        .select((
+            Comment::as_select(),
+            users::username.nullable(),
+            users::status.nullable(),
+            users::banned_until.nullable(),
+            users::approved_count.nullable(),
+            users::rejected_count.nullable(),
+            articles::key,
+            articles::title,
+        ))
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// How many comments each queue holds.
+pub fn queue_totals(
+    conn: &mut DbConnection,
+    article: Option<ArticleId>,
+) -> Result<Vec<(&'static str, i64)>, ApiError> {
+    Queue::ALL
+        .iter()
+        .map(|(name, queue)| {
+            let total: i64 = queue_query!(*queue, article).count().get_result(conn)?;
+            Ok((*name, total))
+        })
+        .collect()
+}
+
+/// Unresolved flags of the given comments: (comment, reason, note).
+pub fn open_flags_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, Option<String>)>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(flags::table
+        .filter(flags::comment_id.eq_any(ids))
+        .filter(flags::resolved_at.is_null())
+        .order(flags::id.asc())
+        .select((flags::comment_id, flags::reason, flags::note))
+        .load(conn)?)
+}
+
+/// Held comments of an author (for rejecting them with a ban).
+pub fn pending_by(conn: &mut DbConnection, author: UserId) -> Result<Vec<Comment>, ApiError> {
+    Ok(comments::table
+        .filter(comments::author_id.eq(author.0))
+        .filter(comments::status.eq("pending"))
+        .select(Comment::as_select())
+        .load(conn)?)
+}
+
+/// One comment as the queues show it.
+pub fn item(conn: &mut DbConnection, id: i64) -> Result<Option<QueueRow>, ApiError> {
+    Ok(comments::table
+        .inner_join(articles::table)
+        .left_join(users::table.on(comments::author_id.eq(users::id.nullable())))
+        .filter(comments::id.eq(id))
+        .select((
+            Comment::as_select(),
+            users::username.nullable(),
+            users::status.nullable(),
+            users::banned_until.nullable(),
+            users::approved_count.nullable(),
+            users::rejected_count.nullable(),
+            articles::key,
+            articles::title,
+        ))
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,301 @@
+//! The automatic moderation rules, applied when a comment is posted or edited.
+
+use std::collections::HashMap;
+
+use super::comment::CommentStatus;
+use super::settings::SiteSettings;
+use super::text::fold_key;
+
+/// Why a comment is not approved (or, for `Moderator`, why a human held it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Premoderation,
+    NewUser,
+    ContainsLink,
+    SuspectWord,
+    BannedWord,
+    Flagged,
+    Moderator,
+}
+
+impl Reason {
+    /// The wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Premoderation => "premoderation",
+            Self::NewUser => "new_user",
+            Self::ContainsLink => "contains_link",
+            Self::SuspectWord => "suspect_word",
+            Self::BannedWord => "banned_word",
+            Self::Flagged => "flagged",
+            Self::Moderator => "moderator",
+        }
+    }
+}
+
+/// The outcome of the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub status: CommentStatus,
+    pub reason: Option<Reason>,
+}
+
+impl Decision {
+    /// The moderation log action for this automatic decision.
+    pub fn log_action(self) -> &'static str {
+        match self.status {
+            CommentStatus::Approved => "auto_approve",
+            CommentStatus::Rejected => "auto_reject",
+            _ => "auto_pending",
+        }
+    }
+}
+
+/// Words and phrases matched whole, ignoring case and Unicode compatibility forms.
+#[derive(Debug, Default)]
+pub struct WordList {
+    /// Phrases (as token sequences) by their first token.
+    by_first: HashMap<String, Vec<Vec<String>>>,
+}
+
+/// Splits folded text into words: runs of letters and digits.
+fn tokens(folded: &str) -> Vec<String> {
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl WordList {
+    /// Builds the matcher once for a list of entries.
+    pub fn new<S: AsRef<str>>(entries: &[S]) -> Self {
+        let mut by_first: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+        for entry in entries {
+            let phrase = tokens(&fold_key(entry.as_ref()));
+            if let Some(first) = phrase.first() {
+                by_first.entry(first.clone()).or_default().push(phrase);
+            }
+        }
+        Self { by_first }
+    }
+
+    /// Whether any entry occurs in `words` (the folded tokens of a text).
+    fn matches(&self, words: &[String]) -> bool {
+        if self.by_first.is_empty() {
+            return false;
+        }
+        words.iter().enumerate().any(|(i, word)| {
+            self.by_first.get(word).is_some_and(|phrases| {
+                phrases
+                    .iter()
+                    .any(|p| words.get(i..i + p.len()).is_some_and(|w| w == p.as_slice()))
+            })
+        })
+    }
+}
+
+/// Banned and suspect words, built once per settings change.
+#[derive(Debug, Default)]
+pub struct Matchers {
+    pub banned: WordList,
+    pub suspect: WordList,
+}
+
+impl Matchers {
+    /// Matchers for the settings' word lists.
+    pub fn new(settings: &SiteSettings) -> Self {
+        Self {
+            banned: WordList::new(&settings.banned_words),
+            suspect: WordList::new(&settings.suspect_words),
+        }
+    }
+}
+
+/// What the rules look at besides the text.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub settings: &'a SiteSettings,
+    /// The article's own mode: `default`, `pre` or `post`.
+    pub article_moderation: &'a str,
+    /// The author's approved comments so far.
+    pub author_approved: i64,
+}
+
+/// Whether a body contains a link (markdown, autolink or bare address).
+pub fn contains_link(body: &str) -> bool {
+    let lower = body.to_lowercase();
+    lower.contains("http://")
+        || lower.contains("https://")
+        || lower.contains("www.")
+        || lower.contains("](")
+}
+
+/// Applies the rules in the contract's order; the first that matches decides.
+pub fn evaluate(body: &str, context: Context<'_>, matchers: &Matchers) -> Decision {
+    let words = tokens(&fold_key(body));
+    let held = |reason| Decision {
+        status: CommentStatus::Pending,
+        reason: Some(reason),
+    };
+    if matchers.banned.matches(&words) {
+        return Decision {
+            status: CommentStatus::Rejected,
+            reason: Some(Reason::BannedWord),
+        };
+    }
+    if matchers.suspect.matches(&words) {
+        return held(Reason::SuspectWord);
+    }
+    if context.settings.premod_links && contains_link(body) {
+        return held(Reason::ContainsLink);
+    }
+    let premoderated = match context.article_moderation {
+        "pre" => true,
+        "post" => false,
+        _ => context.settings.moderation_mode == "pre",
+    };
+    if premoderated {
+        return held(Reason::Premoderation);
+    }
+    if context.author_approved < context.settings.new_user_threshold {
+        return held(Reason::NewUser);
+    }
+    Decision {
+        status: CommentStatus::Approved,
+        reason: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> SiteSettings {
+        SiteSettings {
+            banned_words: vec!["scheiße".into(), "ass".into(), "Đồ ngu".into()],
+            suspect_words: vec!["idiot".into(), "lügenpresse".into()],
+            ..SiteSettings::default()
+        }
+    }
+
+    fn decide(body: &str, settings: &SiteSettings, article: &str, approved: i64) -> Decision {
+        let context = Context {
+            settings,
+            article_moderation: article,
+            author_approved: approved,
+        };
+        evaluate(body, context, &Matchers::new(settings))
+    }
+
+    #[test]
+    fn banned_words_match_whole_words_after_folding() {
+        let s = settings();
+        for body in [
+            "Scheiße!",
+            "SCHEISSE",
+            "so eine scheisse.",
+            "ＳＣＨＥＩＳＳＥ",
+            "what an ass",
+            "ĐỒ NGU quá",
+        ] {
+            assert_eq!(
+                decide(body, &s, "default", 10).reason,
+                Some(Reason::BannedWord),
+                "{body}"
+            );
+            assert_eq!(
+                decide(body, &s, "default", 10).status,
+                CommentStatus::Rejected
+            );
+        }
+        for body in ["Scheißegal", "a class act", "assistant", "đồ ngon"] {
+            assert_eq!(
+                decide(body, &s, "default", 10).status,
+                CommentStatus::Approved,
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_matching_rule_decides() {
+        let mut s = settings();
+        s.premod_links = true;
+        s.new_user_threshold = 3;
+        let cases = [
+            (
+                "scheiße idiot https://x.de",
+                "pre",
+                0,
+                Some(Reason::BannedWord),
+            ),
+            ("Idiot https://x.de", "pre", 0, Some(Reason::SuspectWord)),
+            ("see https://x.de", "pre", 0, Some(Reason::ContainsLink)),
+            (
+                "see [this](https://x.de)",
+                "post",
+                0,
+                Some(Reason::ContainsLink),
+            ),
+            ("plain text", "pre", 10, Some(Reason::Premoderation)),
+            ("plain text", "default", 0, Some(Reason::NewUser)),
+            ("plain text", "post", 2, Some(Reason::NewUser)),
+            ("plain text", "default", 3, None),
+        ];
+        for (body, article, approved, reason) in cases {
+            assert_eq!(
+                decide(body, &s, article, approved).reason,
+                reason,
+                "{body} / {article} / {approved}"
+            );
+        }
+        s.moderation_mode = "pre".into();
+        assert_eq!(
+            decide("plain", &s, "default", 9).reason,
+            Some(Reason::Premoderation)
+        );
+        assert_eq!(decide("plain", &s, "post", 9).reason, None);
+    }
+
+    #[test]
+    fn thousands_of_entries_build_and_match() {
+        let entries: Vec<String> = (0..5000).map(|i| format!("wort{i}")).collect();
+        let list = WordList::new(&entries);
+        assert!(list.matches(&tokens("ein wort4999 hier")));
+        assert!(!list.matches(&tokens("ein wort5000 hier")));
+    }
+}
+
+/// The matchers for the settings last seen, rebuilt only when the word lists change
+/// (settings are re-read from the database for every comment, so every instance applies
+/// a change at once without rebuilding matchers for every comment).
+#[derive(Debug, Default)]
+pub struct MatcherCache {
+    current: std::sync::RwLock<Option<CachedMatchers>>,
+}
+
+/// The banned and suspect lists the matchers were built from, and the matchers.
+type CachedMatchers = (Vec<String>, Vec<String>, std::sync::Arc<Matchers>);
+
+impl MatcherCache {
+    /// Matchers for `settings`' word lists.
+    pub fn get(&self, settings: &SiteSettings) -> std::sync::Arc<Matchers> {
+        if let Ok(guard) = self.current.read()
+            && let Some((banned, suspect, matchers)) = guard.as_ref()
+            && *banned == settings.banned_words
+            && *suspect == settings.suspect_words
+        {
+            return matchers.clone();
+        }
+        let matchers = std::sync::Arc::new(Matchers::new(settings));
+        if let Ok(mut guard) = self.current.write() {
+            *guard = Some((
+                settings.banned_words.clone(),
+                settings.suspect_words.clone(),
+                matchers.clone(),
+            ));
+        }
+        matchers
+    }
+}

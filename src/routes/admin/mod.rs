@@ -1,0 +1,4 @@
+//! `/admin/*`: site settings and roles.
+
+pub mod role;
+pub mod settings;

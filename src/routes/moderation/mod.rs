@@ -1,0 +1,176 @@
+//! `/mod/*`: queues, decisions, bans, articles and the moderation log.
+
+pub mod articles;
+pub mod ban;
+pub mod bulk;
+pub mod decide;
+pub mod log;
+pub mod queue;
+pub mod unban;
+pub mod users;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::db::moderation::QueueRow;
+use crate::db::users::User;
+use crate::domain::user::{UserStatus, Viewer};
+use crate::routes::comments::{CommentView, Standing};
+
+/// A reader's flag, with the note moderators read.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagNote {
+    pub reason: String,
+    pub note: Option<String>,
+}
+
+/// The article a queue item belongs to.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleRef {
+    pub key: String,
+    pub title: Option<String>,
+}
+
+/// A comment as moderators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeratedComment {
+    #[serde(flatten)]
+    pub comment: CommentView,
+    /// Unresolved flags by reason.
+    pub flags: BTreeMap<String, i64>,
+    /// Unresolved flags with the readers' notes, oldest first.
+    pub flag_notes: Vec<FlagNote>,
+    pub article: ArticleRef,
+}
+
+impl ModeratedComment {
+    /// Builds the view from a queue row and the comment's unresolved flags.
+    pub fn new(
+        row: QueueRow,
+        open_flags: Vec<FlagNote>,
+        moderator: Viewer,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut comment = CommentView::new(
+            &row.comment,
+            row.username.clone(),
+            &row.article_key,
+            false,
+            Some(moderator),
+        );
+        if let (Some(author), Some(status)) =
+            (comment.author.as_mut(), row.author_status.as_deref())
+        {
+            let status = UserStatus::parse(status)
+                .unwrap_or(UserStatus::Deleted)
+                .effective(row.author_banned_until.map(|t| t.and_utc()), now);
+            author.standing = Some(Standing {
+                status: status.as_str().to_owned(),
+                approved_count: row.author_approved.unwrap_or(0),
+                rejected_count: row.author_rejected.unwrap_or(0),
+            });
+        }
+        let mut flags = BTreeMap::new();
+        for flag in &open_flags {
+            *flags.entry(flag.reason.clone()).or_insert(0) += 1;
+        }
+        Self {
+            comment,
+            flags,
+            flag_notes: open_flags,
+            article: ArticleRef {
+                key: row.article_key,
+                title: row.article_title,
+            },
+        }
+    }
+}
+
+/// An account as moderators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserStanding {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub role: String,
+    /// `active`, `banned` or `deleted` (a suspension past its end reads `active`).
+    pub status: String,
+    /// End of a suspension in force; null for a permanent ban or none.
+    pub banned_until: Option<DateTime<Utc>>,
+    pub ban_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub approved_count: i64,
+    pub rejected_count: i64,
+}
+
+impl UserStanding {
+    /// The view of `user` at `now`.
+    pub fn new(user: &User, now: DateTime<Utc>) -> Self {
+        let status = user.status_at(now);
+        let banned = status == UserStatus::Banned;
+        Self {
+            id: user.id,
+            username: user.username.clone(),
+            email: user.email.clone(),
+            role: user.role.clone(),
+            status: status.as_str().to_owned(),
+            banned_until: if banned {
+                user.banned_until_utc()
+            } else {
+                None
+            },
+            ban_reason: if banned {
+                user.ban_reason.clone()
+            } else {
+                None
+            },
+            created_at: user.created_at.and_utc(),
+            approved_count: user.approved_count,
+            rejected_count: user.rejected_count,
+        }
+    }
+}
+
+/// The moderators' view of one comment, loaded fresh.
+pub(crate) fn load_item(
+    conn: &mut crate::db::DbConnection,
+    id: i64,
+    moderator: Viewer,
+    now: DateTime<Utc>,
+) -> Result<ModeratedComment, crate::error::ApiError> {
+    let row = crate::db::moderation::item(conn, id)?
+        .ok_or(crate::error::ApiError::NotFound("comment"))?;
+    let flags = crate::db::moderation::open_flags_of(conn, &[id])?
+        .into_iter()
+        .map(|(_, reason, note)| FlagNote { reason, note })
+        .collect();
+    Ok(ModeratedComment::new(row, flags, moderator, now))
+}
+
+/// The reasons a moderator may give for a rejection (shown to the author).
+pub const REJECTION_REASONS: [&str; 10] = [
+    "spam",
+    "offensive",
+    "abusive",
+    "harassment",
+    "hate_speech",
+    "illegal_content",
+    "misinformation",
+    "off_topic",
+    "advertising",
+    "other",
+];
+
+/// Checks an optional moderator note: at most 1000 characters.
+pub(crate) fn check_note(note: Option<String>) -> Result<Option<String>, crate::error::ApiError> {
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+        return Err(crate::error::ApiError::invalid(
+            "note",
+            "must be at most 1000 characters long",
+        ));
+    }
+    Ok(note)
+}

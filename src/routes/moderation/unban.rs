@@ -1,0 +1,51 @@
+//! `POST /mod/users/{id}/unban`.
+
+use actix_web::{HttpResponse, web};
+
+use super::UserStanding;
+use crate::auth::extractors::Moderator;
+use crate::db::moderation::{self, LogEntry};
+use crate::db::users;
+use crate::domain::user::{UserId, UserStatus};
+use crate::error::{ApiError, Forbidden};
+use crate::startup::AppState;
+
+/// Lifts a ban or suspension.
+#[tracing::instrument(skip_all)]
+pub async fn handle(
+    state: web::Data<AppState>,
+    caller: Moderator,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let target = UserId(path.into_inner());
+    let moderator = caller.0.user.user_id();
+    let moderator_role = caller.0.user.role();
+    let now = state.clock.now();
+    let at = state.clock.now_naive();
+    let user = state
+        .db
+        .write(move |conn| {
+            let user = users::find(conn, target)?
+                .filter(|u| u.status_at(now) != UserStatus::Deleted)
+                .ok_or(ApiError::NotFound("user"))?;
+            if user.role() >= moderator_role {
+                return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+            }
+            users::unban(conn, target, at)?;
+            moderation::log(
+                conn,
+                &LogEntry {
+                    actor: Some(moderator),
+                    action: "unban",
+                    comment: None,
+                    user: Some(target.0),
+                    reason: None,
+                    note: None,
+                    at,
+                },
+            )?;
+            users::find(conn, target)?.ok_or(ApiError::NotFound("user"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(UserStanding::new(&user, now)))
+}
