@@ -575,3 +575,58 @@ pub fn assert_counts_exact(app: &TestApp) -> i64 {
     })
     .expect("read counts")
 }
+
+impl TestApp {
+    /// Gives an account a role directly in the database (bootstrapping the first admin).
+    pub fn set_role(&self, user_id: i64, role: &str) {
+        use diesel::prelude::*;
+        use tribune::db::schema::users;
+        self.db
+            .connect()
+            .with_writer_blocking(|conn| {
+                diesel::update(users::table.find(user_id))
+                    .set(users::role.eq(role))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .expect("set role");
+    }
+
+    /// A new account with role `role`.
+    pub async fn account_with_role(&self, username: &str, role: &str) -> Session {
+        let session = self.register_reader(username).await;
+        self.set_role(session.user_id, role);
+        session
+    }
+
+    /// Changes site settings as `admin`; panics unless 200; returns them.
+    pub async fn settings(&self, admin: &Session, changes: Value) -> Value {
+        expect_status(
+            self.put("/admin/settings", Some(&admin.access_token), &changes)
+                .await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// The moderation log actions, oldest first.
+    pub async fn log_actions(&self, moderator: &Session, filter: &str) -> Vec<String> {
+        let body = expect_status(
+            self.get(
+                &format!("/mod/log?limit=100{filter}"),
+                Some(&moderator.access_token),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        let mut actions: Vec<String> = body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["action"].as_str().expect("action").to_owned())
+            .collect();
+        actions.reverse();
+        actions
+    }
+}

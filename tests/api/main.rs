@@ -9,6 +9,7 @@ mod errors;
 mod health;
 mod helpers;
 mod migrations;
+mod moderation;
 mod privacy;
 mod sessions;
 mod sso;
