@@ -147,6 +147,16 @@ async fn each_rule_holds_or_rejects_with_its_reason() {
         expect_problem(app.get(&format!("/comments/{held}"), None).await, StatusCode::NOT_FOUND, "not_found").await;
         expect_problem(app.get(&format!("/comments/{held}"), Some(&bert.access_token)).await, StatusCode::NOT_FOUND, "not_found").await;
         expect_status(app.get(&format!("/comments/{held}"), Some(&anna.access_token)).await, StatusCode::OK).await;
+        // A held reply stays hidden in its thread too, except from its author.
+        let parent = own["comments"][7]["id"].as_i64();
+        let reply = app.comment_ok(&anna.access_token, A, "LÜGENPRESSE!", parent).await;
+        assert_eq!(reply["status"], "pending");
+        let others = app.thread(A, "", Some(&bert.access_token)).await;
+        assert_eq!(others["comments"][2]["replies"], json!([]));
+        assert_eq!(others["comments"][2]["reply_count"], 0);
+        let author = app.thread(A, "", Some(&anna.access_token)).await;
+        assert_eq!(author["comments"][7]["replies"][0]["id"], reply["id"]);
+        assert_eq!(app.counts(&[A]).await[A], 3);
 
         // Pre-moderation: per article, then site-wide; new users.
         let moderator = app.account_with_role("moderator", "moderator").await;
