@@ -11,6 +11,7 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -19,7 +20,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// One field that failed validation.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
 pub struct FieldError {
     /// The request field, as named in the JSON body or query.
     pub field: String,
@@ -233,10 +234,11 @@ impl ApiError {
 }
 
 /// The RFC 9457 body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     /// Always `about:blank`: `code` carries the machine-readable kind.
     #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
     pub kind: &'static str,
     pub title: &'static str,
     pub status: u16,
@@ -248,6 +250,7 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// End of a suspension, for `account_banned` (null: permanent).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     pub until: Option<Option<DateTime<Utc>>>,
 }
 

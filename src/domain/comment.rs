@@ -15,7 +15,7 @@ pub struct CommentId(pub i64);
 pub struct ArticleId(pub i64);
 
 /// Where a comment stands. Only `Approved` counts and shows to everyone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CommentStatus {
     Approved,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Site settings with the contract's defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SiteSettings {
     /// `post` (publish, moderate afterwards) or `pre` (hold every comment).

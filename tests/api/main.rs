@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod migrations;
 mod moderation;
+mod openapi;
 mod privacy;
 mod sessions;
 mod sso;

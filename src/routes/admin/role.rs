@@ -12,7 +12,7 @@ use crate::routes::moderation::UserStanding;
 use crate::startup::AppState;
 
 /// A new role.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RoleRequest {
     /// `reader`, `moderator` or `admin`.
     pub role: String,
@@ -20,6 +20,7 @@ pub struct RoleRequest {
 
 /// Gives an account a role; takes effect on its next request. The last admin cannot
 /// give up the role (409 `last_admin`).
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/role", tag = "admin", params(("id" = i64, Path, description = "User id")), request_body = RoleRequest, security(("bearer" = [])), responses((status = 200, description = "The account", body = UserStanding)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

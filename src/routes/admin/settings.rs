@@ -11,7 +11,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::startup::AppState;
 
 /// Any subset of the settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsUpdate {
     /// `post` or `pre`.
@@ -33,6 +33,7 @@ pub struct SettingsUpdate {
 }
 
 /// The settings in force.
+#[utoipa::path(get, path = "/api/v1/admin/settings", tag = "admin", security(("bearer" = [])), responses((status = 200, description = "The settings", body = SiteSettings)))]
 #[tracing::instrument(skip_all)]
 pub async fn get(state: web::Data<AppState>, _caller: Admin) -> Result<HttpResponse, ApiError> {
     let current = state.db.read(settings::load).await?;
@@ -65,6 +66,7 @@ fn word_list(words: Vec<String>) -> Result<Vec<String>, String> {
 }
 
 /// Changes any subset of the settings; applies to the next comment on every instance.
+#[utoipa::path(put, path = "/api/v1/admin/settings", tag = "admin", request_body = SettingsUpdate, security(("bearer" = [])), responses((status = 200, description = "The settings", body = SiteSettings)))]
 #[tracing::instrument(skip_all)]
 pub async fn put(
     state: web::Data<AppState>,

@@ -10,14 +10,15 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// Query parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ArticleQuery {
     /// The article's key.
     pub article: String,
 }
 
 /// An article.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
     pub key: String,
     pub title: Option<String>,
@@ -48,6 +49,7 @@ impl ArticleView {
 }
 
 /// One article; 404 until it has its first comment or a moderator sets it up.
+#[utoipa::path(get, path = "/api/v1/articles", tag = "comments", params(ArticleQuery), responses((status = 200, description = "The article", body = ArticleView)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

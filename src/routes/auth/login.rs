@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// Credentials.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     /// Username or email address.
     pub login: String,
@@ -23,6 +23,7 @@ const MAX_LOGIN_BYTES: usize = 320;
 
 /// Logs in by username or email. Unknown accounts and wrong passwords get the same 401
 /// after the same work (a dummy hash is verified when there is no account).
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest, responses((status = 200, description = "Logged in", body = AuthResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

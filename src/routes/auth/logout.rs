@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// The session to end.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LogoutRequest {
     /// The session's refresh token; when absent or not the caller's, the session of
     /// the access token used for this request ends.
@@ -18,6 +18,7 @@ pub struct LogoutRequest {
 }
 
 /// Ends a session: its refresh token and its access tokens stop working at once.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", request_body = LogoutRequest, security(("bearer" = [])), responses((status = 204, description = "Session ended")))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

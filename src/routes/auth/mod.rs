@@ -15,7 +15,7 @@ use crate::routes::me::Account;
 use crate::startup::AppState;
 
 /// A logged-in answer: the account and a token pair.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthResponse {
     /// The account.
     pub user: Account,

@@ -12,13 +12,14 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// A refresh token to exchange.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
 /// Exchanges a refresh token for a new pair. Each token works once: presenting a used
 /// one revokes its whole session (someone else has a copy).
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "accounts", request_body = RefreshRequest, responses((status = 200, description = "A new token pair", body = AuthResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -10,7 +10,7 @@ use crate::error::{ApiError, FieldErrors, Forbidden};
 use crate::startup::AppState;
 
 /// A new account.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
     /// 3–32 letters, digits, `_`, `-`, `.`; unique ignoring case.
     pub username: String,
@@ -21,6 +21,7 @@ pub struct RegisterRequest {
 }
 
 /// Creates a reader account and logs it in: 201 with a token pair.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest, responses((status = 201, description = "Account created and logged in", body = AuthResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -11,13 +11,14 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// A token from the publisher's login system.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SsoRequest {
     /// JWT with `sub` and `exp` (optional `username`, `email`), signed by the publisher.
     pub token: String,
 }
 
 /// Logs in the publisher's reader, creating or updating the linked account.
+#[utoipa::path(post, path = "/api/v1/auth/sso", tag = "accounts", request_body = SsoRequest, responses((status = 200, description = "Logged in through the publisher", body = AuthResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -18,7 +18,7 @@ use crate::error::{ApiError, Conflict, FieldErrors};
 use crate::startup::AppState;
 
 /// A new comment or reply.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateComment {
     /// The article's key (created on its first comment).
     pub article: String,
@@ -36,6 +36,7 @@ pub struct CreateComment {
 const MAX_DEPTH: i32 = 5;
 
 /// Posts a comment: 201 with it, its status and, when held, why.
+#[utoipa::path(post, path = "/api/v1/comments", tag = "comments", request_body = CreateComment, security(("bearer" = [])), responses((status = 201, description = "The stored comment", body = CommentView)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

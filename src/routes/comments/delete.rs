@@ -11,6 +11,7 @@ use crate::startup::AppState;
 
 /// Deletes the caller's comment: text erased, status `deleted`, counts updated; it stays
 /// as a placeholder while it has visible replies.
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments", params(("id" = i64, Path, description = "Comment id")), security(("bearer" = [])), responses((status = 204, description = "Deleted")))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

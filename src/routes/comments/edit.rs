@@ -16,13 +16,14 @@ use crate::error::{ApiError, Conflict, Forbidden};
 use crate::startup::AppState;
 
 /// New text.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EditComment {
     /// Markdown, same rules as when posting.
     pub body: String,
 }
 
 /// Edits the caller's comment within the edit window; the new text passes the rules again.
+#[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "comments", params(("id" = i64, Path, description = "Comment id")), request_body = EditComment, security(("bearer" = [])), responses((status = 200, description = "The edited comment", body = CommentView)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

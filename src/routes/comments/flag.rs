@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// A reader's report.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FlagRequest {
     /// `spam`, `abuse`, `off_topic`, `illegal_content` or `other`.
     pub reason: String,
@@ -24,7 +24,7 @@ pub struct FlagRequest {
 }
 
 /// A stored flag.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FlagView {
     pub id: i64,
     pub comment_id: i64,
@@ -34,6 +34,7 @@ pub struct FlagView {
 }
 
 /// Flags someone else's comment for the moderators, once per reader.
+#[utoipa::path(post, path = "/api/v1/comments/{id}/flags", tag = "comments", params(("id" = i64, Path, description = "Comment id")), request_body = FlagRequest, security(("bearer" = [])), responses((status = 201, description = "The flag", body = FlagView)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// One comment, under the same visibility rules as a thread.
+#[utoipa::path(get, path = "/api/v1/comments/{id}", tag = "comments", params(("id" = i64, Path, description = "Comment id")), security((), ("bearer" = [])), responses((status = 200, description = "The comment", body = CommentView)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -11,13 +11,14 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// A comment's likes after the change.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LikeResponse {
     pub likes: i64,
     pub liked_by_me: bool,
 }
 
 /// Likes a comment (idempotent).
+#[utoipa::path(put, path = "/api/v1/comments/{id}/like", tag = "comments", params(("id" = i64, Path, description = "Comment id")), security(("bearer" = [])), responses((status = 200, description = "Liked", body = LikeResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn put(
     state: web::Data<AppState>,
@@ -28,6 +29,7 @@ pub async fn put(
 }
 
 /// Takes a like back (idempotent).
+#[utoipa::path(delete, path = "/api/v1/comments/{id}/like", tag = "comments", params(("id" = i64, Path, description = "Comment id")), security(("bearer" = [])), responses((status = 200, description = "Not liked", body = LikeResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn delete(
     state: web::Data<AppState>,

@@ -18,7 +18,8 @@ use crate::routes::pagination::{self, Cursor};
 use crate::startup::AppState;
 
 /// Query parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// The article's key.
     pub article: String,
@@ -31,7 +32,7 @@ pub struct ListQuery {
 }
 
 /// The article as a thread page shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleSummary {
     pub key: String,
     pub title: Option<String>,
@@ -43,7 +44,7 @@ pub struct ArticleSummary {
 }
 
 /// A top-level comment with its visible replies.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ThreadView {
     #[serde(flatten)]
     pub comment: CommentView,
@@ -54,7 +55,7 @@ pub struct ThreadView {
 }
 
 /// A page of threads.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListResponse {
     pub article: ArticleSummary,
     pub comments: Vec<ThreadView>,
@@ -72,6 +73,7 @@ struct Page {
 
 /// One page of an article's threads: approved comments, the caller's own held ones,
 /// and placeholders for deleted ones that still have visible replies.
+#[utoipa::path(get, path = "/api/v1/comments", tag = "comments", params(ListQuery), security((), ("bearer" = [])), responses((status = 200, description = "A page of threads", body = ListResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

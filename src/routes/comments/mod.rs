@@ -16,7 +16,7 @@ use crate::domain::comment::CommentStatus;
 use crate::domain::user::Viewer;
 
 /// A comment's author.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuthorView {
     pub id: i64,
     pub username: String,
@@ -26,7 +26,7 @@ pub struct AuthorView {
 }
 
 /// An author's standing, as moderators see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Standing {
     /// `active`, `banned` or `deleted`.
     pub status: String,
@@ -35,7 +35,7 @@ pub struct Standing {
 }
 
 /// A comment as its viewer may see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CommentView {
     pub id: i64,
     /// The article's key.

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{parse_keys, respond};
+use super::{CountsResponse, parse_keys, respond};
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -10,6 +10,7 @@ use crate::startup::AppState;
 pub const MAX_KEYS: usize = 100;
 
 /// Counts of up to 100 articles, named by repeated `article` parameters.
+#[utoipa::path(get, path = "/api/v1/counts", tag = "counts", params(("article" = Vec<String>, Query, description = "Article keys, 1 to 100, repeated: article=A&article=B")), responses((status = 200, description = "Counts by key", body = CountsResponse), (status = 304, description = "Not modified (If-None-Match)")))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -19,7 +19,7 @@ use crate::startup::AppState;
 pub const MAX_AGE_SECS: u32 = 10;
 
 /// Counts by article key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CountsResponse {
     /// Approved comments per requested key; unknown articles count 0.
     pub counts: BTreeMap<String, i64>,

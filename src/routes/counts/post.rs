@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{parse_keys, respond};
+use super::{CountsResponse, parse_keys, respond};
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -11,13 +11,14 @@ use crate::startup::AppState;
 pub const MAX_KEYS: usize = 1000;
 
 /// Article keys.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CountsRequest {
     /// 1–1000 article keys.
     pub articles: Vec<String>,
 }
 
 /// Counts of up to 1000 articles.
+#[utoipa::path(post, path = "/api/v1/counts", tag = "counts", request_body = CountsRequest, responses((status = 200, description = "Counts by key", body = CountsResponse), (status = 304, description = "Not modified (If-None-Match)")))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -10,7 +10,7 @@ use crate::error::{ApiError, Forbidden};
 use crate::startup::AppState;
 
 /// Confirmation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EraseRequest {
     /// The current password; ignored for accounts without one (single sign-on).
     #[serde(default)]
@@ -18,6 +18,7 @@ pub struct EraseRequest {
 }
 
 /// Erases the caller's account and everything it wrote (right to erasure).
+#[utoipa::path(delete, path = "/api/v1/me", tag = "accounts", request_body = EraseRequest, security(("bearer" = [])), responses((status = 204, description = "Account erased")))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

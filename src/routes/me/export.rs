@@ -13,7 +13,7 @@ use crate::startup::AppState;
 use diesel::prelude::*;
 
 /// Everything Tribune stores about the caller.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Export {
     pub exported_at: DateTime<Utc>,
     pub account: Account,
@@ -27,7 +27,7 @@ pub struct Export {
 }
 
 /// An own comment.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExportedComment {
     pub id: i64,
     pub article: String,
@@ -42,7 +42,7 @@ pub struct ExportedComment {
 }
 
 /// A flag the caller made.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExportedFlag {
     pub comment_id: i64,
     pub reason: String,
@@ -52,14 +52,14 @@ pub struct ExportedFlag {
 }
 
 /// A like the caller gave.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExportedLike {
     pub comment_id: i64,
     pub created_at: DateTime<Utc>,
 }
 
 /// A login session.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExportedSession {
     pub id: i64,
     pub created_at: DateTime<Utc>,
@@ -80,6 +80,7 @@ type CommentRow = (
 );
 
 /// The caller's data as one JSON document (data portability).
+#[utoipa::path(get, path = "/api/v1/me/export", tag = "accounts", security(("bearer" = [])), responses((status = 200, description = "Everything stored about the caller", body = Export)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

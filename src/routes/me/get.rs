@@ -7,6 +7,7 @@ use crate::auth::extractors::CurrentUser;
 use crate::startup::AppState;
 
 /// The caller's account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])), responses((status = 200, description = "The caller's account", body = Account)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(state: web::Data<AppState>, caller: CurrentUser) -> HttpResponse {
     HttpResponse::Ok().json(Account::new(&caller.user, state.clock.now()))

@@ -12,7 +12,7 @@ use crate::db::users::User;
 use crate::domain::user::{Role, UserStatus};
 
 /// An account as its owner sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: i64,
     pub username: String,

@@ -11,7 +11,7 @@ use crate::error::{ApiError, Forbidden};
 use crate::startup::AppState;
 
 /// A password change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ChangePassword {
     pub current_password: String,
     /// 8–256 characters.
@@ -19,6 +19,7 @@ pub struct ChangePassword {
 }
 
 /// Changes the password and ends every other session of the account.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = ChangePassword, security(("bearer" = [])), responses((status = 204, description = "Password changed; other sessions ended")))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

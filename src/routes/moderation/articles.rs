@@ -13,7 +13,7 @@ use crate::routes::articles::get::{ArticleQuery, ArticleView};
 use crate::startup::AppState;
 
 /// Changes; an absent field stays as it is, `null` clears `title`, `url` or `closes_at`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ArticleUpdate {
     #[serde(default, deserialize_with = "present")]
     pub title: Option<Option<String>>,
@@ -39,6 +39,7 @@ where
 
 /// Sets up or changes an article: title, URL, open or closed, moderation mode, a
 /// scheduled closing. Creates it if new.
+#[utoipa::path(put, path = "/api/v1/mod/articles", tag = "moderation", params(ArticleQuery), request_body = ArticleUpdate, security(("bearer" = [])), responses((status = 200, description = "The article", body = ArticleView)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -15,7 +15,7 @@ use crate::error::{ApiError, Forbidden};
 use crate::startup::AppState;
 
 /// A ban.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BanRequest {
     /// End of a suspension; absent or null: permanent.
     pub until: Option<DateTime<Utc>>,
@@ -28,6 +28,7 @@ pub struct BanRequest {
 
 /// Bans or suspends an account: it can still read and log in, not post, edit, like or
 /// flag. Moderators may ban readers; admins also moderators.
+#[utoipa::path(post, path = "/api/v1/mod/users/{id}/ban", tag = "moderation", params(("id" = i64, Path, description = "User id")), request_body = BanRequest, security(("bearer" = [])), responses((status = 200, description = "The account", body = UserStanding)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -16,7 +16,7 @@ use crate::startup::AppState;
 const MAX_IDS: usize = 500;
 
 /// One decision for many comments.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BulkRequest {
     /// 1–500 comment ids.
     pub ids: Vec<i64>,
@@ -28,7 +28,7 @@ pub struct BulkRequest {
 }
 
 /// What happened to each id.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BulkResponse {
     pub updated: Vec<i64>,
     /// Ids with no comment, or a deleted one.
@@ -36,6 +36,7 @@ pub struct BulkResponse {
 }
 
 /// Approves or rejects many comments in one transaction.
+#[utoipa::path(post, path = "/api/v1/mod/comments/bulk", tag = "moderation", request_body = BulkRequest, security(("bearer" = [])), responses((status = 200, description = "What happened to each id", body = BulkResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{REJECTION_REASONS, check_note, load_item};
+use super::{ModeratedComment, REJECTION_REASONS, check_note, load_item};
 use crate::auth::extractors::Moderator;
 use crate::db::comments;
 use crate::db::moderation::{self, Decision};
@@ -13,14 +13,14 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// An approval.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct ApproveRequest {
     /// For the log.
     pub note: Option<String>,
 }
 
 /// A rejection.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RejectRequest {
     /// Shown to the author: `spam`, `offensive`, `abusive`, `harassment`, `hate_speech`,
     /// `illegal_content`, `misinformation`, `off_topic`, `advertising` or `other`.
@@ -81,6 +81,7 @@ impl Verdict {
 }
 
 /// Approves a comment; resolves its flags; counts it.
+#[utoipa::path(post, path = "/api/v1/mod/comments/{id}/approve", tag = "moderation", params(("id" = i64, Path, description = "Comment id")), request_body(content = Option<ApproveRequest>, description = "Optional note"), security(("bearer" = [])), responses((status = 200, description = "The comment", body = ModeratedComment)))]
 #[tracing::instrument(skip_all)]
 pub async fn approve(
     state: web::Data<AppState>,
@@ -100,6 +101,7 @@ pub async fn approve(
 }
 
 /// Rejects a comment with a reason its author sees; resolves its flags; uncounts it.
+#[utoipa::path(post, path = "/api/v1/mod/comments/{id}/reject", tag = "moderation", params(("id" = i64, Path, description = "Comment id")), request_body = RejectRequest, security(("bearer" = [])), responses((status = 200, description = "The comment", body = ModeratedComment)))]
 #[tracing::instrument(skip_all)]
 pub async fn reject(
     state: web::Data<AppState>,

@@ -12,7 +12,8 @@ use crate::routes::pagination::{self, Cursor};
 use crate::startup::AppState;
 
 /// Query parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
     pub comment_id: Option<i64>,
     /// Decisions about this account (its comments, bans, role).
@@ -24,7 +25,7 @@ pub struct LogQuery {
 }
 
 /// One decision.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LogItem {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -40,13 +41,14 @@ pub struct LogItem {
 }
 
 /// A page of the log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LogResponse {
     pub items: Vec<LogItem>,
     pub next_cursor: Option<String>,
 }
 
 /// The moderation log, newest first.
+#[utoipa::path(get, path = "/api/v1/mod/log", tag = "moderation", params(LogQuery), security(("bearer" = [])), responses((status = 200, description = "A page of the log", body = LogResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -20,21 +20,21 @@ use crate::domain::user::{UserStatus, Viewer};
 use crate::routes::comments::{CommentView, Standing};
 
 /// A reader's flag, with the note moderators read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FlagNote {
     pub reason: String,
     pub note: Option<String>,
 }
 
 /// The article a queue item belongs to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ArticleRef {
     pub key: String,
     pub title: Option<String>,
 }
 
 /// A comment as moderators see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModeratedComment {
     #[serde(flatten)]
     pub comment: CommentView,
@@ -89,7 +89,7 @@ impl ModeratedComment {
 }
 
 /// An account as moderators see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserStanding {
     pub id: i64,
     pub username: String,

@@ -15,7 +15,8 @@ use crate::routes::pagination::{self, Cursor};
 use crate::startup::AppState;
 
 /// Query parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// `pending` (default), `reported`, `unmoderated`, `rejected` or `approved`.
     pub queue: Option<String>,
@@ -26,7 +27,7 @@ pub struct QueueQuery {
 }
 
 /// A page of a queue.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueResponse {
     pub items: Vec<ModeratedComment>,
     pub next_cursor: Option<String>,
@@ -35,6 +36,7 @@ pub struct QueueResponse {
 }
 
 /// A page of one moderation queue, with totals for all of them.
+#[utoipa::path(get, path = "/api/v1/mod/queue", tag = "moderation", params(QueueQuery), security(("bearer" = [])), responses((status = 200, description = "A page of the queue", body = QueueResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

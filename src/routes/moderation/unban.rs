@@ -11,6 +11,7 @@ use crate::error::{ApiError, Forbidden};
 use crate::startup::AppState;
 
 /// Lifts a ban or suspension.
+#[utoipa::path(post, path = "/api/v1/mod/users/{id}/unban", tag = "moderation", params(("id" = i64, Path, description = "User id")), security(("bearer" = [])), responses((status = 200, description = "The account", body = UserStanding)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -11,7 +11,8 @@ use crate::routes::pagination::{self, Cursor};
 use crate::startup::AppState;
 
 /// Query parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsersQuery {
     /// Username or email prefix (ignoring case); empty: everyone.
     #[serde(default)]
@@ -21,13 +22,14 @@ pub struct UsersQuery {
 }
 
 /// A page of accounts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UsersResponse {
     pub items: Vec<UserStanding>,
     pub next_cursor: Option<String>,
 }
 
 /// Finds accounts by username or email prefix, with their standing.
+#[utoipa::path(get, path = "/api/v1/mod/users", tag = "moderation", params(UsersQuery), security(("bearer" = [])), responses((status = 200, description = "Accounts", body = UsersResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,

@@ -1,0 +1,125 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and types.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{FieldError, Problem};
+
+/// The whole API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tribune",
+        description = "Comment backend for news publishers. Every error is an RFC 9457 problem \
+                       (application/problem+json) with a stable `code`.",
+    ),
+    paths(
+        super::health::healthz,
+        super::health::readyz,
+        handle,
+        super::auth::register::handle,
+        super::auth::login::handle,
+        super::auth::refresh::handle,
+        super::auth::sso::handle,
+        super::auth::logout::handle,
+        super::me::get::handle,
+        super::me::delete::handle,
+        super::me::password::handle,
+        super::me::export::handle,
+        super::comments::list::handle,
+        super::comments::create::handle,
+        super::comments::get::handle,
+        super::comments::edit::handle,
+        super::comments::delete::handle,
+        super::comments::flag::handle,
+        super::comments::like::put,
+        super::comments::like::delete,
+        super::counts::get::handle,
+        super::counts::post::handle,
+        super::articles::get::handle,
+        super::moderation::queue::handle,
+        super::moderation::bulk::handle,
+        super::moderation::decide::approve,
+        super::moderation::decide::reject,
+        super::moderation::users::handle,
+        super::moderation::ban::handle,
+        super::moderation::unban::handle,
+        super::moderation::log::handle,
+        super::moderation::articles::handle,
+        super::admin::settings::get,
+        super::admin::settings::put,
+        super::admin::role::handle,
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&Conventions),
+    tags(
+        (name = "accounts", description = "Registration, login, single sign-on, sessions"),
+        (name = "comments", description = "Threads, posting, likes, flags"),
+        (name = "counts", description = "Comment counts for article pages"),
+        (name = "moderation", description = "Queues, decisions, bans, articles, the log"),
+        (name = "admin", description = "Site settings and roles"),
+        (name = "operations", description = "Health, readiness, this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds what every operation shares: the bearer scheme, and a `default` response that
+/// is a problem document (401, 403, 404, 409, 413, 415, 422, 429, 503 …).
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        let problem = ResponseBuilder::new()
+            .description("An RFC 9457 problem; `code` tells which.")
+            .content(
+                crate::error::PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "Problem",
+                    ))))
+                    .build(),
+            )
+            .build();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, operation) in [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ] {
+                let Some(operation) = operation else { continue };
+                // Handlers are all called `handle`: name operations by method and path.
+                let name: String = path
+                    .trim_start_matches("/api/v1")
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                operation.operation_id = Some(format!("{method}{}", name.trim_end_matches('_')));
+                operation
+                    .responses
+                    .responses
+                    .entry("default".into())
+                    .or_insert_with(|| RefOr::T(problem.clone()));
+            }
+        }
+    }
+}
+
+/// The OpenAPI document of this service.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json"))
+)]
+pub async fn handle() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
