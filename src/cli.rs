@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (applies pending migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations.
     Migrate,
     /// Recompute every comment count from the comments; fix and report drift.
@@ -68,7 +68,7 @@ impl Cli {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Serve(args)) => {
-            let settings = args.into_settings(&cli.database)?;
+            let settings = (*args).into_settings(&cli.database)?;
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "tribune listening");
             app.run_until_stopped().await?;

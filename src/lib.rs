@@ -6,6 +6,7 @@ pub mod clock;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod limits;
 pub mod routes;
 pub mod settings;
 pub mod startup;

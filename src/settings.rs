@@ -1,5 +1,6 @@
 //! Typed settings, from flags or `TRIBUNE_*` environment variables, passed in explicitly.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -9,6 +10,7 @@ use crate::auth::password::PasswordSettings;
 use crate::auth::sso::SsoSettings;
 use crate::auth::tokens::{MIN_SECRET_BYTES, TokenSettings};
 use crate::db::DbSettings;
+use crate::limits::{Rate, RateLimitSettings};
 
 /// Everything `serve` needs.
 #[derive(Debug, Clone)]
@@ -23,6 +25,11 @@ pub struct Settings {
     pub sso: SsoSettings,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// Origins allowed to call the API from a browser (`*`: any); none by default.
+    pub cors_origins: Vec<String>,
+    pub rate_limits: RateLimitSettings,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// Database flags, shared by every command.
@@ -101,6 +108,33 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TRIBUNE_WORKERS")]
     pub workers: Option<usize>,
+    /// Comma-separated origins allowed by CORS (`*` for any); none by default.
+    #[arg(long, env = "TRIBUNE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// `on` or `off` (e.g. for benchmarks).
+    #[arg(long, env = "TRIBUNE_RATE_LIMITS", default_value = "on", value_parser = ["on", "off"])]
+    pub rate_limits: String,
+    /// Registrations per client IP, e.g. `5/hour`.
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_REGISTER", default_value = "5/hour")]
+    pub rate_limit_register: Rate,
+    /// Login attempts per client IP.
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_LOGIN", default_value = "10/minute")]
+    pub rate_limit_login: Rate,
+    /// Token refreshes per client IP.
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_REFRESH", default_value = "30/minute")]
+    pub rate_limit_refresh: Rate,
+    /// New comments per account.
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_POST", default_value = "10/minute")]
+    pub rate_limit_post: Rate,
+    /// Comment edits per account.
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_EDIT", default_value = "20/minute")]
+    pub rate_limit_edit: Rate,
+    /// Flags per account.
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_FLAG", default_value = "20/minute")]
+    pub rate_limit_flag: Rate,
+    /// Comma-separated IPs of reverse proxies whose X-Forwarded-For is believed.
+    #[arg(long, env = "TRIBUNE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl ServeArgs {
@@ -124,6 +158,19 @@ impl ServeArgs {
             self.access_token_ttl_secs > 0 && self.refresh_token_ttl_secs > 0,
             "token lifetimes must be positive"
         );
+        for origin in &self.cors_origins {
+            let origin = origin.trim();
+            let valid = origin == "*"
+                || ((origin.starts_with("https://") || origin.starts_with("http://"))
+                    && !origin
+                        .trim_start_matches("https://")
+                        .trim_start_matches("http://")
+                        .contains('/'));
+            anyhow::ensure!(
+                valid || origin.is_empty(),
+                "TRIBUNE_CORS_ORIGINS: {origin:?} is not an origin like https://www.zeitung.de"
+            );
+        }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Settings {
             database: database.to_settings(),
@@ -145,6 +192,22 @@ impl ServeArgs {
                 audience: self.sso_audience,
             },
             workers: self.workers,
+            cors_origins: self
+                .cors_origins
+                .into_iter()
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            rate_limits: RateLimitSettings {
+                enabled: self.rate_limits == "on",
+                register: self.rate_limit_register,
+                login: self.rate_limit_login,
+                refresh: self.rate_limit_refresh,
+                post: self.rate_limit_post,
+                edit: self.rate_limit_edit,
+                flag: self.rate_limit_flag,
+            },
+            trusted_proxies: self.trusted_proxies,
         })
     }
 }

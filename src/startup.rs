@@ -1,6 +1,10 @@
 //! Builds the actix application and server from `Settings`; used by `main` and tests.
 
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::http::header;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
@@ -14,6 +18,7 @@ use crate::clock::Clock;
 use crate::db::{Db, meta, migrations};
 use crate::domain::moderation::MatcherCache;
 use crate::error::{self, MAX_BODY_BYTES};
+use crate::limits::RateLimits;
 use crate::routes;
 use crate::settings::Settings;
 use crate::telemetry;
@@ -28,6 +33,9 @@ pub struct AppState {
     pub clock: Clock,
     /// Word-list matchers, rebuilt when the lists change.
     pub matchers: MatcherCache,
+    pub limits: Arc<RateLimits>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// A bound, not yet running server.
@@ -48,7 +56,18 @@ impl Application {
             let settings = settings.clone();
             tokio::task::spawn_blocking(move || prepare_state(&settings, clock)).await??
         };
+        telemetry::prometheus();
+        let limits = state.limits.clone();
+        // Idle keys are forgotten so the limiters' memory stays bounded.
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limits.forget_idle();
+            }
+        });
         let state = web::Data::new(state);
+        let cors_origins = settings.cors_origins.clone();
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
@@ -59,7 +78,8 @@ impl Application {
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "no-referrer")),
                 )
-                .wrap(from_fn(telemetry::log_request))
+                .wrap(cors(&cors_origins))
+                .wrap(from_fn(telemetry::observe_request))
                 .app_data(state.clone())
                 .app_data(
                     web::JsonConfig::default()
@@ -98,6 +118,28 @@ impl Application {
     }
 }
 
+/// CORS for the configured origins (`*`: any); with none, browsers on other origins are
+/// refused. Tokens travel in headers, so credentials (cookies) are never allowed.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin().send_wildcard()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
 /// Opens the database, applies migrations, settles the token secret.
 fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database)?;
@@ -123,5 +165,7 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         db,
         clock,
         matchers: MatcherCache::default(),
+        limits: Arc::new(RateLimits::new(&settings.rate_limits)),
+        trusted_proxies: settings.trusted_proxies.clone(),
     })
 }

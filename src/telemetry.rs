@@ -2,12 +2,14 @@
 //! workers without losing the current span.
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing::Span;
 use tracing_subscriber::EnvFilter;
 
@@ -41,8 +43,30 @@ where
         .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
-/// Middleware: one log line per request with method, path, status and latency.
-pub async fn log_request(
+/// The process-wide Prometheus recorder (installed once, shared by every app in the
+/// process, as the `metrics` macros use one global recorder).
+pub fn prometheus() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("http_request_duration_seconds".into()),
+                    &[
+                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                        5.0,
+                    ],
+                )
+                .and_then(PrometheusBuilder::install_recorder)
+                .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
+                .ok()
+        })
+        .as_ref()
+}
+
+/// Middleware: one log line per request with method, path, status and latency, and the
+/// request counter and latency histogram by route template and status.
+pub async fn observe_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
@@ -50,22 +74,30 @@ pub async fn log_request(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let res = next.call(req).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    match &res {
-        Ok(r) => tracing::info!(
-            %method,
-            %path,
-            status = r.status().as_u16(),
-            latency_ms = format!("{latency_ms:.2}"),
-            "request"
+    let elapsed = started.elapsed().as_secs_f64();
+    let (status, route) = match &res {
+        Ok(r) => (
+            r.status().as_u16(),
+            r.request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_owned()),
         ),
-        Err(e) => tracing::info!(
-            %method,
-            %path,
-            status = e.as_response_error().status_code().as_u16(),
-            latency_ms = format!("{latency_ms:.2}"),
-            "request"
+        Err(e) => (
+            e.as_response_error().status_code().as_u16(),
+            "unmatched".to_owned(),
         ),
-    }
+    };
+    tracing::info!(
+        %method,
+        %path,
+        status,
+        latency_ms = format!("{:.2}", elapsed * 1000.0),
+        "request"
+    );
+    let method = method.to_string();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(elapsed);
     res
 }

@@ -212,6 +212,22 @@ impl Db {
         f(&mut conn)
     }
 
+    /// (pool, connections in use, idle connections) for each pool.
+    pub fn pool_state(&self) -> Vec<(&'static str, f64, f64)> {
+        let describe = |name, pool: &Pool| {
+            let state = pool.state();
+            let idle = f64::from(state.idle_connections);
+            (name, f64::from(state.connections) - idle, idle)
+        };
+        match self.backend {
+            Backend::Postgres => vec![describe("main", &self.reader)],
+            Backend::Sqlite => vec![
+                describe("reader", &self.reader),
+                describe("writer", &self.writer),
+            ],
+        }
+    }
+
     /// Answers whether the database responds.
     pub async fn ping(&self) -> Result<(), ApiError> {
         self.read(|conn| Ok(conn.batch_execute("SELECT 1")?)).await

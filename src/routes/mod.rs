@@ -8,6 +8,7 @@ pub mod comments;
 pub mod counts;
 pub mod health;
 pub mod me;
+pub mod metrics;
 pub mod moderation;
 pub mod openapi;
 pub mod pagination;
@@ -39,6 +40,7 @@ sitemap! {
     root {
         "/healthz" => { get: health::healthz },
         "/readyz" => { get: health::readyz },
+        "/metrics" => { get: metrics::handle },
     }
     api "/api/v1" {
         "/openapi.json" => { get: openapi::handle },

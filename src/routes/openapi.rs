@@ -18,6 +18,7 @@ use crate::error::{FieldError, Problem};
     paths(
         super::health::healthz,
         super::health::readyz,
+        super::metrics::handle,
         handle,
         super::auth::register::handle,
         super::auth::login::handle,

@@ -179,6 +179,14 @@ pub fn test_settings(db: &TestDb) -> Settings {
             audience: None,
         },
         workers: Some(2),
+        cors_origins: Vec::new(),
+        // The concurrency tests send many requests from one address; the rate-limit
+        // tests turn limits on.
+        rate_limits: tribune::limits::RateLimitSettings {
+            enabled: false,
+            ..Default::default()
+        },
+        trusted_proxies: Vec::new(),
     }
 }
 

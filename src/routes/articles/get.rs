@@ -14,6 +14,7 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct ArticleQuery {
     /// The article's key.
+    #[param(min_length = 1, max_length = 512)]
     pub article: String,
 }
 

@@ -8,6 +8,7 @@ use super::AuthResponse;
 use crate::db::{sessions, users};
 use crate::domain::user::plausible_password;
 use crate::error::ApiError;
+use crate::limits::{Action, ClientIp};
 use crate::startup::AppState;
 
 /// Credentials.
@@ -27,8 +28,10 @@ const MAX_LOGIN_BYTES: usize = 320;
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,
+    client: ClientIp,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limits.check(Action::Login, &client.key())?;
     let LoginRequest { login, password } = body.into_inner();
     let user = if login.len() <= MAX_LOGIN_BYTES {
         state

@@ -9,6 +9,7 @@ use crate::db::sessions::{self, Rotation};
 use crate::db::users;
 use crate::domain::user::UserStatus;
 use crate::error::ApiError;
+use crate::limits::{Action, ClientIp};
 use crate::startup::AppState;
 
 /// A refresh token to exchange.
@@ -23,8 +24,10 @@ pub struct RefreshRequest {
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,
+    client: ClientIp,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limits.check(Action::Refresh, &client.key())?;
     let old_hash = hash_refresh_token(&body.refresh_token);
     let next = state.tokens.refresh_token();
     let now = state.clock.now_naive();

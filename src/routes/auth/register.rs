@@ -7,16 +7,20 @@ use super::AuthResponse;
 use crate::db::{sessions, settings, users};
 use crate::domain::user::{Email, NewPassword, Role, Username};
 use crate::error::{ApiError, FieldErrors, Forbidden};
+use crate::limits::{Action, ClientIp};
 use crate::startup::AppState;
 
 /// A new account.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
     /// 3–32 letters, digits, `_`, `-`, `.`; unique ignoring case.
+    #[schema(min_length = 3, max_length = 32, pattern = r"^[\p{L}\p{N}_.-]+$")]
     pub username: String,
     /// Unique ignoring case.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// 8–256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 
@@ -25,8 +29,10 @@ pub struct RegisterRequest {
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,
+    client: ClientIp,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limits.check(Action::Register, &client.key())?;
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
     let username = errors.check("username", Username::parse(&body.username));

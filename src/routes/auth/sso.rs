@@ -8,6 +8,7 @@ use crate::db::sessions;
 use crate::db::users::{self, SsoProfile};
 use crate::domain::user::{Email, Username};
 use crate::error::ApiError;
+use crate::limits::{Action, ClientIp};
 use crate::startup::AppState;
 
 /// A token from the publisher's login system.
@@ -22,8 +23,10 @@ pub struct SsoRequest {
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,
+    client: ClientIp,
     body: web::Json<SsoRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limits.check(Action::Login, &client.key())?;
     let verifier = state
         .sso
         .as_ref()

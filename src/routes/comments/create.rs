@@ -15,14 +15,17 @@ use crate::domain::comment::{
 use crate::domain::markdown;
 use crate::domain::moderation::{self, Context, Decision};
 use crate::error::{ApiError, Conflict, FieldErrors};
+use crate::limits::Action;
 use crate::startup::AppState;
 
 /// A new comment or reply.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateComment {
     /// The article's key (created on its first comment).
+    #[schema(min_length = 1, max_length = 512)]
     pub article: String,
     /// Markdown, 1–5000 characters after trimming (configurable).
+    #[schema(min_length = 1)]
     pub body: String,
     /// The comment replied to, on the same article.
     pub parent_id: Option<i64>,
@@ -44,6 +47,9 @@ pub async fn handle(
     body: web::Json<CreateComment>,
 ) -> Result<HttpResponse, ApiError> {
     caller.ensure_can_write(state.clock.now())?;
+    state
+        .limits
+        .check(Action::Post, &caller.user.id.to_string())?;
     let input = body.into_inner();
     let site = state.db.read(settings::load).await?;
 

@@ -13,12 +13,14 @@ use crate::domain::comment::{ArticleId, CommentBody, CommentId, CommentStatus};
 use crate::domain::markdown;
 use crate::domain::moderation::{self, Context};
 use crate::error::{ApiError, Conflict, Forbidden};
+use crate::limits::Action;
 use crate::startup::AppState;
 
 /// New text.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EditComment {
     /// Markdown, same rules as when posting.
+    #[schema(min_length = 1)]
     pub body: String,
 }
 
@@ -32,6 +34,9 @@ pub async fn handle(
     body: web::Json<EditComment>,
 ) -> Result<HttpResponse, ApiError> {
     caller.ensure_can_write(state.clock.now())?;
+    state
+        .limits
+        .check(Action::Edit, &caller.user.id.to_string())?;
     let id = CommentId(path.into_inner());
     let raw = body.into_inner().body;
     let site = state.db.read(settings::load).await?;

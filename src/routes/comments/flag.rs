@@ -12,12 +12,14 @@ use crate::domain::comment::CommentStatus;
 use crate::domain::comment::{CommentId, FLAG_NOTE_MAX_CHARS, FlagReason};
 use crate::domain::moderation::Reason;
 use crate::error::ApiError;
+use crate::limits::Action;
 use crate::startup::AppState;
 
 /// A reader's report.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FlagRequest {
     /// `spam`, `abuse`, `off_topic`, `illegal_content` or `other`.
+    #[schema(value_type = FlagReason)]
     pub reason: String,
     /// Required for `illegal_content` and `other`; at most 1000 characters.
     pub note: Option<String>,
@@ -43,6 +45,9 @@ pub async fn handle(
     body: web::Json<FlagRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.ensure_can_write(state.clock.now())?;
+    state
+        .limits
+        .check(Action::Flag, &caller.user.id.to_string())?;
     let id = CommentId(path.into_inner());
     let FlagRequest { reason, note } = body.into_inner();
     let reason = FlagReason::parse(&reason).ok_or_else(|| {

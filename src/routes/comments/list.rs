@@ -22,6 +22,7 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// The article's key.
+    #[param(min_length = 1, max_length = 512)]
     pub article: String,
     /// `oldest` (default), `newest` or `top` (most liked).
     pub sort: Option<String>,

@@ -20,26 +20,37 @@ use crate::domain::user::Viewer;
 pub struct AuthorView {
     pub id: i64,
     pub username: String,
-    /// The author's standing, for moderators only.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub standing: Option<Standing>,
+    /// For moderators only: `active`, `banned` or `deleted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// For moderators only: the author's approved comments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_count: Option<i64>,
+    /// For moderators only: the author's rejected comments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_count: Option<i64>,
 }
 
-/// An author's standing, as moderators see it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Standing {
-    /// `active`, `banned` or `deleted`.
-    pub status: String,
-    pub approved_count: i64,
-    pub rejected_count: i64,
+impl AuthorView {
+    /// An author as readers see them.
+    pub fn new(id: i64, username: String) -> Self {
+        Self {
+            id,
+            username,
+            status: None,
+            approved_count: None,
+            rejected_count: None,
+        }
+    }
 }
 
-/// A comment as its viewer may see it.
+/// A comment as its viewer may see it. `article` is the article's key; in moderation
+/// answers it is `{key, title}`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct CommentView {
+pub struct CommentView<A = String> {
     pub id: i64,
-    /// The article's key.
-    pub article: String,
+    /// The article's key (readers) or `{key, title}` (moderation answers).
+    pub article: A,
     pub parent_id: Option<i64>,
     /// The top-level comment of the thread.
     pub thread_id: i64,
@@ -64,6 +75,29 @@ pub struct CommentView {
     pub rejection_reason: Option<Option<String>>,
 }
 
+impl<A> CommentView<A> {
+    /// The same view with another form of `article`.
+    pub fn with_article<B>(self, article: B) -> CommentView<B> {
+        CommentView {
+            id: self.id,
+            article,
+            parent_id: self.parent_id,
+            thread_id: self.thread_id,
+            depth: self.depth,
+            author: self.author,
+            body: self.body,
+            html: self.html,
+            status: self.status,
+            created_at: self.created_at,
+            edited_at: self.edited_at,
+            likes: self.likes,
+            liked_by_me: self.liked_by_me,
+            moderation_reason: self.moderation_reason,
+            rejection_reason: self.rejection_reason,
+        }
+    }
+}
+
 impl CommentView {
     /// The view of `comment` for `viewer`.
     pub fn new(
@@ -79,11 +113,7 @@ impl CommentView {
             v.moderator || (comment.author().is_some() && comment.author() == Some(v.id))
         });
         let author = match (comment.author_id, username) {
-            (Some(id), Some(username)) if !deleted => Some(AuthorView {
-                id,
-                username,
-                standing: None,
-            }),
+            (Some(id), Some(username)) if !deleted => Some(AuthorView::new(id, username)),
             _ => None,
         };
         Self {

@@ -14,6 +14,7 @@ pub const MAX_KEYS: usize = 1000;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CountsRequest {
     /// 1–1000 article keys.
+    #[schema(min_items = 1, max_items = 1000, value_type = Vec<String>)]
     pub articles: Vec<String>,
 }
 

@@ -15,6 +15,7 @@ use crate::startup::AppState;
 pub struct ChangePassword {
     pub current_password: String,
     /// 8–256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     pub new_password: String,
 }
 

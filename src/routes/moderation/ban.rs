@@ -20,6 +20,7 @@ pub struct BanRequest {
     /// End of a suspension; absent or null: permanent.
     pub until: Option<DateTime<Utc>>,
     /// Why, for the log and for other moderators (1–500 characters).
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
     /// Also reject the user's pending comments.
     #[serde(default)]

@@ -87,9 +87,17 @@ pub async fn approve(
     state: web::Data<AppState>,
     caller: Moderator,
     path: web::Path<i64>,
-    body: Option<web::Json<ApproveRequest>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let note = check_note(body.and_then(|b| b.into_inner().note))?;
+    // The body is optional; when present it must be a valid request.
+    let request: ApproveRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ApproveRequest::default()
+    } else {
+        serde_json::from_slice::<Option<ApproveRequest>>(&body)
+            .map_err(|e| ApiError::Malformed(format!("The JSON body could not be read: {e}")))?
+            .unwrap_or_default()
+    };
+    let note = check_note(request.note)?;
     apply(
         state,
         caller,

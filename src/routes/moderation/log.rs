@@ -90,11 +90,10 @@ pub async fn handle(
         .map(|(row, username)| LogItem {
             id: row.id,
             at: row.at.and_utc(),
-            actor: row.actor_id.zip(username).map(|(id, username)| AuthorView {
-                id,
-                username,
-                standing: None,
-            }),
+            actor: row
+                .actor_id
+                .zip(username)
+                .map(|(id, username)| AuthorView::new(id, username)),
             action: row.action,
             comment_id: row.comment_id,
             user_id: row.user_id,

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::db::moderation::QueueRow;
 use crate::db::users::User;
 use crate::domain::user::{UserStatus, Viewer};
-use crate::routes::comments::{CommentView, Standing};
+use crate::routes::comments::CommentView;
 
 /// A reader's flag, with the note moderators read.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -33,16 +33,15 @@ pub struct ArticleRef {
     pub title: Option<String>,
 }
 
-/// A comment as moderators see it.
+/// A comment as moderators see it, with its article as `{key, title}`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModeratedComment {
     #[serde(flatten)]
-    pub comment: CommentView,
+    pub comment: CommentView<ArticleRef>,
     /// Unresolved flags by reason.
     pub flags: BTreeMap<String, i64>,
     /// Unresolved flags with the readers' notes, oldest first.
     pub flag_notes: Vec<FlagNote>,
-    pub article: ArticleRef,
 }
 
 impl ModeratedComment {
@@ -66,24 +65,22 @@ impl ModeratedComment {
             let status = UserStatus::parse(status)
                 .unwrap_or(UserStatus::Deleted)
                 .effective(row.author_banned_until.map(|t| t.and_utc()), now);
-            author.standing = Some(Standing {
-                status: status.as_str().to_owned(),
-                approved_count: row.author_approved.unwrap_or(0),
-                rejected_count: row.author_rejected.unwrap_or(0),
-            });
+            author.status = Some(status.as_str().to_owned());
+            author.approved_count = Some(row.author_approved.unwrap_or(0));
+            author.rejected_count = Some(row.author_rejected.unwrap_or(0));
         }
         let mut flags = BTreeMap::new();
         for flag in &open_flags {
             *flags.entry(flag.reason.clone()).or_insert(0) += 1;
         }
+        let article = ArticleRef {
+            key: row.article_key,
+            title: row.article_title,
+        };
         Self {
-            comment,
+            comment: comment.with_article(article),
             flags,
             flag_notes: open_flags,
-            article: ArticleRef {
-                key: row.article_key,
-                title: row.article_title,
-            },
         }
     }
 }

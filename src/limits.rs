@@ -1,0 +1,267 @@
+//! Rate limits per client IP (registration, login, refresh) and per account (posting,
+//! editing, flagging), with governor's keyed GCRA limiters.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::str::FromStr;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// What is limited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Register,
+    Login,
+    Refresh,
+    Post,
+    Edit,
+    Flag,
+}
+
+/// A number of requests per window, e.g. `10/minute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: NonZeroU32,
+    pub per_secs: u32,
+}
+
+impl FromStr for Rate {
+    type Err = String;
+
+    /// `N/second`, `N/minute` or `N/hour` (also `s`, `m`, `h`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (count, unit) = s
+            .split_once('/')
+            .ok_or("expected N/second, N/minute or N/hour")?;
+        let count = count
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .and_then(NonZeroU32::new)
+            .ok_or("the count must be a positive integer")?;
+        let per_secs = match unit.trim() {
+            "s" | "sec" | "second" => 1,
+            "m" | "min" | "minute" => 60,
+            "h" | "hour" => 3600,
+            other => return Err(format!("unknown unit {other}")),
+        };
+        Ok(Self { count, per_secs })
+    }
+}
+
+impl Rate {
+    fn quota(self) -> Quota {
+        // `count` requests at once, refilled evenly over the window.
+        let period = std::time::Duration::from_secs(u64::from(self.per_secs)) / self.count.get();
+        Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(self.count))
+            .allow_burst(self.count)
+    }
+}
+
+/// Limits, or none (`TRIBUNE_RATE_LIMITS=off`, e.g. for benchmarks).
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    pub register: Rate,
+    pub login: Rate,
+    pub refresh: Rate,
+    pub post: Rate,
+    pub edit: Rate,
+    pub flag: Rate,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        let rate = |count: u32, per_secs| Rate {
+            count: NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN),
+            per_secs,
+        };
+        Self {
+            enabled: true,
+            register: rate(5, 3600),
+            login: rate(10, 60),
+            refresh: rate(30, 60),
+            post: rate(10, 60),
+            edit: rate(20, 60),
+            flag: rate(20, 60),
+        }
+    }
+}
+
+/// The limiters.
+pub struct RateLimits {
+    limiters: Option<[DefaultKeyedRateLimiter<String>; 6]>,
+}
+
+impl RateLimits {
+    /// Limiters from settings.
+    pub fn new(settings: &RateLimitSettings) -> Self {
+        let limiters = settings.enabled.then(|| {
+            [
+                settings.register,
+                settings.login,
+                settings.refresh,
+                settings.post,
+                settings.edit,
+                settings.flag,
+            ]
+            .map(|rate| RateLimiter::keyed(rate.quota()))
+        });
+        Self { limiters }
+    }
+
+    fn limiter(&self, action: Action) -> Option<&DefaultKeyedRateLimiter<String>> {
+        let limiters = self.limiters.as_ref()?;
+        Some(&limiters[action as usize])
+    }
+
+    /// Counts one request of `action` by `key`; 429 `rate_limited` with the wait when
+    /// over the limit.
+    pub fn check(&self, action: Action, key: &str) -> Result<(), ApiError> {
+        let Some(limiter) = self.limiter(action) else {
+            return Ok(());
+        };
+        limiter.check_key(&key.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::RateLimited {
+                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            }
+        })
+    }
+
+    /// Forgets keys whose limits have fully recovered (keeps memory bounded).
+    pub fn forget_idle(&self) {
+        for limiter in self.limiters.iter().flatten() {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+/// The client's IP: the socket peer, or, when the peer is a trusted proxy, the last
+/// address in `X-Forwarded-For` that is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl ClientIp {
+    /// The key for per-IP limits.
+    pub fn key(&self) -> String {
+        self.0
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    }
+
+    /// Works out the client address from the peer and the forwarding header.
+    pub fn resolve(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> Self {
+        let Some(peer) = peer else { return Self(None) };
+        if !trusted.contains(&peer) {
+            return Self(Some(peer));
+        }
+        let hops: Vec<IpAddr> = forwarded_for
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|hop| hop.trim().parse().ok())
+            .collect();
+        let client = hops
+            .iter()
+            .rev()
+            .find(|ip| !trusted.contains(ip))
+            .or(hops.first());
+        Self(Some(client.copied().unwrap_or(peer)))
+    }
+}
+
+impl FromRequest for ClientIp {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trusted = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.trusted_proxies.clone())
+            .unwrap_or_default();
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        std::future::ready(Ok(Self::resolve(
+            req.peer_addr().map(|a| a.ip()),
+            forwarded,
+            &trusted,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse() {
+        assert_eq!("10/minute".parse::<Rate>().unwrap().per_secs, 60);
+        assert_eq!("3/h".parse::<Rate>().unwrap().count.get(), 3);
+        assert!("0/minute".parse::<Rate>().is_err());
+        assert!("ten/minute".parse::<Rate>().is_err());
+        assert!("10/fortnight".parse::<Rate>().is_err());
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let client: IpAddr = "203.0.113.7".parse().unwrap();
+        let spoofed = Some("198.51.100.1, 203.0.113.7");
+        assert_eq!(
+            ClientIp::resolve(Some(client), spoofed, &[proxy]).0,
+            Some(client)
+        );
+        assert_eq!(
+            ClientIp::resolve(Some(proxy), spoofed, &[proxy]).0,
+            Some(client)
+        );
+        assert_eq!(
+            ClientIp::resolve(Some(proxy), Some("203.0.113.7, 10.0.0.1"), &[proxy]).0,
+            Some(client)
+        );
+        assert_eq!(
+            ClientIp::resolve(Some(proxy), None, &[proxy]).0,
+            Some(proxy)
+        );
+    }
+
+    #[test]
+    fn over_the_limit_is_429_with_a_wait() {
+        let settings = RateLimitSettings {
+            login: "2/minute".parse().unwrap(),
+            ..RateLimitSettings::default()
+        };
+        let limits = RateLimits::new(&settings);
+        assert!(limits.check(Action::Login, "a").is_ok());
+        assert!(limits.check(Action::Login, "a").is_ok());
+        match limits.check(Action::Login, "a") {
+            Err(ApiError::RateLimited { retry_after_secs }) => {
+                assert!((1..=30).contains(&retry_after_secs))
+            }
+            other => panic!("expected 429, got {other:?}"),
+        }
+        assert!(
+            limits.check(Action::Login, "b").is_ok(),
+            "keys are separate"
+        );
+        assert!(
+            limits.check(Action::Post, "a").is_ok(),
+            "actions are separate"
+        );
+        let off = RateLimits::new(&RateLimitSettings {
+            enabled: false,
+            ..settings
+        });
+        for _ in 0..100 {
+            assert!(off.check(Action::Login, "a").is_ok());
+        }
+    }
+}
