@@ -267,7 +267,10 @@ impl TestApp {
 
     /// `base/api/v1{path}`.
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("/api") || path.starts_with("/healthz") || path.starts_with("/readyz") {
+        if ["/api", "/healthz", "/readyz", "/metrics"]
+            .iter()
+            .any(|root| path.starts_with(root))
+        {
             format!("{}{path}", self.address)
         } else {
             format!("{}/api/v1{path}", self.address)

@@ -11,6 +11,7 @@ mod helpers;
 mod migrations;
 mod moderation;
 mod openapi;
+mod operations;
 mod privacy;
 mod sessions;
 mod sso;
