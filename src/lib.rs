@@ -1,6 +1,7 @@
 //! Tribune: a comment backend for news publishers.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod db;

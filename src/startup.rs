@@ -14,6 +14,7 @@ use secrecy::SecretString;
 use crate::auth::password::Passwords;
 use crate::auth::sso::SsoVerifier;
 use crate::auth::tokens::{self, Tokens};
+use crate::cache::ReadCache;
 use crate::clock::Clock;
 use crate::db::{Db, meta, migrations};
 use crate::domain::moderation::MatcherCache;
@@ -36,6 +37,12 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Comment counts by article key.
+    pub counts: ReadCache<String, i64>,
+    /// Serialised anonymous first pages by (article key, sort, limit), with the time the
+    /// article closes by itself, if it does.
+    pub first_pages:
+        ReadCache<(String, String, i64), (actix_web::web::Bytes, Option<chrono::NaiveDateTime>)>,
 }
 
 /// A bound, not yet running server.
@@ -144,6 +151,7 @@ fn cors(origins: &[String]) -> Cors {
 fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database)?;
     let applied = migrations::run_pending(&db)?;
+    db.watch_external_changes(&settings.database)?;
     if !applied.is_empty() {
         tracing::info!(?applied, "applied migrations");
     }
@@ -167,5 +175,7 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         matchers: MatcherCache::default(),
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
         trusted_proxies: settings.trusted_proxies.clone(),
+        counts: ReadCache::default(),
+        first_pages: ReadCache::default(),
     })
 }

@@ -2,6 +2,7 @@
 //! `Db`, which runs queries off the async workers.
 
 pub mod articles;
+pub mod changes;
 pub mod comments;
 pub mod meta;
 pub mod migrations;
@@ -12,6 +13,7 @@ pub mod sessions;
 pub mod settings;
 pub mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -20,6 +22,7 @@ use diesel::r2d2::R2D2Connection;
 
 use crate::error::ApiError;
 use crate::telemetry::run_blocking;
+use changes::ChangeSignal;
 
 /// A connection to either backend.
 #[derive(diesel::MultiConnection)]
@@ -131,6 +134,7 @@ pub struct Db {
     reader: Pool,
     writer: Pool,
     backend: Backend,
+    changes: Arc<ChangeSignal>,
 }
 
 impl Db {
@@ -152,6 +156,7 @@ impl Db {
                     reader: pool.clone(),
                     writer: pool,
                     backend,
+                    changes: Arc::default(),
                 }
             }
             Backend::Sqlite => {
@@ -162,6 +167,7 @@ impl Db {
                     reader: build(settings.pool_size)?,
                     writer,
                     backend,
+                    changes: Arc::default(),
                 }
             }
         };
@@ -187,18 +193,33 @@ impl Db {
         .await
     }
 
+    /// The change generation read caches check against.
+    pub fn changes(&self) -> &Arc<ChangeSignal> {
+        &self.changes
+    }
+
+    /// Watches for commits by other instances (see `changes`).
+    pub fn watch_external_changes(&self, settings: &DbSettings) -> std::io::Result<()> {
+        changes::watch(settings, &self.changes)
+    }
+
     /// Runs `f` in one transaction on the writer, off the async workers; any error
-    /// rolls the whole of it back.
+    /// rolls the whole of it back. Once it committed, cached reads are stale.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.writer.clone();
+        let changes = self.changes.clone();
         run_blocking(move || {
             let mut conn = pool.get()?;
             let conn: &mut DbConnection = &mut conn;
-            conn.transaction(f)
+            let result = conn.transaction(f);
+            if result.is_ok() {
+                changes.bump();
+            }
+            result
         })
         .await
     }

@@ -100,6 +100,18 @@ pub async fn handle(
             id: c.id,
         });
     let viewer = caller.viewer();
+    // Anonymous first pages are what article pages load: answer them from the cache
+    // while nothing changed since they were built.
+    let generation = state.db.changes().generation();
+    let now = state.clock.now_naive();
+    let cache_key = (query.cursor.is_none() && viewer.is_none())
+        .then(|| (key.as_str().to_owned(), format!("{sort:?}"), limit));
+    if let Some(cache_key) = &cache_key
+        && let Some((body, until)) = state.first_pages.get(cache_key, generation)
+        && until.is_none_or(|until| now < until)
+    {
+        return Ok(json_response(body));
+    }
     let lookup_key = key.clone();
     let page = state
         .db
@@ -136,20 +148,27 @@ pub async fn handle(
         })
         .await?;
 
-    let now = state.clock.now_naive();
     let Some(page) = page else {
-        return Ok(HttpResponse::Ok().json(ListResponse {
-            article: ArticleSummary {
-                key: key.into_string(),
-                title: None,
-                url: None,
-                status: "open",
-                comment_count: 0,
+        return respond(
+            &state,
+            cache_key,
+            generation,
+            None,
+            &ListResponse {
+                article: ArticleSummary {
+                    key: key.into_string(),
+                    title: None,
+                    url: None,
+                    status: "open",
+                    comment_count: 0,
+                },
+                comments: Vec::new(),
+                next_cursor: None,
             },
-            comments: Vec::new(),
-            next_cursor: None,
-        }));
+        );
     };
+    // A page of an article that closes later must not outlive that moment.
+    let valid_until = page.article.closes_at.filter(|at| now < *at);
     let next_cursor = page
         .more
         .then(|| page.roots.last())
@@ -163,7 +182,7 @@ pub async fn handle(
             .encode()
         });
     let comments = assemble(&page, viewer);
-    Ok(HttpResponse::Ok().json(ListResponse {
+    let response = ListResponse {
         article: ArticleSummary {
             status: page.article.status_at(now),
             key: page.article.key,
@@ -173,7 +192,32 @@ pub async fn handle(
         },
         comments,
         next_cursor,
-    }))
+    };
+    respond(&state, cache_key, generation, valid_until, &response)
+}
+
+/// Serialises the page, keeping anonymous first pages for the next reader.
+fn respond(
+    state: &AppState,
+    cache_key: Option<(String, String, i64)>,
+    generation: u64,
+    valid_until: Option<chrono::NaiveDateTime>,
+    response: &ListResponse,
+) -> Result<HttpResponse, ApiError> {
+    let body =
+        web::Bytes::from(serde_json::to_vec(response).map_err(|e| ApiError::Unexpected(e.into()))?);
+    if let Some(cache_key) = cache_key {
+        state
+            .first_pages
+            .insert(cache_key, (body.clone(), valid_until), generation);
+    }
+    Ok(json_response(body))
+}
+
+fn json_response(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
 }
 
 /// Hangs each thread's visible replies under its top-level comment.
