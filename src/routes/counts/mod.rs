@@ -59,13 +59,32 @@ pub async fn respond(
     req: &HttpRequest,
     keys: Vec<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let lookup = keys.clone();
-    let found = state
-        .db
-        .read(move |conn| articles::counts(conn, &lookup))
-        .await?;
-    let mut counts: BTreeMap<String, i64> = keys.into_iter().map(|k| (k, 0)).collect();
-    counts.extend(found);
+    // Answered from the cache where it is current; the rest in one indexed query.
+    let generation = state.db.changes().generation();
+    let mut counts = BTreeMap::new();
+    let mut missing = Vec::new();
+    for key in keys {
+        match state.counts.get(&key, generation) {
+            Some(n) => {
+                counts.insert(key, n);
+            }
+            None => missing.push(key),
+        }
+    }
+    if !missing.is_empty() {
+        let lookup = missing.clone();
+        let found: BTreeMap<String, i64> = state
+            .db
+            .read(move |conn| articles::counts(conn, &lookup))
+            .await?
+            .into_iter()
+            .collect();
+        for key in missing {
+            let n = found.get(&key).copied().unwrap_or(0);
+            state.counts.insert(key.clone(), n, generation);
+            counts.insert(key, n);
+        }
+    }
     let body = serde_json::to_vec(&CountsResponse { counts })
         .map_err(|e| ApiError::Unexpected(e.into()))?;
     let digest = Sha256::digest(&body);
