@@ -3,6 +3,7 @@
 //! (and a watcher bumps it for writes by other instances), and an entry is only good
 //! for the generation it was read in.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::RwLock;
@@ -27,7 +28,11 @@ impl<K, V> Default for ReadCache<K, V> {
 
 impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
     /// The value, if it was read in `generation`.
-    pub fn get(&self, key: &K, generation: u64) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q, generation: u64) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         let entries = self.entries.read().ok()?;
         entries
             .get(key)

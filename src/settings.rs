@@ -93,7 +93,7 @@ pub struct ServeArgs {
     /// Argon2id lanes.
     #[arg(long, env = "TRIBUNE_ARGON2_PARALLELISM", default_value_t = 1)]
     pub argon2_parallelism: u32,
-    /// Password hashes computed at once (default: one per core); the rest queue.
+    /// Password hashes computed at once (default: half the cores); the rest queue.
     #[arg(long, env = "TRIBUNE_ARGON2_MAX_CONCURRENT")]
     pub argon2_max_concurrent: Option<usize>,
     /// HS256 secret of the publisher's login system, for `/auth/sso`.
@@ -184,7 +184,8 @@ impl ServeArgs {
                 memory_kib: self.argon2_memory_kib,
                 iterations: self.argon2_iterations,
                 parallelism: self.argon2_parallelism,
-                max_concurrent: self.argon2_max_concurrent.unwrap_or(cores).max(1),
+                // Half the cores by default: a login flood never takes the whole machine.
+                max_concurrent: self.argon2_max_concurrent.unwrap_or(cores / 2).max(1),
             },
             sso: SsoSettings {
                 secret: self.sso_secret.map(SecretString::from),

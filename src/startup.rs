@@ -39,6 +39,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// Comment counts by article key.
     pub counts: ReadCache<String, i64>,
+    /// Whole `GET /counts` answers (body, ETag) by query string.
+    pub count_answers: ReadCache<String, (actix_web::web::Bytes, String)>,
     /// Serialised anonymous first pages by (article key, sort, limit), with the time the
     /// article closes by itself, if it does.
     pub first_pages:
@@ -176,6 +178,7 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
         trusted_proxies: settings.trusted_proxies.clone(),
         counts: ReadCache::default(),
+        count_answers: ReadCache::default(),
         first_pages: ReadCache::default(),
     })
 }

@@ -17,6 +17,12 @@ pub async fn handle(
     req: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
+    // Article pages ask for the same sets again and again: a whole answer is kept by
+    // its query string while nothing changed.
+    let generation = state.db.changes().generation();
+    if let Some((body, etag)) = state.count_answers.get(req.query_string(), generation) {
+        return Ok(super::answer(&req, body, etag));
+    }
     let raw: Vec<String> = query
         .into_inner()
         .into_iter()
@@ -24,5 +30,11 @@ pub async fn handle(
         .map(|(_, key)| key)
         .collect();
     let keys = parse_keys(raw, MAX_KEYS, "article")?;
-    respond(&state, &req, keys).await
+    let (body, etag) = respond(&state, keys, generation).await?;
+    state.count_answers.insert(
+        req.query_string().to_owned(),
+        (body.clone(), etag.clone()),
+        generation,
+    );
+    Ok(super::answer(&req, body, etag))
 }

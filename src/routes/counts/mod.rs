@@ -6,6 +6,7 @@ pub mod post;
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -15,8 +16,8 @@ use crate::domain::comment::ArticleKey;
 use crate::error::{ApiError, FieldError};
 use crate::startup::AppState;
 
-/// Seconds browsers and CDNs may reuse a count answer.
-pub const MAX_AGE_SECS: u32 = 10;
+/// Browsers and CDNs may reuse a count answer for 10 seconds.
+pub const CACHE_CONTROL: &str = "public, max-age=10";
 
 /// Counts by article key.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -53,14 +54,13 @@ pub fn parse_keys(raw: Vec<String>, max: usize, field: &str) -> Result<Vec<Strin
     Ok(keys.into_iter().collect())
 }
 
-/// Answers the counts of `keys` with caching headers, or 304 when the client's copy is current.
+/// The counts of `keys` as a JSON body and its ETag, read in `generation`.
 pub async fn respond(
     state: &AppState,
-    req: &HttpRequest,
     keys: Vec<String>,
-) -> Result<HttpResponse, ApiError> {
+    generation: u64,
+) -> Result<(Bytes, String), ApiError> {
     // Answered from the cache where it is current; the rest in one indexed query.
-    let generation = state.db.changes().generation();
     let mut counts = BTreeMap::new();
     let mut missing = Vec::new();
     for key in keys {
@@ -88,26 +88,24 @@ pub async fn respond(
     let body = serde_json::to_vec(&CountsResponse { counts })
         .map_err(|e| ApiError::Unexpected(e.into()))?;
     let digest = Sha256::digest(&body);
-    let etag = format!(
-        "\"{}\"",
-        digest
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    let cache = format!("public, max-age={MAX_AGE_SECS}");
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    Ok((Bytes::from(body), format!("\"{hex}\"")))
+}
+
+/// The answer with caching headers, or 304 when the client's copy is current.
+pub fn answer(req: &HttpRequest, body: Bytes, etag: String) -> HttpResponse {
+    let cache = (header::CACHE_CONTROL, CACHE_CONTROL);
     if matches_etag(req, &etag) {
-        return Ok(HttpResponse::NotModified()
+        return HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, cache))
-            .finish());
+            .insert_header(cache)
+            .finish();
     }
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header(cache)
         .content_type("application/json")
-        .body(body))
+        .body(body)
 }
 
 fn matches_etag(req: &HttpRequest, etag: &str) -> bool {

@@ -27,5 +27,7 @@ pub async fn handle(
     body: web::Json<CountsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let keys = parse_keys(body.into_inner().articles, MAX_KEYS, "articles")?;
-    respond(&state, &req, keys).await
+    let generation = state.db.changes().generation();
+    let (body, etag) = respond(&state, keys, generation).await?;
+    Ok(super::answer(&req, body, etag))
 }
