@@ -12,6 +12,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod users;
+pub mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,6 +136,8 @@ pub struct Db {
     writer: Pool,
     backend: Backend,
     changes: Arc<ChangeSignal>,
+    /// SQLite's batching writer thread (see `writer`); PostgreSQL writes on the pool.
+    batcher: Option<std::sync::mpsc::Sender<writer::Job>>,
 }
 
 impl Db {
@@ -157,17 +160,20 @@ impl Db {
                     writer: pool,
                     backend,
                     changes: Arc::default(),
+                    batcher: None,
                 }
             }
             Backend::Sqlite => {
                 let writer = build(1)?;
                 // WAL is a property of the file: set it once, before readers open.
                 writer.get()?.batch_execute("PRAGMA journal_mode = WAL;")?;
+                let changes = Arc::<ChangeSignal>::default();
                 Self {
                     reader: build(settings.pool_size)?,
+                    batcher: Some(writer::spawn(writer.clone(), changes.clone())?),
                     writer,
                     backend,
-                    changes: Arc::default(),
+                    changes,
                 }
             }
         };
@@ -210,6 +216,15 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        if let Some(batcher) = &self.batcher {
+            let (job, result) = writer::job(f);
+            batcher
+                .send(job)
+                .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("the writer thread stopped")))?;
+            return result
+                .await
+                .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("a write was dropped")))?;
+        }
         let pool = self.writer.clone();
         let changes = self.changes.clone();
         run_blocking(move || {

@@ -203,3 +203,40 @@ async fn sixteen_clients_posting_at_once_lose_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_failing_write_among_concurrent_ones_spoils_only_itself() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let elsewhere = app
+            .comment_ok(&anna.access_token, "elsewhere", "parent", None)
+            .await;
+        let foreign_parent = elsewhere["id"].as_i64();
+
+        // Every third post names a parent on another article: refused, while the
+        // others, committed together with it, stand.
+        let posts = (0..30).map(|i| {
+            let parent = if i % 3 == 0 { foreign_parent } else { None };
+            let token = anna.access_token.clone();
+            async move {
+                app.comment(&token, "batch", &format!("post {i}"), parent)
+                    .await
+                    .status()
+            }
+        });
+        let statuses = join_all(posts).await;
+
+        let created = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count();
+        let refused = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+            .count();
+        assert_eq!((created, refused), (20, 10), "{statuses:?}");
+        assert_eq!(app.counts(&["batch"]).await["batch"], 20);
+        assert_eq!(assert_counts_exact(app), 21);
+    })
+    .await;
+}
