@@ -16,8 +16,10 @@ use crate::auth::sso::SsoVerifier;
 use crate::auth::tokens::{self, Tokens};
 use crate::cache::ReadCache;
 use crate::clock::Clock;
-use crate::db::{Db, meta, migrations};
+use crate::db::{Db, meta, migrations, settings as db_settings};
 use crate::domain::moderation::MatcherCache;
+use crate::domain::settings::SiteSettings;
+use crate::error::ApiError;
 use crate::error::{self, MAX_BODY_BYTES};
 use crate::limits::RateLimits;
 use crate::routes;
@@ -39,12 +41,28 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// Comment counts by article key.
     pub counts: ReadCache<String, i64>,
+    /// The site settings, read once per change generation.
+    pub site_settings: ReadCache<(), SiteSettings>,
     /// Whole `GET /counts` answers (body, ETag) by query string.
     pub count_answers: ReadCache<String, (actix_web::web::Bytes, String)>,
     /// Serialised anonymous first pages by (article key, sort, limit), with the time the
     /// article closes by itself, if it does.
     pub first_pages:
         ReadCache<(String, String, i64), (actix_web::web::Bytes, Option<chrono::NaiveDateTime>)>,
+}
+
+impl AppState {
+    /// The site settings in force: from the cache while nothing was written since they
+    /// were read (they are read for every comment, so a change applies to the next one).
+    pub async fn site_settings(&self) -> Result<SiteSettings, ApiError> {
+        let generation = self.db.changes().generation();
+        if let Some(settings) = self.site_settings.get(&(), generation) {
+            return Ok(settings);
+        }
+        let settings = self.db.read(db_settings::load).await?;
+        self.site_settings.insert((), settings.clone(), generation);
+        Ok(settings)
+    }
 }
 
 /// A bound, not yet running server.
@@ -179,6 +197,7 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         trusted_proxies: settings.trusted_proxies.clone(),
         counts: ReadCache::default(),
         count_answers: ReadCache::default(),
+        site_settings: ReadCache::default(),
         first_pages: ReadCache::default(),
     })
 }

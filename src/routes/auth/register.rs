@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::AuthResponse;
-use crate::db::{sessions, settings, users};
+use crate::db::{sessions, users};
 use crate::domain::user::{Email, NewPassword, Role, Username};
 use crate::error::{ApiError, FieldErrors, Forbidden};
 use crate::limits::{Action, ClientIp};
@@ -42,7 +42,7 @@ pub async fn handle(
         return Err(errors.into_error());
     };
 
-    if !state.db.read(settings::load).await?.registration_open {
+    if !state.site_settings().await?.registration_open {
         return Err(ApiError::Forbidden(Forbidden::RegistrationClosed));
     }
     let hash = state.passwords.hash(password.into_secret()).await?;

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use super::CommentView;
 use crate::auth::extractors::CurrentUser;
 use crate::db::DbConnection;
+use crate::db::articles;
 use crate::db::comments::{self, Comment, NewComment};
 use crate::db::moderation::{LogEntry, log};
-use crate::db::{articles, settings};
 use crate::domain::comment::{
     ArticleKey, CommentBody, CommentId, CommentStatus, article_text, is_web_url,
 };
@@ -51,7 +51,7 @@ pub async fn handle(
         .limits
         .check(Action::Post, &caller.user.id.to_string())?;
     let input = body.into_inner();
-    let site = state.db.read(settings::load).await?;
+    let site = state.site_settings().await?;
 
     let mut errors = FieldErrors::default();
     let key = errors.check("article", ArticleKey::parse(&input.article));

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use super::create::log_automatic;
 use super::{CommentView, own_comment};
 use crate::auth::extractors::CurrentUser;
+use crate::db::articles;
 use crate::db::comments::{self, Edit};
-use crate::db::{articles, settings};
 use crate::domain::comment::{ArticleId, CommentBody, CommentId, CommentStatus};
 use crate::domain::markdown;
 use crate::domain::moderation::{self, Context};
@@ -39,7 +39,7 @@ pub async fn handle(
         .check(Action::Edit, &caller.user.id.to_string())?;
     let id = CommentId(path.into_inner());
     let raw = body.into_inner().body;
-    let site = state.db.read(settings::load).await?;
+    let site = state.site_settings().await?;
     let matchers = state.matchers.get(&site);
     let now = state.clock.now_naive();
     let author = caller.user.user_id();

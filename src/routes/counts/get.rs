@@ -15,7 +15,6 @@ pub const MAX_KEYS: usize = 100;
 pub async fn handle(
     state: web::Data<AppState>,
     req: HttpRequest,
-    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     // Article pages ask for the same sets again and again: a whole answer is kept by
     // its query string while nothing changed.
@@ -23,6 +22,9 @@ pub async fn handle(
     if let Some((body, etag)) = state.count_answers.get(req.query_string(), generation) {
         return Ok(super::answer(&req, body, etag));
     }
+    // Parsed only on a miss: a hit needs nothing but the query string.
+    let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| ApiError::Malformed(format!("The query string could not be read: {e}")))?;
     let raw: Vec<String> = query
         .into_inner()
         .into_iter()
