@@ -76,6 +76,13 @@ pub fn get_or_create(
     url: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Article, ApiError> {
+    // Nearly every comment is on an article that exists: look first, insert only if not.
+    if let Some(article) = find_by_key(conn, key)?
+        && (article.title.is_some() || title.is_none())
+        && (article.url.is_some() || url.is_none())
+    {
+        return Ok(article);
+    }
     let row = (
         articles::key.eq(key),
         articles::title.eq(title),
