@@ -402,10 +402,12 @@ async fn main() {
         "postgres" => {
             let name = format!("tribune_bench_{}", std::process::id());
             let mut admin = PgConnection::establish(&opts.postgres_url).expect("PostgreSQL");
+            // Two statements: neither may run inside the implicit transaction of a batch.
             admin
-                .batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-                ))
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                .unwrap();
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
                 .unwrap();
             let (base, _) = opts.postgres_url.rsplit_once('/').unwrap();
             (

@@ -2,18 +2,22 @@
 //! so read caches know when their entries went stale.
 //!
 //! This instance's writes bump it right after they commit (in `Db::write`). Writes by
-//! other instances or by the command line are noticed by a watcher thread: on SQLite it
-//! polls `PRAGMA data_version` (which moves whenever another connection commits); on
-//! PostgreSQL it listens for the notifications that triggers on the tables behind the
-//! cached answers send.
+//! other instances or by the command line are noticed by a watcher thread that polls a
+//! cheap marker every few milliseconds: on SQLite `PRAGMA data_version` (which moves
+//! whenever another connection commits), on PostgreSQL `pg_current_wal_lsn()` (which
+//! moves with every commit record). When the marker moves, the generation is bumped at
+//! once and again one poll later, so an answer read in the instant between a commit's
+//! record and its visibility cannot stay cached.
+//!
+//! (LISTEN/NOTIFY was tried first: PostgreSQL serialises the commits of notifying
+//! transactions, which cut posting throughput.)
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Text};
 
 use super::{Backend, DbSettings};
 
@@ -44,6 +48,12 @@ struct DataVersion {
     data_version: i64,
 }
 
+#[derive(QueryableByName)]
+struct WalPosition {
+    #[diesel(sql_type = Text)]
+    lsn: String,
+}
+
 /// Starts the watcher; it ends when the signal is dropped.
 pub fn watch(settings: &DbSettings, signal: &Arc<ChangeSignal>) -> std::io::Result<()> {
     let signal = Arc::downgrade(signal);
@@ -62,69 +72,63 @@ fn watch_sqlite(settings: &DbSettings, signal: &Weak<ChangeSignal>) {
         .url
         .strip_prefix("sqlite://")
         .or_else(|| settings.url.strip_prefix("sqlite:"))
-        .unwrap_or(&settings.url);
-    let mut last = None;
-    let mut conn = None;
-    while let Some(signal) = signal.upgrade() {
-        if conn.is_none() {
-            conn = SqliteConnection::establish(path).ok();
-        }
-        let version = conn.as_mut().and_then(|c| {
+        .unwrap_or(&settings.url)
+        .to_owned();
+    poll(
+        signal,
+        || SqliteConnection::establish(&path).ok(),
+        |conn| {
             diesel::sql_query("PRAGMA data_version")
-                .get_result::<DataVersion>(c)
+                .get_result::<DataVersion>(conn)
                 .ok()
-        });
-        match version {
-            Some(v) if last != Some(v.data_version) => {
-                if last.is_some() {
-                    signal.bump();
-                }
-                last = Some(v.data_version);
-            }
-            Some(_) => {}
-            None => {
-                // Unknown state: assume the worst and reconnect.
-                signal.bump();
-                conn = None;
-            }
-        }
-        drop(signal);
-        std::thread::sleep(POLL);
-    }
+                .map(|v| v.data_version.to_string())
+        },
+    );
 }
 
 fn watch_postgres(settings: &DbSettings, signal: &Weak<ChangeSignal>) {
-    let mut conn: Option<PgConnection> = None;
+    poll(
+        signal,
+        || PgConnection::establish(&settings.url).ok(),
+        |conn| {
+            diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn")
+                .get_result::<WalPosition>(conn)
+                .ok()
+                .map(|p| p.lsn)
+        },
+    );
+}
+
+/// Polls `marker` until the signal is dropped, bumping the generation when it moves
+/// (and once more a poll later), or when it cannot be read.
+fn poll<C>(
+    signal: &Weak<ChangeSignal>,
+    connect: impl Fn() -> Option<C>,
+    marker: impl Fn(&mut C) -> Option<String>,
+) {
+    let mut conn: Option<C> = None;
+    let mut last: Option<String> = None;
+    let mut settle = false;
     while let Some(signal) = signal.upgrade() {
         if conn.is_none() {
-            conn = PgConnection::establish(&settings.url)
-                .ok()
-                .and_then(|mut c| c.batch_execute("LISTEN tribune_changes").ok().map(|()| c));
-            // Whatever happened while not listening is unknown.
-            signal.bump();
+            conn = connect();
         }
-        if let Some(c) = conn.as_mut() {
-            let mut changed = false;
-            let mut broken = false;
-            for note in c.notifications_iter() {
-                match note {
-                    Ok(_) => changed = true,
-                    Err(_) => broken = true,
+        match conn.as_mut().and_then(&marker) {
+            Some(current) => {
+                let moved = last.as_ref().is_some_and(|l| *l != current);
+                if moved || settle {
+                    signal.bump();
                 }
+                settle = moved;
+                last = Some(current);
             }
-            // notifications_iter only reads what has arrived; a trivial query pulls
-            // new input from the socket and tells a dead connection.
-            if c.batch_execute("SELECT 1").is_err() {
-                broken = true;
-            }
-            for note in c.notifications_iter() {
-                changed |= note.is_ok();
-            }
-            if changed || broken {
+            None => {
+                // Unknown state: assume the worst, reconnect, and bump again once the
+                // marker reads again.
                 signal.bump();
-            }
-            if broken {
                 conn = None;
+                last = None;
+                settle = true;
             }
         }
         drop(signal);
