@@ -316,6 +316,10 @@ impl From<diesel::result::Error> for ApiError {
             E::DatabaseError(K::ClosedConnection | K::SerializationFailure, _) => {
                 Self::Unavailable(err.into())
             }
+            // A unique index that no handler maps to its own 409 was hit by two requests
+            // racing (e.g. a publisher's first sign-on arriving twice at once): the
+            // retry finds the winner's row.
+            E::DatabaseError(K::UniqueViolation, _) => Self::Unavailable(err.into()),
             // SQLite reports a lock held past busy_timeout as an unknown error.
             E::DatabaseError(K::Unknown, ref info)
                 if info.message().contains("database is locked")

@@ -206,7 +206,14 @@ pub fn upsert_sso(
         };
         let mut new = NewUser::new(&username, email, None, Role::Reader, now);
         new.sso_subject = Some(profile.subject.clone());
-        return insert(conn, &new);
+        // The name or address was free a moment ago: another first sign-on (likely of
+        // the same reader) took it meanwhile. A retry finds that account.
+        return insert(conn, &new).map_err(|e| match e {
+            ApiError::Conflict(_) => {
+                ApiError::Unavailable(anyhow::anyhow!("concurrent first sign-on: {e}"))
+            }
+            other => other,
+        });
     };
     if let Some(name) = &profile.username {
         let key = name.key();

@@ -197,3 +197,30 @@ async fn sign_on_is_404_when_not_configured() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn simultaneous_first_sign_ons_create_one_account_and_no_500() {
+    for_each_backend(async |app| {
+        let token = hs256(&json!({"sub": "pub-race", "exp": in_an_hour(), "username": "racer"}));
+        let attempts = (0..10).map(|_| {
+            let token = token.clone();
+            async move { app.sso(&token).await.status() }
+        });
+        let statuses = futures::future::join_all(attempts).await;
+
+        assert!(
+            statuses
+                .iter()
+                .all(|s| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE),
+            "{statuses:?}"
+        );
+        assert!(statuses.contains(&StatusCode::OK));
+        // A retry after a 503 finds the account the winner created.
+        let ids: Vec<Value> = futures::future::join_all((0..3).map(|_| async {
+            expect_status(app.sso(&token).await, StatusCode::OK).await["user"]["id"].clone()
+        }))
+        .await;
+        assert!(ids.windows(2).all(|w| w[0] == w[1]));
+    })
+    .await;
+}
