@@ -218,7 +218,7 @@ async fn counts_keep_answering_while_a_login_flood_queues() {
     let anna = app.register_reader("anna").await;
     app.comment_ok(&anna.access_token, "a", "eins", None).await;
     let done = Arc::new(AtomicUsize::new(0));
-    const LOGINS: usize = 120;
+    const LOGINS: usize = 500;
 
     let client = &app;
     let flood = join_all((0..LOGINS).map(|i| {
