@@ -1,23 +1,11 @@
 //! The `tribune` binary: migrate, user create, and refusing unsafe settings.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, backends, expect_status};
-
-fn tribune(database_url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tribune"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("TRIBUNE_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("TRIBUNE_DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn");
-    cmd
-}
+use crate::helpers::{TestApp, backends, expect_status, tribune_command};
 
 #[tokio::test]
 async fn migrate_then_create_an_admin_who_can_log_in() {
@@ -25,17 +13,17 @@ async fn migrate_then_create_an_admin_who_can_log_in() {
         eprintln!("=== backend: {backend}");
         let db = crate::helpers::TestDb::new(backend);
 
-        let out = tribune(&db.url).arg("migrate").output().unwrap();
+        let out = tribune_command(&db.url).arg("migrate").output().unwrap();
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("applied"));
-        let out = tribune(&db.url).arg("migrate").output().unwrap();
+        let out = tribune_command(&db.url).arg("migrate").output().unwrap();
         assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
 
-        let mut child = tribune(&db.url)
+        let mut child = tribune_command(&db.url)
             .args([
                 "user",
                 "create",
@@ -71,7 +59,7 @@ async fn migrate_then_create_an_admin_who_can_log_in() {
         app.stop().await;
 
         // A second account with the same name is refused, not duplicated.
-        let mut child = tribune(&db.url)
+        let mut child = tribune_command(&db.url)
             .args([
                 "user",
                 "create",
@@ -98,7 +86,7 @@ async fn migrate_then_create_an_admin_who_can_log_in() {
 fn serve_refuses_a_short_jwt_secret() {
     let dir = tempfile::tempdir().unwrap();
     let url = dir.path().join("t.db");
-    let out = tribune(url.to_str().unwrap())
+    let out = tribune_command(url.to_str().unwrap())
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("TRIBUNE_JWT_SECRET", "too-short")
         .output()

@@ -641,3 +641,17 @@ impl TestApp {
         actions
     }
 }
+
+/// The `tribune` binary on `database_url`, with no other `TRIBUNE_*` setting from the
+/// test's environment leaking in.
+pub fn tribune_command(database_url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tribune"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TRIBUNE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("TRIBUNE_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn");
+    cmd
+}

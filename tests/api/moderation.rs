@@ -1087,9 +1087,7 @@ async fn recount_repairs_a_corrupted_counter() {
             .unwrap();
         assert_eq!(app.counts(&[A]).await[A], 41);
 
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tribune"))
-            .env("TRIBUNE_DATABASE_URL", &app.db.url)
-            .env("RUST_LOG", "warn")
+        let out = crate::helpers::tribune_command(&app.db.url)
             .arg("recount")
             .output()
             .unwrap();
@@ -1115,8 +1113,7 @@ async fn recount_repairs_a_corrupted_counter() {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert_eq!(assert_counts_exact(&app), 3);
-        let again = std::process::Command::new(env!("CARGO_BIN_EXE_tribune"))
-            .env("TRIBUNE_DATABASE_URL", &app.db.url)
+        let again = crate::helpers::tribune_command(&app.db.url)
             .arg("recount")
             .output()
             .unwrap();

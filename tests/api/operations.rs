@@ -13,6 +13,7 @@ use tribune::limits::RateLimitSettings;
 
 use crate::helpers::{
     PASSWORD, TestApp, TestDb, backends, expect_problem, expect_status, for_each_backend,
+    tribune_command,
 };
 
 fn limits(change: impl FnOnce(&mut RateLimitSettings)) -> RateLimitSettings {
@@ -322,17 +323,10 @@ fn free_port() -> u16 {
 }
 
 fn start_server(database: &str, port: u16) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tribune"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("TRIBUNE_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("TRIBUNE_DATABASE_URL", database)
+    tribune_command(database)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("TRIBUNE_RATE_LIMITS", "off")
         .env("TRIBUNE_WORKERS", "2")
-        .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -4,14 +4,14 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::UserStanding;
+use super::{UserStanding, account_below};
 use crate::auth::extractors::Moderator;
 use crate::db::moderation::{self, Decision, LogEntry};
 use crate::db::users;
 use crate::domain::comment::CommentStatus;
 use crate::domain::moderation::Reason;
-use crate::domain::user::{UserId, UserStatus};
-use crate::error::{ApiError, Forbidden};
+use crate::domain::user::UserId;
+use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// A ban.
@@ -63,12 +63,7 @@ pub async fn handle(
     let user = state
         .db
         .write(move |conn| {
-            let user = users::find(conn, target)?
-                .filter(|u| u.status_at(now) != UserStatus::Deleted)
-                .ok_or(ApiError::NotFound("user"))?;
-            if user.role() >= moderator_role {
-                return Err(ApiError::Forbidden(Forbidden::NotAllowed));
-            }
+            account_below(conn, target, moderator_role, now)?;
             let until = until.map(|u| u.naive_utc());
             users::ban(conn, target, until, &reason, at)?;
             let note = until.map(|u| format!("until {}", u.and_utc().to_rfc3339()));

@@ -171,3 +171,21 @@ pub(crate) fn check_note(note: Option<String>) -> Result<Option<String>, crate::
     }
     Ok(note)
 }
+
+/// A live account that a moderator of `role` may ban or unban: 404 when there is none
+/// (or it is erased), 403 unless it ranks below the moderator.
+pub(crate) fn account_below(
+    conn: &mut crate::db::DbConnection,
+    target: crate::domain::user::UserId,
+    role: crate::domain::user::Role,
+    now: DateTime<Utc>,
+) -> Result<User, crate::error::ApiError> {
+    use crate::error::{ApiError, Forbidden};
+    let user = crate::db::users::find(conn, target)?
+        .filter(|u| u.status_at(now) != UserStatus::Deleted)
+        .ok_or(ApiError::NotFound("user"))?;
+    if user.role() >= role {
+        return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+    }
+    Ok(user)
+}

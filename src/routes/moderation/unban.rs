@@ -2,12 +2,12 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::UserStanding;
+use super::{UserStanding, account_below};
 use crate::auth::extractors::Moderator;
 use crate::db::moderation::{self, LogEntry};
 use crate::db::users;
-use crate::domain::user::{UserId, UserStatus};
-use crate::error::{ApiError, Forbidden};
+use crate::domain::user::UserId;
+use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// Lifts a ban or suspension.
@@ -26,12 +26,7 @@ pub async fn handle(
     let user = state
         .db
         .write(move |conn| {
-            let user = users::find(conn, target)?
-                .filter(|u| u.status_at(now) != UserStatus::Deleted)
-                .ok_or(ApiError::NotFound("user"))?;
-            if user.role() >= moderator_role {
-                return Err(ApiError::Forbidden(Forbidden::NotAllowed));
-            }
+            account_below(conn, target, moderator_role, now)?;
             users::unban(conn, target, at)?;
             moderation::log(
                 conn,
