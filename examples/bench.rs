@@ -5,6 +5,8 @@
 //!
 //! Run with `bench/run` (which builds the release binaries and installs wrk), or:
 //! `cargo run --release --example bench -- --backend sqlite|postgres`.
+//! `--posting-only` runs only the posting workload and its verification (to profile it);
+//! `--no-write` leaves BENCHMARKS.md alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
@@ -27,6 +29,8 @@ struct Options {
     duration: u64,
     connections: u32,
     out: Option<PathBuf>,
+    /// Only the posting run and its verification (for profiling); nothing is written.
+    posting_only: bool,
 }
 
 fn options() -> Options {
@@ -37,6 +41,7 @@ fn options() -> Options {
         duration: 10,
         connections: 64,
         out: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md")),
+        posting_only: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -48,6 +53,11 @@ fn options() -> Options {
             "--duration" => o.duration = value.parse().expect("--duration seconds"),
             "--connections" => o.connections = value.parse().expect("--connections"),
             "--no-write" => {
+                o.out = None;
+                i -= 1;
+            }
+            "--posting-only" => {
+                o.posting_only = true;
                 o.out = None;
                 i -= 1;
             }
@@ -462,15 +472,16 @@ async fn main() {
         ),
     ];
     let (c, d) = (opts.connections, opts.duration);
+    let urls = if opts.posting_only { &urls[..0] } else { &urls[..] };
     // Warm up every path (and PostgreSQL's caches) before measuring.
-    for (_, url) in &urls {
+    for (_, url) in urls {
         wrk(url, c, 2, None);
     }
     wrk(&format!("http://127.0.0.1:{ceiling_port}/"), c, 2, None);
 
     let ceiling = wrk(&format!("http://127.0.0.1:{ceiling_port}/"), c, d, None);
     let mut rows: Vec<(String, Run)> = Vec::new();
-    for (name, url) in &urls {
+    for (name, url) in urls {
         rows.push(((*name).to_owned(), wrk(url, c, d, None)));
     }
 
@@ -484,14 +495,18 @@ async fn main() {
     let login_script = work.path().join("login.lua");
     std::fs::write(&login_script, LUA_LOGIN).unwrap();
     let flood_url = format!("{base}/");
-    let flood = std::thread::spawn(move || wrk(&flood_url, 200, d + 4, Some(&login_script)));
-    std::thread::sleep(Duration::from_secs(2));
-    let during_flood = wrk(&urls[0].1, c, d, None);
-    let flood = flood.join().unwrap();
-    rows.push((
-        "counts of 20 during a 200-client login flood".to_owned(),
-        during_flood.clone(),
-    ));
+    let flood = urls.first().map(|(_, counts_url)| {
+        let flood = std::thread::spawn(move || wrk(&flood_url, 200, d + 4, Some(&login_script)));
+        std::thread::sleep(Duration::from_secs(2));
+        let during_flood = wrk(counts_url, c, d, None);
+        (flood.join().unwrap(), during_flood)
+    });
+    if let Some((_, during_flood)) = &flood {
+        rows.push((
+            "counts of 20 during a 200-client login flood".to_owned(),
+            during_flood.clone(),
+        ));
+    }
 
     // Verification: every acknowledged post stored, every count exact.
     let body = json!({"articles": (0..50).map(|i| format!("bench-post-{i}")).collect::<Vec<_>>()});
@@ -525,7 +540,6 @@ async fn main() {
     // stored may exceed acknowledged, never fall short of it.
     let lost = (created as i64 - stored).max(0);
 
-    let baseline_p99 = rows[0].1.p99_ms;
     let mut report = String::new();
     let _ = writeln!(
         report,
@@ -570,15 +584,18 @@ async fn main() {
         "\n- Posting: {created} acknowledged ({:.0}/s), {stored} stored on the posting articles (a post in flight when wrk stops is stored unacknowledged), lost: {lost}.",
         created as f64 / d as f64
     );
-    let _ = writeln!(
-        report,
-        "- Counts p99 during the login flood: {:.2} ms = {:.2} × without ({:.2} ms); the flood itself: {:.0} logins/s, p99 {:.0} ms.",
-        during_flood.p99_ms,
-        during_flood.p99_ms / baseline_p99,
-        baseline_p99,
-        flood.rps,
-        flood.p99_ms
-    );
+    if let Some((flood, during_flood)) = &flood {
+        let baseline_p99 = rows[0].1.p99_ms;
+        let _ = writeln!(
+            report,
+            "- Counts p99 during the login flood: {:.2} ms = {:.2} × without ({:.2} ms); the flood itself: {:.0} logins/s, p99 {:.0} ms.",
+            during_flood.p99_ms,
+            during_flood.p99_ms / baseline_p99,
+            baseline_p99,
+            flood.rps,
+            flood.p99_ms
+        );
+    }
     let _ = writeln!(
         report,
         "- Counts exact after the run (`tribune recount`): {} ({recount_report}).",
