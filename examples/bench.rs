@@ -472,7 +472,11 @@ async fn main() {
         ),
     ];
     let (c, d) = (opts.connections, opts.duration);
-    let urls = if opts.posting_only { &urls[..0] } else { &urls[..] };
+    let urls = if opts.posting_only {
+        &urls[..0]
+    } else {
+        &urls[..]
+    };
     // Warm up every path (and PostgreSQL's caches) before measuring.
     for (_, url) in urls {
         wrk(url, c, 2, None);

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::prepared::Prepared;
+
 use super::DbConnection;
 use super::schema::articles;
 use crate::domain::comment::ArticleId;
@@ -119,7 +121,9 @@ pub fn get_or_create(
 pub fn add_to_count(conn: &mut DbConnection, id: ArticleId, delta: i64) -> Result<(), ApiError> {
     diesel::update(articles::table.find(id.0))
         .set(articles::comment_count.eq(articles::comment_count + delta))
-        .execute(conn)?;
+        .returning(articles::id)
+        .prepared()
+        .get_results::<i64>(conn)?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::prepared::Prepared;
+
 use super::schema::{comments, users};
 use super::{DbConnection, articles};
 use crate::domain::comment::{ArticleId, CommentId, CommentStatus, Sort};
@@ -92,11 +94,14 @@ pub fn insert(conn: &mut DbConnection, new: &NewComment) -> Result<Comment, ApiE
     let mut comment: Comment = diesel::insert_into(comments::table)
         .values(new)
         .returning(comments::all_columns)
+        .prepared()
         .get_result(conn)?;
     if comment.depth == 0 {
         diesel::update(comments::table.find(comment.id))
             .set(comments::thread_id.eq(comment.id))
-            .execute(conn)?;
+            .returning(comments::id)
+            .prepared()
+            .get_results::<i64>(conn)?;
         comment.thread_id = comment.id;
     }
     shift_counters(conn, &comment, None, comment.status())?;
@@ -120,7 +125,9 @@ pub fn shift_counters(
         if comment.depth > 0 {
             diesel::update(comments::table.find(comment.thread_id))
                 .set(comments::visible_replies.eq(comments::visible_replies + approved))
-                .execute(conn)?;
+                .returning(comments::id)
+                .prepared()
+                .get_results::<i64>(conn)?;
         }
     }
     if let Some(author) = comment.author_id
@@ -131,7 +138,9 @@ pub fn shift_counters(
                 users::approved_count.eq(users::approved_count + approved),
                 users::rejected_count.eq(users::rejected_count + rejected),
             ))
-            .execute(conn)?;
+            .returning(users::id)
+            .prepared()
+            .get_results::<i64>(conn)?;
     }
     Ok(())
 }
@@ -255,6 +264,7 @@ pub fn edit(
             comments::updated_at.eq(edit.now),
         ))
         .returning(comments::all_columns)
+        .prepared()
         .get_result(conn)?;
     shift_counters(conn, comment, Some(comment.status()), edit.status)?;
     Ok(updated)
@@ -291,7 +301,9 @@ pub fn delete(
             comments::author_id.eq(author),
             comments::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .returning(comments::id)
+        .prepared()
+        .get_results::<i64>(conn)?;
     Ok(())
 }
 

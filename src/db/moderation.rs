@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::prepared::Prepared;
+
 use super::DbConnection;
 use super::comments::{Comment, shift_counters};
 use super::schema::{articles, comments, flags, moderation_log, users};
@@ -123,6 +125,7 @@ pub fn decide(
             comments::updated_at.eq(decision.at),
         ))
         .returning(comments::all_columns)
+        .prepared()
         .get_result(conn)?;
     let updated = if human {
         resolve_flags(conn, comment.id, decision.moderator, decision.at)?;
@@ -133,6 +136,7 @@ pub fn decide(
                 comments::open_flags.eq(0),
             ))
             .returning(comments::all_columns)
+            .prepared()
             .get_result(conn)?
     } else {
         updated
@@ -189,6 +193,7 @@ pub fn count_flag(conn: &mut DbConnection, comment: i64) -> Result<i64, ApiError
     Ok(diesel::update(comments::table.find(comment))
         .set(comments::open_flags.eq(comments::open_flags + 1))
         .returning(comments::open_flags)
+        .prepared()
         .get_result(conn)?)
 }
 

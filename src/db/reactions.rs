@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::prepared::Prepared;
+
 use super::schema::{comments, flags, likes};
 use super::{DbConnection, is_unique_violation_on};
 use crate::domain::comment::{CommentId, FlagReason};
@@ -48,7 +50,9 @@ fn add_likes(conn: &mut DbConnection, comment: CommentId, delta: i64) -> Result<
     if delta != 0 {
         diesel::update(comments::table.find(comment.0))
             .set(comments::like_count.eq(comments::like_count + delta))
-            .execute(conn)?;
+            .returning(comments::id)
+            .prepared()
+            .get_results::<i64>(conn)?;
     }
     Ok(comments::table
         .find(comment.0)

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::prepared::Prepared;
+
 use super::DbConnection;
 use super::schema::{refresh_tokens, sessions};
 use crate::domain::user::{SessionId, UserId};
@@ -106,7 +108,10 @@ pub fn rotate(
             .filter(refresh_tokens::used_at.is_null()),
     )
     .set(refresh_tokens::used_at.eq(now))
-    .execute(conn)?;
+    .returning(refresh_tokens::id)
+    .prepared()
+    .get_results::<i64>(conn)?
+    .len();
     if claimed == 0 {
         revoke(conn, session, now)?;
         return Ok(Rotation::Replayed);
@@ -146,7 +151,9 @@ pub fn revoke(
             .filter(sessions::revoked_at.is_null()),
     )
     .set(sessions::revoked_at.eq(now))
-    .execute(conn)?;
+    .returning(sessions::id)
+    .prepared()
+    .get_results::<i64>(conn)?;
     Ok(())
 }
 
