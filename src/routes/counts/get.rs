@@ -17,26 +17,26 @@ pub async fn handle(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     // Article pages ask for the same sets again and again: a whole answer is kept by
-    // its query string while nothing changed.
+    // its query string while nothing changed, and read once per change however many
+    // ask at the same time.
     let generation = state.db.changes().generation();
-    if let Some((body, etag)) = state.count_answers.get(req.query_string(), generation) {
-        return Ok(super::answer(&req, body, etag));
-    }
-    // Parsed only on a miss: a hit needs nothing but the query string.
-    let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map_err(|e| ApiError::Malformed(format!("The query string could not be read: {e}")))?;
-    let raw: Vec<String> = query
-        .into_inner()
-        .into_iter()
-        .filter(|(name, _)| name == "article")
-        .map(|(_, key)| key)
-        .collect();
-    let keys = parse_keys(raw, MAX_KEYS, "article")?;
-    let (body, etag) = respond(&state, keys, generation).await?;
-    state.count_answers.insert(
-        req.query_string().to_owned(),
-        (body.clone(), etag.clone()),
-        generation,
-    );
+    let (body, etag) = state
+        .count_answers
+        .get_or_load(req.query_string(), generation, || async {
+            // Parsed only on a miss: a hit needs nothing but the query string.
+            let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+                .map_err(|e| {
+                    ApiError::Malformed(format!("The query string could not be read: {e}"))
+                })?;
+            let raw: Vec<String> = query
+                .into_inner()
+                .into_iter()
+                .filter(|(name, _)| name == "article")
+                .map(|(_, key)| key)
+                .collect();
+            let keys = parse_keys(raw, MAX_KEYS, "article")?;
+            respond(&state, keys, generation).await
+        })
+        .await?;
     Ok(super::answer(&req, body, etag))
 }
