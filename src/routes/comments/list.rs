@@ -100,18 +100,75 @@ pub async fn handle(
             id: c.id,
         });
     let viewer = caller.viewer();
-    // Anonymous first pages are what article pages load: answer them from the cache
-    // while nothing changed since they were built.
-    let generation = state.db.changes().generation();
     let now = state.clock.now_naive();
-    let cache_key = (query.cursor.is_none() && viewer.is_none())
-        .then(|| (key.as_str().to_owned(), format!("{sort:?}"), limit));
-    if let Some(cache_key) = &cache_key
-        && let Some((body, until)) = state.first_pages.get(cache_key, generation)
-        && until.is_none_or(|until| now < until)
-    {
+    let cache_key = (key.as_str().to_owned(), format!("{sort:?}"), limit);
+    let build = || {
+        build_page(
+            &state,
+            PageRequest {
+                key,
+                sort,
+                after,
+                viewer,
+                limit,
+                scope,
+                now,
+            },
+        )
+    };
+    if query.cursor.is_some() || viewer.is_some() {
+        let (body, _) = build().await?;
         return Ok(json_response(body));
     }
+    // Anonymous first pages are what article pages load: answer them from the cache
+    // while nothing changed since they were built (and the article did not close since),
+    // building each once however many readers ask for it at the same moment.
+    let generation = state.db.changes().generation();
+    let (body, _) = match state.first_pages.get(&cache_key, generation) {
+        Some((_, Some(until))) if now >= until => {
+            let page = build().await?;
+            state
+                .first_pages
+                .insert(cache_key, page.clone(), generation);
+            page
+        }
+        _ => {
+            state
+                .first_pages
+                .get_or_load(&cache_key, generation, build)
+                .await?
+        }
+    };
+    Ok(json_response(body))
+}
+
+/// What one page is of, and for whom.
+struct PageRequest {
+    key: ArticleKey,
+    sort: Sort,
+    after: Option<After>,
+    viewer: Option<Viewer>,
+    limit: i64,
+    /// The cursor's scope.
+    scope: String,
+    now: chrono::NaiveDateTime,
+}
+
+/// Reads one page and serialises it, with the moment it stops being valid (when the
+/// article closes later).
+async fn build_page(
+    state: &AppState,
+    request: PageRequest,
+) -> Result<(web::Bytes, Option<chrono::NaiveDateTime>), ApiError> {
+    let PageRequest {
+        key,
+        sort,
+        after,
+        viewer,
+        limit,
+        scope,
+        now,
+    } = request;
     let lookup_key = key.clone();
     let page = state
         .db
@@ -149,10 +206,7 @@ pub async fn handle(
         .await?;
 
     let Some(page) = page else {
-        return respond(
-            &state,
-            cache_key,
-            generation,
+        return serialise(
             None,
             &ListResponse {
                 article: ArticleSummary {
@@ -193,25 +247,16 @@ pub async fn handle(
         comments,
         next_cursor,
     };
-    respond(&state, cache_key, generation, valid_until, &response)
+    serialise(valid_until, &response)
 }
 
-/// Serialises the page, keeping anonymous first pages for the next reader.
-fn respond(
-    state: &AppState,
-    cache_key: Option<(String, String, i64)>,
-    generation: u64,
+fn serialise(
     valid_until: Option<chrono::NaiveDateTime>,
     response: &ListResponse,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<(web::Bytes, Option<chrono::NaiveDateTime>), ApiError> {
     let body =
         web::Bytes::from(serde_json::to_vec(response).map_err(|e| ApiError::Unexpected(e.into()))?);
-    if let Some(cache_key) = cache_key {
-        state
-            .first_pages
-            .insert(cache_key, (body.clone(), valid_until), generation);
-    }
-    Ok(json_response(body))
+    Ok((body, valid_until))
 }
 
 fn json_response(body: web::Bytes) -> HttpResponse {
