@@ -97,11 +97,8 @@ pub fn insert(conn: &mut DbConnection, new: &NewComment) -> Result<Comment, ApiE
         .prepared()
         .get_result(conn)?;
     if comment.depth == 0 {
-        diesel::update(comments::table.find(comment.id))
-            .set(comments::thread_id.eq(comment.id))
-            .returning(comments::id)
-            .prepared()
-            .get_results::<i64>(conn)?;
+        // The insert's trigger made it its own thread (see the migration
+        // `thread_trigger`); SQLite's runs after the row is returned.
         comment.thread_id = comment.id;
     }
     shift_counters(conn, &comment, None, comment.status())?;
