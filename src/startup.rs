@@ -52,10 +52,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The site settings in force: from the cache while nothing was written since they
-    /// were read (they are read for every comment, so a change applies to the next one).
+    /// The site settings in force: from the cache while they cannot have changed since
+    /// they were read (see `ChangeSignal::settings_generation`; they are read for every
+    /// comment, and a change applies to the next one).
     pub async fn site_settings(&self) -> Result<SiteSettings, ApiError> {
-        let generation = self.db.changes().generation();
+        let generation = self.db.changes().settings_generation();
         if let Some(settings) = self.site_settings.get(&(), generation) {
             return Ok(settings);
         }

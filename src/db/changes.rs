@@ -28,6 +28,10 @@ const POLL: Duration = Duration::from_millis(5);
 #[derive(Debug, Default)]
 pub struct ChangeSignal {
     generation: AtomicU64,
+    /// Moves with every commit the watcher noticed (this instance's own included).
+    external: AtomicU64,
+    /// Moves with every change of the site settings made by this instance.
+    settings: AtomicU64,
 }
 
 impl ChangeSignal {
@@ -39,6 +43,27 @@ impl ChangeSignal {
     /// Marks every cached read stale.
     pub fn bump(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A commit seen by the watcher, possibly another instance's: every read is stale.
+    pub fn bump_external(&self) {
+        self.external.fetch_add(1, Ordering::SeqCst);
+        self.bump();
+    }
+
+    /// This instance changed the site settings (call after the commit).
+    pub fn bump_settings(&self) {
+        self.settings.fetch_add(1, Ordering::SeqCst);
+        self.bump();
+    }
+
+    /// The generation of the site settings: it moves when this instance changes them
+    /// and whenever the watcher sees any commit, but not with this instance's other
+    /// writes, so a stream of posts does not re-read the settings for each post.
+    pub fn settings_generation(&self) -> u64 {
+        self.external
+            .load(Ordering::SeqCst)
+            .wrapping_add(self.settings.load(Ordering::SeqCst))
     }
 }
 
@@ -117,7 +142,7 @@ fn poll<C>(
             Some(current) => {
                 let moved = last.as_ref().is_some_and(|l| *l != current);
                 if moved || settle {
-                    signal.bump();
+                    signal.bump_external();
                 }
                 settle = moved;
                 last = Some(current);
@@ -125,7 +150,7 @@ fn poll<C>(
             None => {
                 // Unknown state: assume the worst, reconnect, and bump again once the
                 // marker reads again.
-                signal.bump();
+                signal.bump_external();
                 conn = None;
                 last = None;
                 settle = true;
@@ -133,5 +158,26 @@ fn poll<C>(
         }
         drop(signal);
         std::thread::sleep(POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChangeSignal;
+
+    #[test]
+    fn settings_stay_current_through_other_local_writes_only() {
+        let signal = ChangeSignal::default();
+        let (all, settings) = (signal.generation(), signal.settings_generation());
+        signal.bump();
+        assert_ne!(signal.generation(), all);
+        assert_eq!(signal.settings_generation(), settings);
+        signal.bump_settings();
+        assert_ne!(signal.settings_generation(), settings);
+        let settings = signal.settings_generation();
+        let all = signal.generation();
+        signal.bump_external();
+        assert_ne!(signal.settings_generation(), settings);
+        assert_ne!(signal.generation(), all);
     }
 }

@@ -151,5 +151,6 @@ pub async fn put(
             Ok(s)
         })
         .await?;
+    state.db.changes().bump_settings();
     Ok(HttpResponse::Ok().json(saved))
 }
