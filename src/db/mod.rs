@@ -287,3 +287,33 @@ pub fn is_unique_violation_on(err: &diesel::result::Error, needle: &str) -> bool
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// The bundled SQLite carries the flags of `.cargo/config.toml`: without them every
+    /// `.first()` query is re-planned on each execution (see BENCHMARKS.md).
+    #[test]
+    fn bundled_sqlite_is_built_with_the_performance_flags() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+    }
+}
