@@ -29,6 +29,13 @@ pub struct ReadCache<K, V> {
 
 type Flight<V> = (u64, watch::Receiver<Option<V>>);
 
+/// What a request that missed does: wait for a load under way, or load (and announce the
+/// answer, unless the list of loads was unusable).
+enum Role<V> {
+    Join(watch::Receiver<Option<V>>),
+    Lead(Option<watch::Sender<Option<V>>>),
+}
+
 impl<K, V> Default for ReadCache<K, V> {
     fn default() -> Self {
         Self {
@@ -56,19 +63,8 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
         if let Some(value) = self.get(key, generation) {
             return Ok(value);
         }
-        let joined = match self.flights.lock() {
-            Ok(mut flights) => match flights.get(key) {
-                Some((read_in, answer)) if *read_in == generation => Ok(answer.clone()),
-                _ => {
-                    let (sender, answer) = watch::channel(None);
-                    flights.insert(key.to_owned(), (generation, answer));
-                    Err(Some(sender))
-                }
-            },
-            Err(_) => Err(None),
-        };
-        match joined {
-            Ok(mut answer) => {
+        match self.join_or_lead(key, generation) {
+            Role::Join(mut answer) => {
                 if let Ok(value) = answer.wait_for(Option::is_some).await
                     && let Some(value) = value.clone()
                 {
@@ -76,20 +72,40 @@ impl<K: Eq + Hash + Clone, V: Clone> ReadCache<K, V> {
                 }
                 load().await
             }
-            Err(sender) => {
+            Role::Lead(sender) => {
+                let key = key.to_owned();
                 let _landing = Landing {
                     flights: &self.flights,
-                    key: key.to_owned(),
+                    key: key.clone(),
                     generation,
                 };
                 let value = load().await?;
-                self.insert(key.to_owned(), value.clone(), generation);
+                self.insert(key, value.clone(), generation);
                 if let Some(sender) = sender {
                     sender.send_replace(Some(value.clone()));
                 }
                 Ok(value)
             }
         }
+    }
+
+    /// Joins the load of `key` in `generation` under way, or registers this one's.
+    fn join_or_lead<Q>(&self, key: &Q, generation: u64) -> Role<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ToOwned<Owned = K> + ?Sized,
+    {
+        let Ok(mut flights) = self.flights.lock() else {
+            return Role::Lead(None);
+        };
+        if let Some((read_in, answer)) = flights.get(key)
+            && *read_in == generation
+        {
+            return Role::Join(answer.clone());
+        }
+        let (sender, answer) = watch::channel(None);
+        flights.insert(key.to_owned(), (generation, answer));
+        Role::Lead(Some(sender))
     }
 
     /// The value, if it was read in `generation`.

@@ -47,12 +47,15 @@ pub fn unlike(conn: &mut DbConnection, comment: CommentId, user: UserId) -> Resu
 }
 
 fn add_likes(conn: &mut DbConnection, comment: CommentId, delta: i64) -> Result<i64, ApiError> {
-    if delta != 0 {
-        diesel::update(comments::table.find(comment.0))
+    if delta != 0
+        && let Some(count) = diesel::update(comments::table.find(comment.0))
             .set(comments::like_count.eq(comments::like_count + delta))
-            .returning(comments::id)
+            .returning(comments::like_count)
             .prepared()
-            .get_results::<i64>(conn)?;
+            .get_results::<i64>(conn)?
+            .first()
+    {
+        return Ok(*count);
     }
     Ok(comments::table
         .find(comment.0)
