@@ -11,4 +11,5 @@ pub mod limits;
 pub mod routes;
 pub mod settings;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

@@ -5,12 +5,10 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::ApiError;
-use crate::startup::AppState;
 
 /// What is limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,27 +171,6 @@ impl ClientIp {
             .find(|ip| !trusted.contains(ip))
             .or(hops.first());
         Self(Some(client.copied().unwrap_or(peer)))
-    }
-}
-
-impl FromRequest for ClientIp {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trusted = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.trusted_proxies.clone())
-            .unwrap_or_default();
-        let forwarded = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        std::future::ready(Ok(Self::resolve(
-            req.peer_addr().map(|a| a.ip()),
-            forwarded,
-            &trusted,
-        )))
     }
 }
 

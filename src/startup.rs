@@ -1,6 +1,6 @@
 //! Builds the actix application and server from `Settings`; used by `main` and tests.
 
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_cors::Cors;
@@ -14,57 +14,15 @@ use secrecy::SecretString;
 use crate::auth::password::Passwords;
 use crate::auth::sso::SsoVerifier;
 use crate::auth::tokens::{self, Tokens};
-use crate::cache::ReadCache;
+use crate::cache::Caches;
 use crate::clock::Clock;
-use crate::db::{Db, meta, migrations, settings as db_settings};
-use crate::domain::moderation::MatcherCache;
-use crate::domain::settings::SiteSettings;
-use crate::error::ApiError;
+use crate::db::{Db, meta, migrations};
 use crate::error::{self, MAX_BODY_BYTES};
 use crate::limits::RateLimits;
 use crate::routes;
 use crate::settings::Settings;
+use crate::state::AppState;
 use crate::telemetry;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: Db,
-    pub tokens: Tokens,
-    pub passwords: Passwords,
-    /// `None` when single sign-on is not configured.
-    pub sso: Option<SsoVerifier>,
-    pub clock: Clock,
-    /// Word-list matchers, rebuilt when the lists change.
-    pub matchers: MatcherCache,
-    pub limits: Arc<RateLimits>,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpAddr>,
-    /// Comment counts by article key.
-    pub counts: ReadCache<String, i64>,
-    /// The site settings, read once per change generation.
-    pub site_settings: ReadCache<(), SiteSettings>,
-    /// Whole `GET /counts` answers (body, ETag) by query string.
-    pub count_answers: ReadCache<String, (actix_web::web::Bytes, String)>,
-    /// Serialised anonymous first pages by (article key, sort, limit), with the time the
-    /// article closes by itself, if it does.
-    pub first_pages:
-        ReadCache<(String, String, i64), (actix_web::web::Bytes, Option<chrono::NaiveDateTime>)>,
-}
-
-impl AppState {
-    /// The site settings in force: from the cache while they cannot have changed since
-    /// they were read (see `ChangeSignal::settings_generation`; they are read for every
-    /// comment, and a change applies to the next one).
-    pub async fn site_settings(&self) -> Result<SiteSettings, ApiError> {
-        let generation = self.db.changes().settings_generation();
-        if let Some(settings) = self.site_settings.get(&(), generation) {
-            return Ok(settings);
-        }
-        let settings = self.db.read(db_settings::load).await?;
-        self.site_settings.insert((), settings.clone(), generation);
-        Ok(settings)
-    }
-}
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -191,14 +149,10 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         tokens: Tokens::new(&secret, settings.tokens.clone(), clock.clone()),
         passwords: Passwords::new(&settings.passwords)?,
         sso: SsoVerifier::new(&settings.sso, clock.clone())?,
+        caches: Caches::new(db.changes(), &clock),
         db,
         clock,
-        matchers: MatcherCache::default(),
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
         trusted_proxies: settings.trusted_proxies.clone(),
-        counts: ReadCache::default(),
-        count_answers: ReadCache::default(),
-        site_settings: ReadCache::default(),
-        first_pages: ReadCache::default(),
     })
 }

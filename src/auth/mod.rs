@@ -1,7 +1,6 @@
-//! Authentication: password hashing, access and refresh tokens, single sign-on, and the
-//! extractor that gives handlers the caller's account.
+//! Authentication services: password hashing, access and refresh tokens, single
+//! sign-on. (The extractors that use them for a request are in `routes::extract`.)
 
-pub mod extractors;
 pub mod password;
 pub mod sso;
 pub mod tokens;

@@ -243,7 +243,22 @@ impl Db {
         .await
     }
 
-    /// Runs `f` on the writer connection outside the request path (migrations, CLI).
+    /// As `write`, for a transaction that may change the site settings: only this can
+    /// call `settings::save`, and it moves the settings generation after the commit.
+    pub async fn write_settings<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut SettingsTx<'_>) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let result = self.write(move |conn| f(&mut SettingsTx { conn })).await;
+        if result.is_ok() {
+            self.changes.bump_settings();
+        }
+        result
+    }
+
+    /// Runs `f` on the writer connection outside the request path (migrations, CLI:
+    /// other instances' watchers see what it commits).
     pub fn with_writer_blocking<T>(
         &self,
         f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
@@ -271,6 +286,25 @@ impl Db {
     /// Answers whether the database responds.
     pub async fn ping(&self) -> Result<(), ApiError> {
         self.read(|conn| Ok(conn.batch_execute("SELECT 1")?)).await
+    }
+}
+
+/// A write transaction that may change the site settings (made by `Db::write_settings`).
+pub struct SettingsTx<'a> {
+    conn: &'a mut DbConnection,
+}
+
+impl std::ops::Deref for SettingsTx<'_> {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for SettingsTx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn
     }
 }
 

@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::app_meta;
+use super::{DbConnection, SettingsTx};
 use crate::domain::settings::SiteSettings;
 use crate::error::ApiError;
 
@@ -24,7 +24,8 @@ pub fn load(conn: &mut DbConnection) -> Result<SiteSettings, ApiError> {
 
 /// Stores the settings (every instance reads them for the next comment).
 #[tracing::instrument(skip_all)]
-pub fn save(conn: &mut DbConnection, settings: &SiteSettings) -> Result<(), ApiError> {
+pub fn save(tx: &mut SettingsTx<'_>, settings: &SiteSettings) -> Result<(), ApiError> {
+    let conn: &mut DbConnection = tx;
     let json = serde_json::to_string(settings).map_err(|e| ApiError::Unexpected(e.into()))?;
     let row = (app_meta::key.eq(KEY), app_meta::value.eq(&json));
     match conn {

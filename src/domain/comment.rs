@@ -197,7 +197,7 @@ impl FlagReason {
 pub const FLAG_NOTE_MAX_CHARS: usize = 1000;
 
 /// Order of top-level comments in a listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
     Oldest,

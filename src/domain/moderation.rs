@@ -267,35 +267,35 @@ mod tests {
     }
 }
 
-/// The matchers for the settings last seen, rebuilt only when the word lists change
-/// (settings are re-read from the database for every comment, so every instance applies
-/// a change at once without rebuilding matchers for every comment).
-#[derive(Debug, Default)]
-pub struct MatcherCache {
-    current: std::sync::RwLock<Option<CachedMatchers>>,
+/// The site settings in force and the word-list matchers built from them.
+#[derive(Debug)]
+pub struct Site {
+    pub settings: SiteSettings,
+    pub matchers: std::sync::Arc<Matchers>,
 }
 
-/// The banned and suspect lists the matchers were built from, and the matchers.
-type CachedMatchers = (Vec<String>, Vec<String>, std::sync::Arc<Matchers>);
+impl Site {
+    /// The settings with their matchers, reusing `previous`' matchers when the word lists
+    /// did not change (building them for 10,000 entries is not free, and settings are
+    /// re-read whenever any commit may have changed them).
+    pub fn new(settings: SiteSettings, previous: Option<&Self>) -> Self {
+        let matchers = match previous {
+            Some(p)
+                if p.settings.banned_words == settings.banned_words
+                    && p.settings.suspect_words == settings.suspect_words =>
+            {
+                p.matchers.clone()
+            }
+            _ => std::sync::Arc::new(Matchers::new(&settings)),
+        };
+        Self { settings, matchers }
+    }
 
-impl MatcherCache {
-    /// Matchers for `settings`' word lists.
-    pub fn get(&self, settings: &SiteSettings) -> std::sync::Arc<Matchers> {
-        if let Ok(guard) = self.current.read()
-            && let Some((banned, suspect, matchers)) = guard.as_ref()
-            && *banned == settings.banned_words
-            && *suspect == settings.suspect_words
-        {
-            return matchers.clone();
-        }
-        let matchers = std::sync::Arc::new(Matchers::new(settings));
-        if let Ok(mut guard) = self.current.write() {
-            *guard = Some((
-                settings.banned_words.clone(),
-                settings.suspect_words.clone(),
-                matchers.clone(),
-            ));
-        }
-        matchers
+    /// Bytes held, roughly: the word lists, once as text and about twice in matchers.
+    pub fn weight(&self) -> usize {
+        let words = |list: &[String]| list.iter().map(|w| 3 * (w.len() + 48)).sum::<usize>();
+        std::mem::size_of::<Self>()
+            + words(&self.settings.banned_words)
+            + words(&self.settings.suspect_words)
     }
 }

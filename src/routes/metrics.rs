@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use crate::db::moderation;
 use crate::db::schema::comments;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::telemetry;
 use diesel::dsl::count_star;
 use diesel::prelude::*;

@@ -6,6 +6,7 @@ pub mod articles;
 pub mod auth;
 pub mod comments;
 pub mod counts;
+pub mod extract;
 pub mod health;
 pub mod me;
 pub mod metrics;

@@ -3,13 +3,13 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::extractors::Admin;
 use crate::db::moderation::{self, LogEntry};
 use crate::db::users;
 use crate::domain::user::{Role, UserId, UserStatus};
 use crate::error::{ApiError, Conflict};
+use crate::routes::extract::Admin;
 use crate::routes::moderation::UserStanding;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A new role.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

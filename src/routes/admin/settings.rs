@@ -3,12 +3,12 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::extractors::Admin;
 use crate::db::moderation::{self, LogEntry};
 use crate::db::settings;
 use crate::domain::settings::SiteSettings;
 use crate::error::{ApiError, FieldErrors};
-use crate::startup::AppState;
+use crate::routes::extract::Admin;
+use crate::state::AppState;
 
 /// Any subset of the settings.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -112,7 +112,7 @@ pub async fn put(
     let now = state.clock.now_naive();
     let saved = state
         .db
-        .write(move |conn| {
+        .write_settings(move |conn| {
             let mut s: SiteSettings = settings::load(conn)?;
             let mut changed = Vec::new();
             macro_rules! set {
@@ -151,6 +151,5 @@ pub async fn put(
             Ok(s)
         })
         .await?;
-    state.db.changes().bump_settings();
     Ok(HttpResponse::Ok().json(saved))
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::articles::{self, Article};
 use crate::domain::comment::ArticleKey;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Query parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

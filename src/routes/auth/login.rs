@@ -9,7 +9,7 @@ use crate::db::{sessions, users};
 use crate::domain::user::plausible_password;
 use crate::error::ApiError;
 use crate::limits::{Action, ClientIp};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Credentials.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -3,11 +3,11 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::extractors::CurrentUser;
 use crate::auth::tokens::hash_refresh_token;
 use crate::db::sessions;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 
 /// The session to end.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -12,7 +12,7 @@ use crate::db::users::User;
 use crate::domain::user::SessionId;
 use crate::error::ApiError;
 use crate::routes::me::Account;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A logged-in answer: the account and a token pair.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -10,7 +10,7 @@ use crate::db::users;
 use crate::domain::user::UserStatus;
 use crate::error::ApiError;
 use crate::limits::{Action, ClientIp};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A refresh token to exchange.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

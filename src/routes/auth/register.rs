@@ -8,7 +8,7 @@ use crate::db::{sessions, users};
 use crate::domain::user::{Email, NewPassword, Role, Username};
 use crate::error::{ApiError, FieldErrors, Forbidden};
 use crate::limits::{Action, ClientIp};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A new account.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -42,7 +42,7 @@ pub async fn handle(
         return Err(errors.into_error());
     };
 
-    if !state.site_settings().await?.registration_open {
+    if !state.site().await?.settings.registration_open {
         return Err(ApiError::Forbidden(Forbidden::RegistrationClosed));
     }
     let hash = state.passwords.hash(password.into_secret()).await?;

@@ -9,7 +9,7 @@ use crate::db::users::{self, SsoProfile};
 use crate::domain::user::{Email, Username};
 use crate::error::ApiError;
 use crate::limits::{Action, ClientIp};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A token from the publisher's login system.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

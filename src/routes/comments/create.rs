@@ -4,7 +4,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::CommentView;
-use crate::auth::extractors::CurrentUser;
 use crate::db::DbConnection;
 use crate::db::articles;
 use crate::db::comments::{self, Comment, NewComment};
@@ -16,7 +15,8 @@ use crate::domain::markdown;
 use crate::domain::moderation::{self, Context, Decision};
 use crate::error::{ApiError, Conflict, FieldErrors};
 use crate::limits::Action;
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 
 /// A new comment or reply.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -51,13 +51,13 @@ pub async fn handle(
         .limits
         .check(Action::Post, &caller.user.id.to_string())?;
     let input = body.into_inner();
-    let site = state.site_settings().await?;
+    let site = state.site().await?;
 
     let mut errors = FieldErrors::default();
     let key = errors.check("article", ArticleKey::parse(&input.article));
     let text = errors.check(
         "body",
-        CommentBody::parse(&input.body, site.max_comment_chars()),
+        CommentBody::parse(&input.body, site.settings.max_comment_chars()),
     );
     let title = errors.check(
         "article_title",
@@ -75,7 +75,6 @@ pub async fn handle(
     };
 
     let html = markdown::render(text.as_str());
-    let matchers = state.matchers.get(&site);
     let now = state.clock.now_naive();
     let author = caller.user.user_id();
     let author_approved = caller.user.approved_count;
@@ -111,11 +110,11 @@ pub async fn handle(
             let decision = moderation::evaluate(
                 text.as_str(),
                 Context {
-                    settings: &site,
+                    settings: &site.settings,
                     article_moderation: &article.moderation,
                     author_approved,
                 },
-                &matchers,
+                &site.matchers,
             );
             let comment = comments::insert(
                 conn,

@@ -3,11 +3,11 @@
 use actix_web::{HttpResponse, web};
 
 use super::own_comment;
-use crate::auth::extractors::CurrentUser;
 use crate::db::comments;
 use crate::domain::comment::CommentId;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 
 /// Deletes the caller's comment: text erased, status `deleted`, counts updated; it stays
 /// as a placeholder while it has visible replies.

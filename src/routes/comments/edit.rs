@@ -6,7 +6,6 @@ use serde::Deserialize;
 
 use super::create::log_automatic;
 use super::{CommentView, own_comment};
-use crate::auth::extractors::CurrentUser;
 use crate::db::articles;
 use crate::db::comments::{self, Edit};
 use crate::domain::comment::{ArticleId, CommentBody, CommentId, CommentStatus};
@@ -14,7 +13,8 @@ use crate::domain::markdown;
 use crate::domain::moderation::{self, Context};
 use crate::error::{ApiError, Conflict, Forbidden};
 use crate::limits::Action;
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 
 /// New text.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -39,8 +39,7 @@ pub async fn handle(
         .check(Action::Edit, &caller.user.id.to_string())?;
     let id = CommentId(path.into_inner());
     let raw = body.into_inner().body;
-    let site = state.site_settings().await?;
-    let matchers = state.matchers.get(&site);
+    let site = state.site().await?;
     let now = state.clock.now_naive();
     let author = caller.user.user_id();
     let author_approved = caller.user.approved_count;
@@ -51,10 +50,10 @@ pub async fn handle(
             if comment.status() == CommentStatus::Rejected {
                 return Err(ApiError::Forbidden(Forbidden::NotAllowed));
             }
-            if now - comment.created_at > TimeDelta::seconds(site.edit_window_seconds) {
+            if now - comment.created_at > TimeDelta::seconds(site.settings.edit_window_seconds) {
                 return Err(ApiError::Conflict(Conflict::EditWindowPassed));
             }
-            let text = CommentBody::parse(&raw, site.max_comment_chars())
+            let text = CommentBody::parse(&raw, site.settings.max_comment_chars())
                 .map_err(|m| ApiError::invalid("body", m))?;
             let html = markdown::render(text.as_str());
             let article = articles::find(conn, ArticleId(comment.article_id))?
@@ -65,11 +64,11 @@ pub async fn handle(
             let decision = moderation::evaluate(
                 text.as_str(),
                 Context {
-                    settings: &site,
+                    settings: &site.settings,
                     article_moderation: &article.moderation,
                     author_approved: approved_before,
                 },
-                &matchers,
+                &site.matchers,
             );
             let updated = comments::edit(
                 conn,

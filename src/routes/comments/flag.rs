@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::others_comment;
-use crate::auth::extractors::CurrentUser;
 use crate::db::moderation::{self, Decision};
 use crate::db::{reactions, settings};
 use crate::domain::comment::CommentStatus;
@@ -13,7 +12,8 @@ use crate::domain::comment::{CommentId, FLAG_NOTE_MAX_CHARS, FlagReason};
 use crate::domain::moderation::Reason;
 use crate::error::ApiError;
 use crate::limits::Action;
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 
 /// A reader's report.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

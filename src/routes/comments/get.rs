@@ -3,12 +3,12 @@
 use actix_web::{HttpResponse, web};
 
 use super::CommentView;
-use crate::auth::extractors::MaybeUser;
 use crate::db::{articles, comments, reactions};
 use crate::domain::comment::CommentId;
 use crate::domain::thread;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::routes::extract::MaybeUser;
+use crate::state::AppState;
 
 /// One comment, under the same visibility rules as a thread.
 #[utoipa::path(get, path = "/api/v1/comments/{id}", tag = "comments", params(("id" = i64, Path, description = "Comment id")), security((), ("bearer" = [])), responses((status = 200, description = "The comment", body = CommentView)))]

@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use super::others_comment;
-use crate::auth::extractors::CurrentUser;
 use crate::db::reactions;
 use crate::domain::comment::CommentId;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 
 /// A comment's likes after the change.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::CommentView;
-use crate::auth::extractors::MaybeUser;
+use crate::cache::{FirstPage, Fresh};
 use crate::db::articles::{self, Article};
 use crate::db::comments::{self, After, Authored};
 use crate::db::reactions;
@@ -14,8 +14,9 @@ use crate::domain::comment::{ArticleKey, CommentId, CommentStatus, Sort};
 use crate::domain::thread;
 use crate::domain::user::Viewer;
 use crate::error::ApiError;
+use crate::routes::extract::MaybeUser;
 use crate::routes::pagination::{self, Cursor};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Query parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -101,44 +102,32 @@ pub async fn handle(
         });
     let viewer = caller.viewer();
     let now = state.clock.now_naive();
-    let cache_key = (key.as_str().to_owned(), format!("{sort:?}"), limit);
-    let build = || {
-        build_page(
-            &state,
-            PageRequest {
-                key,
-                sort,
-                after,
-                viewer,
-                limit,
-                scope,
-                now,
-            },
-        )
+    let cache_key = FirstPage {
+        article: key.as_str().to_owned(),
+        sort,
+        limit,
+    };
+    let request = PageRequest {
+        key,
+        sort,
+        after,
+        viewer,
+        limit,
+        scope,
+        now,
     };
     if query.cursor.is_some() || viewer.is_some() {
-        let (body, _) = build().await?;
-        return Ok(json_response(body));
+        let page = build_page(&state, request).await?;
+        return Ok(json_response(page.value));
     }
     // Anonymous first pages are what article pages load: answer them from the cache
     // while nothing changed since they were built (and the article did not close since),
     // building each once however many readers ask for it at the same moment.
-    let generation = state.db.changes().generation();
-    let (body, _) = match state.first_pages.get(&cache_key, generation) {
-        Some((_, Some(until))) if now >= until => {
-            let page = build().await?;
-            state
-                .first_pages
-                .insert(cache_key, page.clone(), generation);
-            page
-        }
-        _ => {
-            state
-                .first_pages
-                .get_or_load(&cache_key, generation, build)
-                .await?
-        }
-    };
+    let body = state
+        .caches
+        .first_pages
+        .get_or_load(&cache_key, |_| build_page(&state, request))
+        .await?;
     Ok(json_response(body))
 }
 
@@ -156,10 +145,7 @@ struct PageRequest {
 
 /// Reads one page and serialises it, with the moment it stops being valid (when the
 /// article closes later).
-async fn build_page(
-    state: &AppState,
-    request: PageRequest,
-) -> Result<(web::Bytes, Option<chrono::NaiveDateTime>), ApiError> {
+async fn build_page(state: &AppState, request: PageRequest) -> Result<Fresh<web::Bytes>, ApiError> {
     let PageRequest {
         key,
         sort,
@@ -253,10 +239,10 @@ async fn build_page(
 fn serialise(
     valid_until: Option<chrono::NaiveDateTime>,
     response: &ListResponse,
-) -> Result<(web::Bytes, Option<chrono::NaiveDateTime>), ApiError> {
+) -> Result<Fresh<web::Bytes>, ApiError> {
     let body =
         web::Bytes::from(serde_json::to_vec(response).map_err(|e| ApiError::Unexpected(e.into()))?);
-    Ok((body, valid_until))
+    Ok(Fresh::until(body, valid_until))
 }
 
 fn json_response(body: web::Bytes) -> HttpResponse {

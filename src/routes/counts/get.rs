@@ -3,8 +3,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{CountsResponse, parse_keys, respond};
+use crate::cache::Fresh;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Most keys in one GET (URLs stay short enough for every proxy).
 pub const MAX_KEYS: usize = 100;
@@ -19,10 +20,11 @@ pub async fn handle(
     // Article pages ask for the same sets again and again: a whole answer is kept by
     // its query string while nothing changed, and read once per change however many
     // ask at the same time.
-    let generation = state.db.changes().generation();
-    let (body, etag) = state
+    let (state, req) = (&state, &req);
+    let answer = state
+        .caches
         .count_answers
-        .get_or_load(req.query_string(), generation, || async {
+        .get_or_load(req.query_string(), |reading| async move {
             // Parsed only on a miss: a hit needs nothing but the query string.
             let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
                 .map_err(|e| {
@@ -35,8 +37,8 @@ pub async fn handle(
                 .map(|(_, key)| key)
                 .collect();
             let keys = parse_keys(raw, MAX_KEYS, "article")?;
-            respond(&state, keys, generation).await
+            respond(state, keys, reading).await.map(Fresh::new)
         })
         .await?;
-    Ok(super::answer(&req, body, etag))
+    Ok(super::answer(req, answer))
 }

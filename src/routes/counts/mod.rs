@@ -11,10 +11,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::cache::{CountAnswer, Fresh, Reading};
 use crate::db::articles;
 use crate::domain::comment::ArticleKey;
 use crate::error::{ApiError, FieldError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Browsers and CDNs may reuse a count answer for 10 seconds.
 pub const CACHE_CONTROL: &str = "public, max-age=10";
@@ -54,17 +55,18 @@ pub fn parse_keys(raw: Vec<String>, max: usize, field: &str) -> Result<Vec<Strin
     Ok(keys.into_iter().collect())
 }
 
-/// The counts of `keys` as a JSON body and its ETag, read in `generation`.
+/// The counts of `keys` as a JSON body and its ETag, read after `reading` was taken.
 pub async fn respond(
     state: &AppState,
     keys: Vec<String>,
-    generation: u64,
-) -> Result<(Bytes, String), ApiError> {
+    reading: Reading,
+) -> Result<CountAnswer, ApiError> {
     // Answered from the cache where it is current; the rest in one indexed query.
+    let cache = &state.caches.counts;
     let mut counts = BTreeMap::new();
     let mut missing = Vec::new();
     for key in keys {
-        match state.counts.get(&key, generation) {
+        match cache.get(reading, &key) {
             Some(n) => {
                 counts.insert(key, n);
             }
@@ -81,7 +83,7 @@ pub async fn respond(
             .collect();
         for key in missing {
             let n = found.get(&key).copied().unwrap_or(0);
-            state.counts.insert(key.clone(), n, generation);
+            cache.insert(reading, key.clone(), Fresh::new(n));
             counts.insert(key, n);
         }
     }
@@ -89,11 +91,15 @@ pub async fn respond(
         .map_err(|e| ApiError::Unexpected(e.into()))?;
     let digest = Sha256::digest(&body);
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    Ok((Bytes::from(body), format!("\"{hex}\"")))
+    Ok(CountAnswer {
+        body: Bytes::from(body),
+        etag: format!("\"{hex}\""),
+    })
 }
 
 /// The answer with caching headers, or 304 when the client's copy is current.
-pub fn answer(req: &HttpRequest, body: Bytes, etag: String) -> HttpResponse {
+pub fn answer(req: &HttpRequest, answer: CountAnswer) -> HttpResponse {
+    let CountAnswer { body, etag } = answer;
     let cache = (header::CACHE_CONTROL, CACHE_CONTROL);
     if matches_etag(req, &etag) {
         return HttpResponse::NotModified()

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::{CountsResponse, parse_keys, respond};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Most keys in one POST.
 pub const MAX_KEYS: usize = 1000;
@@ -27,7 +27,7 @@ pub async fn handle(
     body: web::Json<CountsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let keys = parse_keys(body.into_inner().articles, MAX_KEYS, "articles")?;
-    let generation = state.db.changes().generation();
-    let (body, etag) = respond(&state, keys, generation).await?;
-    Ok(super::answer(&req, body, etag))
+    let reading = state.caches.count_answers.reading();
+    let answer = respond(&state, keys, reading).await?;
+    Ok(super::answer(&req, answer))
 }

@@ -4,10 +4,10 @@ use actix_web::{HttpResponse, web};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::auth::extractors::CurrentUser;
 use crate::db::users;
 use crate::error::{ApiError, Forbidden};
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 
 /// Confirmation.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

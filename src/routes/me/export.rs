@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Account;
-use crate::auth::extractors::CurrentUser;
 use crate::db::reactions;
 use crate::db::schema::{articles, comments, sessions};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 use diesel::prelude::*;
 
 /// Everything Tribune stores about the caller.

@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, web};
 
 use super::Account;
-use crate::auth::extractors::CurrentUser;
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 
 /// The caller's account.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])), responses((status = 200, description = "The caller's account", body = Account)))]

@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, web};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::auth::extractors::CurrentUser;
 use crate::db::{sessions, users};
 use crate::domain::user::NewPassword;
 use crate::error::{ApiError, Forbidden};
-use crate::startup::AppState;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
 
 /// A password change.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

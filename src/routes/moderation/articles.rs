@@ -4,13 +4,13 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
-use crate::auth::extractors::Moderator;
 use crate::db::articles::{self, ArticleChanges};
 use crate::db::moderation::{self, LogEntry};
 use crate::domain::comment::{ArticleKey, article_text, is_web_url};
 use crate::error::{ApiError, FieldErrors};
 use crate::routes::articles::get::{ArticleQuery, ArticleView};
-use crate::startup::AppState;
+use crate::routes::extract::Moderator;
+use crate::state::AppState;
 
 /// Changes; an absent field stays as it is, `null` clears `title`, `url` or `closes_at`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -5,14 +5,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{UserStanding, account_below};
-use crate::auth::extractors::Moderator;
 use crate::db::moderation::{self, Decision, LogEntry};
 use crate::db::users;
 use crate::domain::comment::CommentStatus;
 use crate::domain::moderation::Reason;
 use crate::domain::user::UserId;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::routes::extract::Moderator;
+use crate::state::AppState;
 
 /// A ban.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::check_note;
 use super::decide::{Verdict, rejection_reason};
-use crate::auth::extractors::Moderator;
 use crate::db::comments;
 use crate::db::moderation;
 use crate::domain::comment::{CommentId, CommentStatus};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::routes::extract::Moderator;
+use crate::state::AppState;
 
 /// Most comments in one bulk decision.
 const MAX_IDS: usize = 500;

@@ -4,13 +4,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{ModeratedComment, REJECTION_REASONS, check_note, load_item};
-use crate::auth::extractors::Moderator;
 use crate::db::comments;
 use crate::db::moderation::{self, Decision};
 use crate::domain::comment::{CommentId, CommentStatus};
 use crate::domain::moderation::Reason;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::routes::extract::Moderator;
+use crate::state::AppState;
 
 /// An approval.
 #[derive(Debug, Deserialize, Default, utoipa::ToSchema)]

@@ -4,12 +4,12 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::extractors::Moderator;
 use crate::db::moderation::{self, LogFilter};
 use crate::error::ApiError;
 use crate::routes::comments::AuthorView;
+use crate::routes::extract::Moderator;
 use crate::routes::pagination::{self, Cursor};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Query parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

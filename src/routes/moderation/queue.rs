@@ -6,13 +6,13 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::{FlagNote, ModeratedComment};
-use crate::auth::extractors::Moderator;
 use crate::db::articles;
 use crate::db::moderation::{self, Queue};
 use crate::domain::comment::ArticleKey;
 use crate::error::ApiError;
+use crate::routes::extract::Moderator;
 use crate::routes::pagination::{self, Cursor};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Query parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -3,12 +3,12 @@
 use actix_web::{HttpResponse, web};
 
 use super::{UserStanding, account_below};
-use crate::auth::extractors::Moderator;
 use crate::db::moderation::{self, LogEntry};
 use crate::db::users;
 use crate::domain::user::UserId;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::routes::extract::Moderator;
+use crate::state::AppState;
 
 /// Lifts a ban or suspension.
 #[utoipa::path(post, path = "/api/v1/mod/users/{id}/unban", tag = "moderation", params(("id" = i64, Path, description = "User id")), security(("bearer" = [])), responses((status = 200, description = "The account", body = UserStanding)))]

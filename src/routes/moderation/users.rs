@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::UserStanding;
-use crate::auth::extractors::Moderator;
 use crate::db::users;
 use crate::error::ApiError;
+use crate::routes::extract::Moderator;
 use crate::routes::pagination::{self, Cursor};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Query parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -1,5 +1,6 @@
-//! `CurrentUser`: the caller's account, loaded from the database on every request so
-//! roles, bans, erasure and revoked sessions take effect at once.
+//! The extractors that tell a handler who is calling: `CurrentUser` (the caller's
+//! account, loaded from the database on every request so roles, bans, erasure and
+//! revoked sessions take effect at once), its role-checked forms, and `ClientIp`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,7 +13,8 @@ use chrono::{DateTime, Utc};
 use crate::db::users::{self, User};
 use crate::domain::user::{Role, SessionId, UserStatus, Viewer};
 use crate::error::{ApiError, Forbidden};
-use crate::startup::AppState;
+use crate::limits::ClientIp;
+use crate::state::AppState;
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
@@ -150,5 +152,26 @@ impl FromRequest for Admin {
             }
             Ok(Admin(user))
         })
+    }
+}
+
+impl FromRequest for ClientIp {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trusted = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.trusted_proxies.as_slice())
+            .unwrap_or_default();
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        std::future::ready(Ok(Self::resolve(
+            req.peer_addr().map(|a| a.ip()),
+            forwarded,
+            trusted,
+        )))
     }
 }

@@ -1,0 +1,161 @@
+//! Every read cache of the service, and why their answers are exact.
+//!
+//! # Why answers are exact
+//!
+//! Tribune answers its hottest reads (comment counts, whole count answers, anonymous
+//! first pages, the site settings) from memory, and a cached answer must never differ
+//! from what the database would answer at that moment. One invariant guarantees it:
+//!
+//! > **An entry is served only while the generation it was read in is current, and every
+//! > commit moves the generation after it is durable and before anyone hears of it.**
+//!
+//! The three halves of that rule, and where each is kept:
+//!
+//! 1. **The generation is read before the database.** [`ReadCache::get_or_load`] takes
+//!    a [`Reading`] (the generation, now) itself and only then calls the loader, so a
+//!    write that commits while the loader runs leaves the loaded entry already stale. A
+//!    caller cannot pass a generation of its own: the only way to get a `Reading` is to
+//!    ask a cache for one.
+//! 2. **Every commit of this instance bumps it.** Only [`Db::write`](crate::db::Db::write)
+//!    (and [`Db::write_settings`](crate::db::Db::write_settings)) commit on the request
+//!    path: PostgreSQL's path bumps right after its transaction commits, SQLite's
+//!    batching writer right after the batch's durable commit — in both, before the
+//!    request's future resolves. A settings change also moves the settings generation,
+//!    and `db::settings::save` can only be called inside `Db::write_settings`.
+//! 3. **Commits of other instances (and of the command line) bump it too.** A watcher
+//!    thread polls a marker that moves with every commit (`PRAGMA data_version` on SQLite,
+//!    `pg_current_wal_lsn()` on PostgreSQL) every 5 ms, bumps the generation when it moved
+//!    and once more a poll later (an answer read in the instant between a commit's
+//!    record and its visibility cannot stay), and bumps whenever the marker cannot be
+//!    read. Another instance's write therefore reaches this instance's answers within
+//!    about 10 ms; its own writes at once. See `db::changes`.
+//!
+//! Entries that stop being true with time, not with a write (a page of an article that
+//! closes at a scheduled moment), carry `valid_until` ([`Fresh::until`]); the cache
+//! treats them as missing from that moment on, by the service's clock.
+//!
+//! Two scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Settings`]
+//! moves with this instance's settings changes and with every commit the watcher sees,
+//! but not with this instance's other writes, so a stream of posts does not re-read the
+//! settings for each post (they change only through `Db::write_settings`).
+//!
+//! The word-list matchers are not a cache of database state: they are a pure function of
+//! the settings' word lists, kept with the settings entry and rebuilt when a new
+//! settings entry's lists differ from the previous one's (`domain::moderation::Site`).
+//!
+//! **Concurrent misses.** When a generation ends, every request for a popular key misses
+//! at once: the first of one generation loads, the others of the same generation wait
+//! for its answer (single flight); if it fails or is cancelled, they load themselves.
+//!
+//! **Memory.** Each cache is bounded in bytes (keys and values as weighed by [`Weigh`]),
+//! not in entries. When an insert would pass the budget, entries of past generations and
+//! expired ones go first; if that is not enough, arbitrary entries follow until a quarter
+//! of the budget is free. An answer larger than an eighth of its budget is served but
+//! not kept.
+//!
+//! **The tests that prove it:** `cached_counts_and_pages_follow_every_write_on_this_instance`,
+//! `a_cached_page_does_not_outlive_a_scheduled_closing` and
+//! `another_instances_writes_reach_this_instances_caches` (`tests/api/caching.rs`),
+//! `two_instances_share_bans_roles_and_counts` (`tests/api/operations.rs`), the
+//! moderation tests of settings shared between instances, and the unit tests of
+//! `read_cache` (generations, time, single flight, the byte bound).
+//!
+//! # Adding a cache
+//! Add a field to [`Caches`] with a named key type, give key and value a [`Weigh`], pick
+//! its scope and budget here, and load through `get_or_load`. Nothing else is needed:
+//! writes need not know about it.
+
+mod read_cache;
+
+use std::sync::Arc;
+
+use actix_web::web::Bytes;
+
+pub use read_cache::{Fresh, ReadCache, Reading, Scope, Weigh};
+
+use crate::clock::Clock;
+use crate::db::changes::ChangeSignal;
+use crate::domain::comment::Sort;
+use crate::domain::moderation::Site;
+
+const MIB: usize = 1024 * 1024;
+
+/// Every read cache.
+#[derive(Debug)]
+pub struct Caches {
+    /// Approved comments by article key.
+    pub counts: ReadCache<String, i64>,
+    /// Whole `GET /counts` answers by query string.
+    pub count_answers: ReadCache<CountsQuery, CountAnswer>,
+    /// Serialised anonymous first pages.
+    pub first_pages: ReadCache<FirstPage, Bytes>,
+    /// The site settings in force, with their matchers.
+    pub site: ReadCache<(), Arc<Site>>,
+}
+
+impl Caches {
+    /// Empty caches over `signal`'s generations, expiring by `clock`.
+    pub fn new(signal: &Arc<ChangeSignal>, clock: &Clock) -> Self {
+        Self {
+            counts: ReadCache::new(signal, clock, Scope::Changes, 16 * MIB),
+            count_answers: ReadCache::new(signal, clock, Scope::Changes, 32 * MIB),
+            first_pages: ReadCache::new(signal, clock, Scope::Changes, 64 * MIB),
+            site: ReadCache::new(signal, clock, Scope::Settings, 32 * MIB),
+        }
+    }
+}
+
+/// The raw query string of a `GET /counts` (a hit needs nothing else).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CountsQuery(pub String);
+
+impl From<String> for CountsQuery {
+    fn from(query: String) -> Self {
+        Self(query)
+    }
+}
+
+impl std::borrow::Borrow<str> for CountsQuery {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Weigh for CountsQuery {
+    fn weigh(&self) -> usize {
+        self.0.weigh()
+    }
+}
+
+/// A serialised count answer and its ETag.
+#[derive(Debug, Clone)]
+pub struct CountAnswer {
+    pub body: Bytes,
+    pub etag: String,
+}
+
+impl Weigh for CountAnswer {
+    fn weigh(&self) -> usize {
+        self.body.weigh() + self.etag.weigh()
+    }
+}
+
+/// Which first page: of which article, in which order, how long.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FirstPage {
+    pub article: String,
+    pub sort: Sort,
+    pub limit: i64,
+}
+
+impl Weigh for FirstPage {
+    fn weigh(&self) -> usize {
+        self.article.weigh() + std::mem::size_of::<Self>()
+    }
+}
+
+impl Weigh for Arc<Site> {
+    fn weigh(&self) -> usize {
+        self.weight()
+    }
+}
