@@ -7,6 +7,7 @@ pub mod comments;
 pub mod meta;
 pub mod migrations;
 pub mod moderation;
+pub mod page;
 pub mod prepared;
 pub mod reactions;
 pub mod schema;
