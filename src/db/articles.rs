@@ -6,8 +6,11 @@ use diesel::prelude::*;
 use super::prepared::Prepared;
 
 use super::DbConnection;
+use super::moderation::{self, LogEntry};
 use super::schema::articles;
+use crate::domain::article::{ArticleModeration, ArticleStatus};
 use crate::domain::comment::ArticleId;
+use crate::domain::user::UserId;
 use crate::error::ApiError;
 
 /// A row of `articles`.
@@ -19,8 +22,10 @@ pub struct Article {
     pub key: String,
     pub title: Option<String>,
     pub url: Option<String>,
-    pub status: String,
-    pub moderation: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ArticleStatus,
+    #[diesel(deserialize_as = String)]
+    pub moderation: ArticleModeration,
     pub closes_at: Option<NaiveDateTime>,
     pub comment_count: i64,
     pub created_at: NaiveDateTime,
@@ -35,15 +40,15 @@ impl Article {
 
     /// Closed by a moderator, or past its scheduled closing time.
     pub fn is_closed(&self, now: NaiveDateTime) -> bool {
-        self.status == "closed" || self.closes_at.is_some_and(|t| t <= now)
+        self.status == ArticleStatus::Closed || self.closes_at.is_some_and(|t| t <= now)
     }
 
-    /// `open` or `closed` as in force at `now`.
-    pub fn status_at(&self, now: NaiveDateTime) -> &'static str {
+    /// The status in force at `now`.
+    pub fn status_at(&self, now: NaiveDateTime) -> ArticleStatus {
         if self.is_closed(now) {
-            "closed"
+            ArticleStatus::Closed
         } else {
-            "open"
+            ArticleStatus::Open
         }
     }
 }
@@ -141,8 +146,8 @@ pub fn counts(conn: &mut DbConnection, keys: &[String]) -> Result<Vec<(String, i
 pub struct ArticleChanges {
     pub title: Option<Option<String>>,
     pub url: Option<Option<String>>,
-    pub status: Option<String>,
-    pub moderation: Option<String>,
+    pub status: Option<ArticleStatus>,
+    pub moderation: Option<ArticleModeration>,
     pub closes_at: Option<Option<NaiveDateTime>>,
 }
 
@@ -159,16 +164,45 @@ pub fn update(
         .set((
             articles::title.eq(changes.title.clone().unwrap_or(article.title.clone())),
             articles::url.eq(changes.url.clone().unwrap_or(article.url.clone())),
-            articles::status.eq(changes.status.clone().unwrap_or(article.status.clone())),
-            articles::moderation.eq(changes
-                .moderation
-                .clone()
-                .unwrap_or(article.moderation.clone())),
+            articles::status.eq(changes.status.unwrap_or(article.status).as_str()),
+            articles::moderation.eq(changes.moderation.unwrap_or(article.moderation).as_str()),
             articles::closes_at.eq(changes.closes_at.unwrap_or(article.closes_at)),
             articles::updated_at.eq(now),
         ))
         .execute(conn)?;
     find(conn, article.article_id())?.ok_or(ApiError::NotFound("article"))
+}
+
+/// Applies a moderator's changes (creating the article if new) and logs them.
+#[tracing::instrument(skip_all)]
+pub fn change(
+    conn: &mut DbConnection,
+    key: &str,
+    changes: &ArticleChanges,
+    moderator: UserId,
+    now: NaiveDateTime,
+) -> Result<Article, ApiError> {
+    let article = update(conn, key, changes, now)?;
+    let closes_at = article
+        .closes_at
+        .map_or("none".into(), |t| t.and_utc().to_rfc3339());
+    let note = format!(
+        "status={} moderation={} closes_at={closes_at}",
+        article.status, article.moderation
+    );
+    moderation::log(
+        conn,
+        &LogEntry {
+            actor: Some(moderator),
+            action: "article_change",
+            comment: None,
+            user: None,
+            reason: Some(&article.key),
+            note: Some(&note),
+            at: now,
+        },
+    )?;
+    Ok(article)
 }
 
 /// An article whose counter had drifted from its comments.

@@ -1,17 +1,20 @@
 //! Comments, their thread position, and the counters every change of visibility keeps
 //! exact in the same transaction.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 use super::prepared::Prepared;
 
+use super::moderation::{LogEntry, log};
 use super::schema::{comments, users};
 use super::{DbConnection, articles};
-use crate::domain::comment::{ArticleId, CommentId, CommentStatus, Sort};
-use crate::domain::thread::Node;
+use crate::domain::comment::{ArticleId, ArticleKey, CommentBody, CommentId, CommentStatus, Sort};
+use crate::domain::markdown;
+use crate::domain::moderation::{self, Context, Decision, Site};
+use crate::domain::thread::{self, Node, Parent, Placement};
 use crate::domain::user::UserId;
-use crate::error::ApiError;
+use crate::error::{ApiError, Conflict, Forbidden};
 
 /// A row of `comments`.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -312,4 +315,183 @@ pub fn by_author(conn: &mut DbConnection, author: UserId) -> Result<Vec<Comment>
         .order(comments::id.asc())
         .select(Comment::as_select())
         .load(conn)?)
+}
+
+/// The caller's own comment: 404 if there is none (or it is deleted), 403 if someone
+/// else wrote it.
+pub fn own(conn: &mut DbConnection, id: CommentId, caller: UserId) -> Result<Comment, ApiError> {
+    let comment = find(conn, id)?
+        .filter(|c| c.status() != CommentStatus::Deleted)
+        .ok_or(ApiError::NotFound("comment"))?;
+    if comment.author() != Some(caller) {
+        return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+    }
+    Ok(comment)
+}
+
+/// A comment someone else wrote that the caller may react to (`action`, for the error):
+/// approved (else 404), and not the caller's own (422).
+pub fn others(
+    conn: &mut DbConnection,
+    id: CommentId,
+    caller: UserId,
+    action: &str,
+) -> Result<Comment, ApiError> {
+    let comment = find(conn, id)?
+        .filter(|c| c.status() == CommentStatus::Approved)
+        .ok_or(ApiError::NotFound("comment"))?;
+    if comment.author() == Some(caller) {
+        return Err(ApiError::invalid(
+            "id",
+            format!("you cannot {action} your own comment"),
+        ));
+    }
+    Ok(comment)
+}
+
+/// The comment's place in its thread, as a reply's parent.
+fn as_parent(parent: &Comment, article: ArticleId) -> Parent {
+    Parent {
+        id: parent.comment_id(),
+        parent: parent.parent_id.map(CommentId),
+        thread: CommentId(parent.thread_id),
+        depth: parent.depth,
+        author: parent.author(),
+        status: parent.status(),
+        same_article: parent.article_id == article.0,
+    }
+}
+
+/// Who writes, for the rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer {
+    pub id: UserId,
+    /// Approved comments so far (the new-user rule).
+    pub approved: i64,
+}
+
+/// A validated new comment or reply.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub article: ArticleKey,
+    /// Stored if the article has none yet.
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub parent: Option<CommentId>,
+    pub body: CommentBody,
+    /// The body rendered (before the write: rendering is no work for the writer).
+    pub html: String,
+}
+
+/// Posts a comment: the article (created on its first comment) must be open, a parent
+/// must take replies; the rules decide its status, which is logged. Returns it with the
+/// article's key.
+#[tracing::instrument(skip_all)]
+pub fn post(
+    conn: &mut DbConnection,
+    post: &NewPost,
+    writer: Writer,
+    site: &Site,
+    now: NaiveDateTime,
+) -> Result<(Comment, String), ApiError> {
+    let (title, url) = (post.title.as_deref(), post.url.as_deref());
+    let article = articles::get_or_create(conn, post.article.as_str(), title, url, now)?;
+    if article.is_closed(now) {
+        return Err(ApiError::Conflict(Conflict::ArticleClosed));
+    }
+    let placement = match post.parent {
+        None => Placement::TOP,
+        Some(id) => {
+            let parent =
+                find(conn, id)?.ok_or_else(|| ApiError::invalid("parent_id", "no such comment"))?;
+            thread::place_reply(&as_parent(&parent, article.article_id()), writer.id)
+                .map_err(|m| ApiError::invalid("parent_id", m))?
+        }
+    };
+    let context = Context {
+        settings: &site.settings,
+        article_moderation: article.moderation,
+        author_approved: writer.approved,
+    };
+    let decision = moderation::evaluate(post.body.as_str(), context, &site.matchers);
+    let new = NewComment {
+        article_id: article.id,
+        parent_id: placement.parent.map(|p| p.0),
+        thread_id: placement.thread.map_or(0, |t| t.0),
+        depth: placement.depth,
+        author_id: Some(writer.id.0),
+        body: post.body.as_str().to_owned(),
+        html: post.html.clone(),
+        status: decision.status.as_str().to_owned(),
+        moderation_reason: decision.reason.map(|r| r.as_str().to_owned()),
+        created_at: now,
+        updated_at: now,
+    };
+    let comment = insert(conn, &new)?;
+    log_decision(conn, &comment, decision, now)?;
+    Ok((comment, article.key))
+}
+
+/// Replaces the writer's own comment's text within the edit window; the new text passes
+/// the rules again. Returns it with the article's key.
+#[tracing::instrument(skip_all)]
+pub fn revise(
+    conn: &mut DbConnection,
+    id: CommentId,
+    raw: &str,
+    writer: Writer,
+    site: &Site,
+    now: NaiveDateTime,
+) -> Result<(Comment, String), ApiError> {
+    let comment = own(conn, id, writer.id)?;
+    if comment.status() == CommentStatus::Rejected {
+        return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+    }
+    if now - comment.created_at > TimeDelta::seconds(site.settings.edit_window_seconds) {
+        return Err(ApiError::Conflict(Conflict::EditWindowPassed));
+    }
+    let text = CommentBody::parse(raw, site.settings.max_comment_chars())
+        .map_err(|m| ApiError::invalid("body", m))?;
+    let article = articles::find(conn, ArticleId(comment.article_id))?
+        .ok_or(ApiError::NotFound("comment"))?;
+    // The author's own comment does not vouch for itself.
+    let approved_before = writer.approved - i64::from(comment.status() == CommentStatus::Approved);
+    let context = Context {
+        settings: &site.settings,
+        article_moderation: article.moderation,
+        author_approved: approved_before,
+    };
+    let decision = moderation::evaluate(text.as_str(), context, &site.matchers);
+    let html = markdown::render(text.as_str());
+    let change = Edit {
+        body: text.as_str(),
+        html: &html,
+        status: decision.status,
+        moderation_reason: decision.reason.map(|r| r.as_str()),
+        now,
+    };
+    let updated = edit(conn, &comment, &change)?;
+    log_decision(conn, &updated, decision, now)?;
+    Ok((updated, article.key))
+}
+
+/// Writes the rules' decision on a new or edited comment to the moderation log.
+fn log_decision(
+    conn: &mut DbConnection,
+    comment: &Comment,
+    decision: Decision,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    log(
+        conn,
+        &LogEntry {
+            actor: None,
+            action: decision.log_action(),
+            comment: Some(comment.id),
+            user: comment.author_id,
+            reason: decision.reason.map(|r| r.as_str()),
+            note: None,
+            at: now,
+        },
+    )
 }

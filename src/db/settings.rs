@@ -1,10 +1,13 @@
 //! Site settings, stored as one JSON document so every instance reads the same.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::moderation::{self, LogEntry};
 use super::schema::app_meta;
 use super::{DbConnection, SettingsTx};
-use crate::domain::settings::SiteSettings;
+use crate::domain::settings::{SettingsChange, SiteSettings};
+use crate::domain::user::UserId;
 use crate::error::ApiError;
 
 const KEY: &str = "site_settings";
@@ -43,4 +46,31 @@ pub fn save(tx: &mut SettingsTx<'_>, settings: &SiteSettings) -> Result<(), ApiE
             .execute(lite)?,
     };
     Ok(())
+}
+
+/// Applies an admin's change to the settings and logs which fields it changed.
+#[tracing::instrument(skip_all)]
+pub fn change(
+    tx: &mut SettingsTx<'_>,
+    change: SettingsChange,
+    admin: UserId,
+    now: NaiveDateTime,
+) -> Result<SiteSettings, ApiError> {
+    let mut settings = load(tx)?;
+    let changed = change.apply(&mut settings);
+    save(tx, &settings)?;
+    let note = changed.join(", ");
+    moderation::log(
+        tx,
+        &LogEntry {
+            actor: Some(admin),
+            action: "settings_change",
+            comment: None,
+            user: None,
+            reason: None,
+            note: Some(&note),
+            at: now,
+        },
+    )?;
+    Ok(settings)
 }

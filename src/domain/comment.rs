@@ -137,6 +137,14 @@ pub fn is_web_url(url: &str) -> bool {
         && !url.contains(char::is_whitespace)
 }
 
+/// An article URL as sent: absent, or an http(s) URL of at most 2048 characters.
+pub fn web_url(raw: Option<&str>) -> Result<Option<String>, String> {
+    match article_text(raw, 2048)? {
+        Some(url) if !is_web_url(&url) => Err("must be an http or https URL".into()),
+        other => Ok(other),
+    }
+}
+
 /// Why a reader flags a comment.
 #[derive(
     Debug,

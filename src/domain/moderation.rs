@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
+use super::article::ArticleModeration;
 use super::comment::CommentStatus;
-use super::settings::SiteSettings;
+use super::settings::{ModerationMode, SiteSettings};
 use super::text::fold_key;
 
 /// Why a comment is not approved (or, for `Moderator`, why a human held it).
@@ -116,8 +117,8 @@ impl Matchers {
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     pub settings: &'a SiteSettings,
-    /// The article's own mode: `default`, `pre` or `post`.
-    pub article_moderation: &'a str,
+    /// The article's own mode.
+    pub article_moderation: ArticleModeration,
     /// The author's approved comments so far.
     pub author_approved: i64,
 }
@@ -151,9 +152,9 @@ pub fn evaluate(body: &str, context: Context<'_>, matchers: &Matchers) -> Decisi
         return held(Reason::ContainsLink);
     }
     let premoderated = match context.article_moderation {
-        "pre" => true,
-        "post" => false,
-        _ => context.settings.moderation_mode == "pre",
+        ArticleModeration::Pre => true,
+        ArticleModeration::Post => false,
+        ArticleModeration::Default => context.settings.moderation_mode == ModerationMode::Pre,
     };
     if premoderated {
         return held(Reason::Premoderation);
@@ -182,7 +183,7 @@ mod tests {
     fn decide(body: &str, settings: &SiteSettings, article: &str, approved: i64) -> Decision {
         let context = Context {
             settings,
-            article_moderation: article,
+            article_moderation: ArticleModeration::parse(article).unwrap(),
             author_approved: approved,
         };
         evaluate(body, context, &Matchers::new(settings))
@@ -250,7 +251,7 @@ mod tests {
                 "{body} / {article} / {approved}"
             );
         }
-        s.moderation_mode = "pre".into();
+        s.moderation_mode = ModerationMode::Pre;
         assert_eq!(
             decide("plain", &s, "default", 9).reason,
             Some(Reason::Premoderation)

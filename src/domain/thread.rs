@@ -47,6 +47,67 @@ pub fn shown(nodes: &[Node], viewer: Option<UserId>) -> HashSet<CommentId> {
     shown
 }
 
+/// Deepest reply level; replies to a comment this deep become its siblings.
+pub const MAX_DEPTH: i32 = 5;
+
+/// What placing a reply needs to know about the comment replied to.
+#[derive(Debug, Clone, Copy)]
+pub struct Parent {
+    pub id: CommentId,
+    /// Its own parent.
+    pub parent: Option<CommentId>,
+    pub thread: CommentId,
+    pub depth: i32,
+    pub author: Option<UserId>,
+    pub status: CommentStatus,
+    /// Whether it is on the article the reply is for.
+    pub same_article: bool,
+}
+
+/// Where a new comment goes in its thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub parent: Option<CommentId>,
+    /// `None` for a top-level comment: it becomes its own thread.
+    pub thread: Option<CommentId>,
+    pub depth: i32,
+}
+
+impl Placement {
+    /// A top-level comment.
+    pub const TOP: Self = Self {
+        parent: None,
+        thread: None,
+        depth: 0,
+    };
+}
+
+/// Where `author`'s reply to `parent` goes: under it, or beside it once the thread is
+/// `MAX_DEPTH` deep. Only approved comments, and the author's own held ones, take
+/// replies, and only from the same article; the error says why not.
+pub fn place_reply(parent: &Parent, author: UserId) -> Result<Placement, &'static str> {
+    if !parent.same_article {
+        return Err("belongs to another article");
+    }
+    let own_held = parent.author == Some(author) && parent.status == CommentStatus::Pending;
+    if parent.status != CommentStatus::Approved && !own_held {
+        return Err("cannot be replied to");
+    }
+    Ok(if parent.depth >= MAX_DEPTH {
+        Placement {
+            parent: parent.parent,
+            thread: Some(parent.thread),
+            depth: MAX_DEPTH,
+        }
+    } else {
+        Placement {
+            parent: Some(parent.id),
+            thread: Some(parent.thread),
+            depth: parent.depth + 1,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +147,59 @@ mod tests {
         assert!(shown(&nodes, None).is_empty());
         assert!(shown(&nodes, Some(UserId(2))).is_empty());
         assert_eq!(shown(&nodes, Some(UserId(1))).len(), 2);
+    }
+
+    fn parent(depth: i32, status: CommentStatus) -> Parent {
+        Parent {
+            id: CommentId(9),
+            parent: Some(CommentId(8)),
+            thread: CommentId(1),
+            depth,
+            author: Some(UserId(3)),
+            status,
+            same_article: true,
+        }
+    }
+
+    #[test]
+    fn replies_nest_until_the_deepest_level_then_become_siblings() {
+        let under = place_reply(&parent(2, CommentStatus::Approved), UserId(4));
+        assert_eq!(
+            under,
+            Ok(Placement {
+                parent: Some(CommentId(9)),
+                thread: Some(CommentId(1)),
+                depth: 3
+            })
+        );
+        let beside = place_reply(&parent(MAX_DEPTH, CommentStatus::Approved), UserId(4));
+        assert_eq!(
+            beside,
+            Ok(Placement {
+                parent: Some(CommentId(8)),
+                thread: Some(CommentId(1)),
+                depth: MAX_DEPTH
+            })
+        );
+    }
+
+    #[test]
+    fn only_approved_comments_and_ones_own_held_ones_take_replies() {
+        let held = parent(0, CommentStatus::Pending);
+        assert!(place_reply(&held, UserId(3)).is_ok());
+        assert_eq!(place_reply(&held, UserId(4)), Err("cannot be replied to"));
+        let rejected = parent(0, CommentStatus::Rejected);
+        assert_eq!(
+            place_reply(&rejected, UserId(3)),
+            Err("cannot be replied to")
+        );
+        let elsewhere = Parent {
+            same_article: false,
+            ..parent(0, CommentStatus::Approved)
+        };
+        assert_eq!(
+            place_reply(&elsewhere, UserId(4)),
+            Err("belongs to another article")
+        );
     }
 }

@@ -10,6 +10,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use chrono::{DateTime, Utc};
 
+use crate::db::comments::Writer;
 use crate::db::users::{self, User};
 use crate::domain::user::{Role, SessionId, UserStatus, Viewer};
 use crate::error::{ApiError, Forbidden};
@@ -61,6 +62,14 @@ impl CurrentUser {
                 until: self.user.banned_until_utc(),
             }),
             UserStatus::Deleted => Err(ApiError::Unauthorized("The account is erased.")),
+        }
+    }
+
+    /// The caller as the author of a new text, for the rules.
+    pub fn writer(&self) -> Writer {
+        Writer {
+            id: self.user.user_id(),
+            approved: self.user.approved_count,
         }
     }
 

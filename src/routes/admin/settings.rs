@@ -3,9 +3,8 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::db::moderation::{self, LogEntry};
 use crate::db::settings;
-use crate::domain::settings::SiteSettings;
+use crate::domain::settings::{ModerationMode, SettingsChange, SiteSettings, in_range, word_list};
 use crate::error::{ApiError, FieldErrors};
 use crate::routes::extract::Admin;
 use crate::state::AppState;
@@ -40,29 +39,43 @@ pub async fn get(state: web::Data<AppState>, _caller: Admin) -> Result<HttpRespo
     Ok(HttpResponse::Ok().json(current))
 }
 
-fn in_range(value: i64, min: i64, max: i64) -> Result<i64, String> {
-    if (min..=max).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!("must be between {min} and {max}"))
-    }
-}
-
-fn word_list(words: Vec<String>) -> Result<Vec<String>, String> {
-    if words.len() > 10_000 {
-        return Err("at most 10000 entries".into());
-    }
-    let mut cleaned: Vec<String> = Vec::with_capacity(words.len());
-    for word in words {
-        let word = word.trim().to_owned();
-        if word.is_empty() || word.chars().count() > 200 || word.chars().any(char::is_control) {
-            return Err("entries must be 1 to 200 printable characters".into());
+impl SettingsUpdate {
+    /// Validates every field, reporting all that are wrong at once.
+    fn parse(self) -> Result<SettingsChange, ApiError> {
+        let mut errors = FieldErrors::default();
+        let moderation_mode = self
+            .moderation_mode
+            .and_then(|m| errors.check("moderation_mode", ModerationMode::parse_field(&m)));
+        let mut range = |field, value: Option<i64>, min, max| {
+            value.and_then(|v| errors.check(field, in_range(v, min, max)))
+        };
+        let new_user_threshold = range("new_user_threshold", self.new_user_threshold, 0, 1_000_000);
+        let mut words =
+            |field, list: Option<Vec<String>>| list.and_then(|w| errors.check(field, word_list(w)));
+        let banned_words = words("banned_words", self.banned_words);
+        let suspect_words = words("suspect_words", self.suspect_words);
+        let mut range = |field, value: Option<i64>, min, max| {
+            value.and_then(|v| errors.check(field, in_range(v, min, max)))
+        };
+        let edit_window_seconds =
+            range("edit_window_seconds", self.edit_window_seconds, 0, 604_800);
+        let max_comment_length = range("max_comment_length", self.max_comment_length, 1, 20_000);
+        let auto_hide_flags = range("auto_hide_flags", self.auto_hide_flags, 0, 1000);
+        if !errors.is_empty() {
+            return Err(errors.into_error());
         }
-        if !cleaned.contains(&word) {
-            cleaned.push(word);
-        }
+        Ok(SettingsChange {
+            moderation_mode,
+            premod_links: self.premod_links,
+            new_user_threshold,
+            banned_words,
+            suspect_words,
+            edit_window_seconds,
+            max_comment_length,
+            auto_hide_flags,
+            registration_open: self.registration_open,
+        })
     }
-    Ok(cleaned)
 }
 
 /// Changes any subset of the settings; applies to the next comment on every instance.
@@ -73,83 +86,12 @@ pub async fn put(
     caller: Admin,
     body: web::Json<SettingsUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let update = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let mode = update.moderation_mode.map(|m| {
-        errors.check(
-            "moderation_mode",
-            if m == "pre" || m == "post" {
-                Ok(m)
-            } else {
-                Err("must be pre or post".into())
-            },
-        )
-    });
-    let threshold = update
-        .new_user_threshold
-        .map(|v| errors.check("new_user_threshold", in_range(v, 0, 1_000_000)));
-    let banned = update
-        .banned_words
-        .map(|w| errors.check("banned_words", word_list(w)));
-    let suspect = update
-        .suspect_words
-        .map(|w| errors.check("suspect_words", word_list(w)));
-    let window = update
-        .edit_window_seconds
-        .map(|v| errors.check("edit_window_seconds", in_range(v, 0, 604_800)));
-    let length = update
-        .max_comment_length
-        .map(|v| errors.check("max_comment_length", in_range(v, 1, 20_000)));
-    let hide = update
-        .auto_hide_flags
-        .map(|v| errors.check("auto_hide_flags", in_range(v, 0, 1000)));
-    if !errors.is_empty() {
-        return Err(errors.into_error());
-    }
-    let premod_links = update.premod_links;
-    let registration_open = update.registration_open;
+    let change = body.into_inner().parse()?;
     let admin = caller.0.user.user_id();
     let now = state.clock.now_naive();
     let saved = state
         .db
-        .write_settings(move |conn| {
-            let mut s: SiteSettings = settings::load(conn)?;
-            let mut changed = Vec::new();
-            macro_rules! set {
-                ($field:ident, $value:expr) => {
-                    if let Some(v) = $value {
-                        if s.$field != v {
-                            changed.push(stringify!($field));
-                        }
-                        s.$field = v;
-                    }
-                };
-            }
-            set!(moderation_mode, mode.flatten());
-            set!(premod_links, premod_links);
-            set!(new_user_threshold, threshold.flatten());
-            set!(banned_words, banned.flatten());
-            set!(suspect_words, suspect.flatten());
-            set!(edit_window_seconds, window.flatten());
-            set!(max_comment_length, length.flatten());
-            set!(auto_hide_flags, hide.flatten());
-            set!(registration_open, registration_open);
-            settings::save(conn, &s)?;
-            let note = changed.join(", ");
-            moderation::log(
-                conn,
-                &LogEntry {
-                    actor: Some(admin),
-                    action: "settings_change",
-                    comment: None,
-                    user: None,
-                    reason: None,
-                    note: Some(&note),
-                    at: now,
-                },
-            )?;
-            Ok(s)
-        })
+        .write_settings(move |tx| settings::change(tx, change, admin, now))
         .await?;
     Ok(HttpResponse::Ok().json(saved))
 }

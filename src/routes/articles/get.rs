@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::db::articles::{self, Article};
+use crate::domain::article::{ArticleModeration, ArticleStatus};
 use crate::domain::comment::ArticleKey;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -25,9 +26,9 @@ pub struct ArticleView {
     pub title: Option<String>,
     pub url: Option<String>,
     /// `open` or `closed` (a scheduled closing counts once passed).
-    pub status: &'static str,
+    pub status: ArticleStatus,
     /// `default` (the site's mode), `pre` or `post`.
-    pub moderation: String,
+    pub moderation: ArticleModeration,
     /// When it closes by itself, if scheduled.
     pub closes_at: Option<DateTime<Utc>>,
     /// Approved comments, replies included.

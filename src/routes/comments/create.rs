@@ -4,16 +4,11 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::CommentView;
-use crate::db::DbConnection;
-use crate::db::articles;
-use crate::db::comments::{self, Comment, NewComment};
-use crate::db::moderation::{LogEntry, log};
-use crate::domain::comment::{
-    ArticleKey, CommentBody, CommentId, CommentStatus, article_text, is_web_url,
-};
+use crate::db::comments::{self, NewPost};
+use crate::domain::comment::{ArticleKey, CommentBody, CommentId, article_text, web_url};
 use crate::domain::markdown;
-use crate::domain::moderation::{self, Context, Decision};
-use crate::error::{ApiError, Conflict, FieldErrors};
+use crate::domain::settings::SiteSettings;
+use crate::error::{ApiError, FieldErrors};
 use crate::limits::Action;
 use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
@@ -35,8 +30,31 @@ pub struct CreateComment {
     pub article_url: Option<String>,
 }
 
-/// Deepest reply level; replies to a comment this deep become its siblings.
-const MAX_DEPTH: i32 = 5;
+impl CreateComment {
+    /// Validates every field against the settings in force, reporting all that are wrong.
+    fn parse(self, settings: &SiteSettings) -> Result<NewPost, ApiError> {
+        let mut errors = FieldErrors::default();
+        let key = errors.check("article", ArticleKey::parse(&self.article));
+        let limit = settings.max_comment_chars();
+        let text = errors.check("body", CommentBody::parse(&self.body, limit));
+        let title = errors.check(
+            "article_title",
+            article_text(self.article_title.as_deref(), 300),
+        );
+        let url = errors.check("article_url", web_url(self.article_url.as_deref()));
+        let (Some(article), Some(body), Some(title), Some(url)) = (key, text, title, url) else {
+            return Err(errors.into_error());
+        };
+        Ok(NewPost {
+            html: markdown::render(body.as_str()),
+            article,
+            title,
+            url,
+            parent: self.parent_id.map(CommentId),
+            body,
+        })
+    }
+}
 
 /// Posts a comment: 201 with it, its status and, when held, why.
 #[utoipa::path(post, path = "/api/v1/comments", tag = "comments", request_body = CreateComment, security(("bearer" = [])), responses((status = 201, description = "The stored comment", body = CommentView)))]
@@ -50,120 +68,15 @@ pub async fn handle(
     state
         .limits
         .check(Action::Post, &caller.user.id.to_string())?;
-    let input = body.into_inner();
     let site = state.site().await?;
-
-    let mut errors = FieldErrors::default();
-    let key = errors.check("article", ArticleKey::parse(&input.article));
-    let text = errors.check(
-        "body",
-        CommentBody::parse(&input.body, site.settings.max_comment_chars()),
-    );
-    let title = errors.check(
-        "article_title",
-        article_text(input.article_title.as_deref(), 300),
-    );
-    let url = errors.check(
-        "article_url",
-        article_text(input.article_url.as_deref(), 2048).and_then(|u| match u {
-            Some(u) if !is_web_url(&u) => Err("must be an http or https URL".into()),
-            other => Ok(other),
-        }),
-    );
-    let (Some(key), Some(text), Some(title), Some(url)) = (key, text, title, url) else {
-        return Err(errors.into_error());
-    };
-
-    let html = markdown::render(text.as_str());
+    let post = body.into_inner().parse(&site.settings)?;
+    let writer = caller.writer();
     let now = state.clock.now_naive();
-    let author = caller.user.user_id();
-    let author_approved = caller.user.approved_count;
-    let parent_id = input.parent_id;
-    let comment = state
+    let (comment, article) = state
         .db
-        .write(move |conn| {
-            let article =
-                articles::get_or_create(conn, key.as_str(), title.as_deref(), url.as_deref(), now)?;
-            if article.is_closed(now) {
-                return Err(ApiError::Conflict(Conflict::ArticleClosed));
-            }
-            let (parent_id, thread_id, depth) = match parent_id {
-                None => (None, 0, 0),
-                Some(id) => {
-                    let parent = comments::find(conn, CommentId(id))?
-                        .ok_or_else(|| ApiError::invalid("parent_id", "no such comment"))?;
-                    if parent.article_id != article.id {
-                        return Err(ApiError::invalid("parent_id", "belongs to another article"));
-                    }
-                    let own_held = parent.author() == Some(author)
-                        && parent.status() == CommentStatus::Pending;
-                    if parent.status() != CommentStatus::Approved && !own_held {
-                        return Err(ApiError::invalid("parent_id", "cannot be replied to"));
-                    }
-                    if parent.depth >= MAX_DEPTH {
-                        (parent.parent_id, parent.thread_id, MAX_DEPTH)
-                    } else {
-                        (Some(parent.id), parent.thread_id, parent.depth + 1)
-                    }
-                }
-            };
-            let decision = moderation::evaluate(
-                text.as_str(),
-                Context {
-                    settings: &site.settings,
-                    article_moderation: &article.moderation,
-                    author_approved,
-                },
-                &site.matchers,
-            );
-            let comment = comments::insert(
-                conn,
-                &NewComment {
-                    article_id: article.id,
-                    parent_id,
-                    thread_id,
-                    depth,
-                    author_id: Some(author.0),
-                    body: text.as_str().to_owned(),
-                    html,
-                    status: decision.status.as_str().to_owned(),
-                    moderation_reason: decision.reason.map(|r| r.as_str().to_owned()),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            log_automatic(conn, &comment, decision, now)?;
-            Ok((comment, article.key))
-        })
+        .write(move |conn| comments::post(conn, &post, writer, &site, now))
         .await?;
-    let (comment, article_key) = comment;
-    let view = CommentView::new(
-        &comment,
-        Some(caller.user.username.clone()),
-        &article_key,
-        false,
-        Some(caller.viewer()),
-    );
+    let author = Some(caller.user.username.clone());
+    let view = CommentView::new(&comment, author, &article, false, Some(caller.viewer()));
     Ok(HttpResponse::Created().json(view))
-}
-
-/// Writes the rules' decision on a new or edited comment to the moderation log.
-pub(crate) fn log_automatic(
-    conn: &mut DbConnection,
-    comment: &Comment,
-    decision: Decision,
-    now: chrono::NaiveDateTime,
-) -> Result<(), ApiError> {
-    log(
-        conn,
-        &LogEntry {
-            actor: None,
-            action: decision.log_action(),
-            comment: Some(comment.id),
-            user: comment.author_id,
-            reason: decision.reason.map(|r| r.as_str()),
-            note: None,
-            at: now,
-        },
-    )
 }

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::own_comment;
 use crate::db::comments;
 use crate::domain::comment::CommentId;
 use crate::error::ApiError;
@@ -24,7 +23,7 @@ pub async fn handle(
     state
         .db
         .write(move |conn| {
-            let comment = own_comment(conn, id, author)?;
+            let comment = comments::own(conn, id, author)?;
             comments::delete(conn, &comment, false, now)
         })
         .await?;

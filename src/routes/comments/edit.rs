@@ -1,17 +1,12 @@
 //! `PATCH /comments/{id}`.
 
 use actix_web::{HttpResponse, web};
-use chrono::TimeDelta;
 use serde::Deserialize;
 
-use super::create::log_automatic;
-use super::{CommentView, own_comment};
-use crate::db::articles;
-use crate::db::comments::{self, Edit};
-use crate::domain::comment::{ArticleId, CommentBody, CommentId, CommentStatus};
-use crate::domain::markdown;
-use crate::domain::moderation::{self, Context};
-use crate::error::{ApiError, Conflict, Forbidden};
+use super::CommentView;
+use crate::db::comments;
+use crate::domain::comment::CommentId;
+use crate::error::ApiError;
 use crate::limits::Action;
 use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
@@ -40,58 +35,13 @@ pub async fn handle(
     let id = CommentId(path.into_inner());
     let raw = body.into_inner().body;
     let site = state.site().await?;
+    let writer = caller.writer();
     let now = state.clock.now_naive();
-    let author = caller.user.user_id();
-    let author_approved = caller.user.approved_count;
-    let (comment, key) = state
+    let (comment, article) = state
         .db
-        .write(move |conn| {
-            let comment = own_comment(conn, id, author)?;
-            if comment.status() == CommentStatus::Rejected {
-                return Err(ApiError::Forbidden(Forbidden::NotAllowed));
-            }
-            if now - comment.created_at > TimeDelta::seconds(site.settings.edit_window_seconds) {
-                return Err(ApiError::Conflict(Conflict::EditWindowPassed));
-            }
-            let text = CommentBody::parse(&raw, site.settings.max_comment_chars())
-                .map_err(|m| ApiError::invalid("body", m))?;
-            let html = markdown::render(text.as_str());
-            let article = articles::find(conn, ArticleId(comment.article_id))?
-                .ok_or(ApiError::NotFound("comment"))?;
-            // The author's own comment does not vouch for itself.
-            let approved_before =
-                author_approved - i64::from(comment.status() == CommentStatus::Approved);
-            let decision = moderation::evaluate(
-                text.as_str(),
-                Context {
-                    settings: &site.settings,
-                    article_moderation: &article.moderation,
-                    author_approved: approved_before,
-                },
-                &site.matchers,
-            );
-            let updated = comments::edit(
-                conn,
-                &comment,
-                &Edit {
-                    body: text.as_str(),
-                    html: &html,
-                    status: decision.status,
-                    moderation_reason: decision.reason.map(|r| r.as_str()),
-                    now,
-                },
-            )?;
-            log_automatic(conn, &updated, decision, now)?;
-            Ok((updated, article.key))
-        })
+        .write(move |conn| comments::revise(conn, id, &raw, writer, &site, now))
         .await?;
-    let liked = false;
-    let view = CommentView::new(
-        &comment,
-        Some(caller.user.username.clone()),
-        &key,
-        liked,
-        Some(caller.viewer()),
-    );
+    let author = Some(caller.user.username.clone());
+    let view = CommentView::new(&comment, author, &article, false, Some(caller.viewer()));
     Ok(HttpResponse::Ok().json(view))
 }

@@ -4,7 +4,6 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::others_comment;
 use crate::db::moderation::{self, Decision};
 use crate::db::{reactions, settings};
 use crate::domain::comment::CommentStatus;
@@ -74,7 +73,7 @@ pub async fn handle(
     let flag = state
         .db
         .write(move |conn| {
-            let comment = others_comment(conn, id, user, "flag")?;
+            let comment = crate::db::comments::others(conn, id, user, "flag")?;
             let flag = reactions::flag(conn, id, user, reason, note.as_deref(), now)?;
             let open = moderation::count_flag(conn, comment.id)?;
             let threshold = settings::load(conn)?.auto_hide_flags;

@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use super::others_comment;
 use crate::db::reactions;
 use crate::domain::comment::CommentId;
 use crate::error::ApiError;
@@ -51,7 +50,7 @@ async fn set(
     let likes = state
         .db
         .write(move |conn| {
-            others_comment(conn, id, user, "like")?;
+            crate::db::comments::others(conn, id, user, "like")?;
             if liked {
                 reactions::like(conn, id, user, now)
             } else {

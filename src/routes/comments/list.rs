@@ -10,6 +10,7 @@ use crate::cache::{FirstPage, Fresh};
 use crate::db::articles::{self, Article};
 use crate::db::comments::{self, After, Authored};
 use crate::db::reactions;
+use crate::domain::article::ArticleStatus;
 use crate::domain::comment::{ArticleKey, CommentId, CommentStatus, Sort};
 use crate::domain::thread;
 use crate::domain::user::Viewer;
@@ -40,7 +41,7 @@ pub struct ArticleSummary {
     pub title: Option<String>,
     pub url: Option<String>,
     /// `open` or `closed`.
-    pub status: &'static str,
+    pub status: ArticleStatus,
     /// Approved comments, replies included.
     pub comment_count: i64,
 }
@@ -199,7 +200,7 @@ async fn build_page(state: &AppState, request: PageRequest) -> Result<Fresh<web:
                     key: key.into_string(),
                     title: None,
                     url: None,
-                    status: "open",
+                    status: ArticleStatus::Open,
                     comment_count: 0,
                 },
                 comments: Vec::new(),

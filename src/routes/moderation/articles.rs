@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
 use crate::db::articles::{self, ArticleChanges};
-use crate::db::moderation::{self, LogEntry};
-use crate::domain::comment::{ArticleKey, article_text, is_web_url};
+use crate::domain::article::{ArticleModeration, ArticleStatus};
+use crate::domain::comment::{ArticleKey, article_text, web_url};
 use crate::error::{ApiError, FieldErrors};
 use crate::routes::articles::get::{ArticleQuery, ArticleView};
 use crate::routes::extract::Moderator;
@@ -37,6 +37,35 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+impl ArticleUpdate {
+    /// Validates every field, reporting all that are wrong at once.
+    fn parse(self, article: &str) -> Result<(ArticleKey, ArticleChanges), ApiError> {
+        let mut errors = FieldErrors::default();
+        let key = errors.check("article", ArticleKey::parse(article));
+        let title = self
+            .title
+            .map(|t| errors.check("title", article_text(t.as_deref(), 300)));
+        let url = self.url.map(|u| errors.check("url", web_url(u.as_deref())));
+        let status = self
+            .status
+            .map(|s| errors.check("status", ArticleStatus::parse_field(&s)));
+        let moderation = self
+            .moderation
+            .map(|m| errors.check("moderation", ArticleModeration::parse_field(&m)));
+        let Some(key) = key.filter(|_| errors.is_empty()) else {
+            return Err(errors.into_error());
+        };
+        let changes = ArticleChanges {
+            title: title.flatten(),
+            url: url.flatten(),
+            status: status.flatten(),
+            moderation: moderation.flatten(),
+            closes_at: self.closes_at.map(|c| c.map(|t| t.naive_utc())),
+        };
+        Ok((key, changes))
+    }
+}
+
 /// Sets up or changes an article: title, URL, open or closed, moderation mode, a
 /// scheduled closing. Creates it if new.
 #[utoipa::path(put, path = "/api/v1/mod/articles", tag = "moderation", params(ArticleQuery), request_body = ArticleUpdate, security(("bearer" = [])), responses((status = 200, description = "The article", body = ArticleView)))]
@@ -47,79 +76,12 @@ pub async fn handle(
     query: web::Query<ArticleQuery>,
     body: web::Json<ArticleUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let mut errors = FieldErrors::default();
-    let key = errors.check("article", ArticleKey::parse(&query.article));
-    let title = body
-        .title
-        .map(|t| errors.check("title", article_text(t.as_deref(), 300)));
-    let url = body.url.map(|u| {
-        errors.check(
-            "url",
-            article_text(u.as_deref(), 2048).and_then(|u| match u {
-                Some(u) if !is_web_url(&u) => Err("must be an http or https URL".into()),
-                other => Ok(other),
-            }),
-        )
-    });
-    let status = body.status.map(|s| {
-        errors.check(
-            "status",
-            if s == "open" || s == "closed" {
-                Ok(s)
-            } else {
-                Err("must be open or closed".into())
-            },
-        )
-    });
-    let moderation = body.moderation.map(|m| {
-        errors.check(
-            "moderation",
-            if ["default", "pre", "post"].contains(&m.as_str()) {
-                Ok(m)
-            } else {
-                Err("must be default, pre or post".into())
-            },
-        )
-    });
-    let Some(key) = key.filter(|_| errors.is_empty()) else {
-        return Err(errors.into_error());
-    };
-    let changes = ArticleChanges {
-        title: title.flatten(),
-        url: url.flatten(),
-        status: status.flatten(),
-        moderation: moderation.flatten(),
-        closes_at: body.closes_at.map(|c| c.map(|t| t.naive_utc())),
-    };
+    let (key, changes) = body.into_inner().parse(&query.article)?;
     let now = state.clock.now_naive();
     let moderator = caller.0.user.user_id();
     let article = state
         .db
-        .write(move |conn| {
-            let article = articles::update(conn, key.as_str(), &changes, now)?;
-            let note = format!(
-                "status={} moderation={} closes_at={}",
-                article.status,
-                article.moderation,
-                article
-                    .closes_at
-                    .map_or("none".into(), |t| t.and_utc().to_rfc3339())
-            );
-            moderation::log(
-                conn,
-                &LogEntry {
-                    actor: Some(moderator),
-                    action: "article_change",
-                    comment: None,
-                    user: None,
-                    reason: Some(&article.key),
-                    note: Some(&note),
-                    at: now,
-                },
-            )?;
-            Ok(article)
-        })
+        .write(move |conn| articles::change(conn, key.as_str(), &changes, moderator, now))
         .await?;
     Ok(HttpResponse::Ok().json(ArticleView::new(article, now)))
 }
