@@ -301,7 +301,7 @@ async fn two_instances_share_bans_roles_and_counts() {
         )
         .await;
 
-        a.set_role(moderator.user_id, "reader");
+        a.set_role_in_db(moderator.user_id, "reader");
         expect_problem(
             b.get("/mod/queue", Some(&moderator.access_token)).await,
             StatusCode::FORBIDDEN,

@@ -161,11 +161,34 @@ impl TestApp {
         self.send_json(reqwest::Method::PUT, path, token, body)
             .await
     }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.delete(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Any method: `GET` without a body, the others with `body` as JSON.
+    pub async fn request(
+        &self,
+        method: &reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        if method == reqwest::Method::GET {
+            self.get(path, token).await
+        } else {
+            self.send_json(method.clone(), path, token, body).await
+        }
+    }
 }
 
 impl TestApp {
     /// Gives an account a role directly in the database (bootstrapping the first admin).
-    pub fn set_role(&self, user_id: i64, role: &str) {
+    pub fn set_role_in_db(&self, user_id: i64, role: &str) {
         use diesel::prelude::*;
         use tribune::db::schema::users;
         self.db
@@ -182,7 +205,7 @@ impl TestApp {
     /// A new account with role `role`.
     pub async fn account_with_role(&self, username: &str, role: &str) -> Session {
         let session = self.register_reader(username).await;
-        self.set_role(session.user_id, role);
+        self.set_role_in_db(session.user_id, role);
         session
     }
 }

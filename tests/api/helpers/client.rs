@@ -1,4 +1,7 @@
-//! `TestApp`'s endpoint methods: a client SDK for the service's API.
+//! `TestApp`'s endpoint methods for readers: a client SDK for accounts, comments,
+//! articles and counts. Each endpoint has a raw method returning the response (for
+//! tests of error statuses) and, where tests need it, an `_ok` method that asserts
+//! success and returns the JSON body.
 
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -15,7 +18,8 @@ pub struct Session {
 }
 
 impl Session {
-    fn from_body(body: &Value) -> Self {
+    /// The session in a register, login or single sign-on answer.
+    pub fn from_body(body: &Value) -> Self {
         Self {
             user_id: body["user"]["id"].as_i64().expect("user.id"),
             username: body["user"]["username"]
@@ -31,7 +35,49 @@ impl Session {
     }
 }
 
+/// Who makes a request: a session, a bare access token, or `Anonymous`.
+pub trait Caller {
+    /// The bearer token sent, if any.
+    fn token(&self) -> Option<&str>;
+}
+
+impl Caller for Session {
+    fn token(&self) -> Option<&str> {
+        Some(&self.access_token)
+    }
+}
+
+impl Caller for str {
+    fn token(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl Caller for String {
+    fn token(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+/// A caller without credentials.
+pub struct Anonymous;
+
+impl Caller for Anonymous {
+    fn token(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// The `id` of a comment (or any object) in a JSON answer.
+pub fn id_of(object: &Value) -> i64 {
+    object["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no id: {object}"))
+}
+
 impl TestApp {
+    // --- Accounts and sessions ---
+
     pub async fn register(&self, username: &str, email: &str, password: &str) -> Response {
         self.post(
             "/auth/register",
@@ -73,29 +119,31 @@ impl TestApp {
         .await
     }
 
-    pub async fn me(&self, token: &str) -> Response {
-        self.get("/me", Some(token)).await
+    pub async fn sso(&self, token: &str) -> Response {
+        self.post("/auth/sso", None, &json!({"token": token})).await
     }
 
-    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
-        let mut req = self.client.delete(self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req.send().await.expect("request")
+    pub async fn me(&self, who: &(impl Caller + ?Sized)) -> Response {
+        self.get("/me", who.token()).await
     }
+
+    /// `GET /me`; panics unless 200.
+    pub async fn me_ok(&self, who: &(impl Caller + ?Sized)) -> Value {
+        expect_status(self.me(who).await, StatusCode::OK).await
+    }
+
+    // --- Comments ---
 
     /// Posts a comment (`parent`: a reply); returns the raw response.
     pub async fn comment(
         &self,
-        token: &str,
+        who: &(impl Caller + ?Sized),
         article: &str,
         body: &str,
         parent: Option<i64>,
     ) -> Response {
-        self.post(
-            "/comments",
-            Some(token),
+        self.post_comment(
+            who,
             &json!({"article": article, "body": body, "parent_id": parent}),
         )
         .await
@@ -104,16 +152,90 @@ impl TestApp {
     /// Posts a comment; panics unless 201; returns it.
     pub async fn comment_ok(
         &self,
-        token: &str,
+        who: &(impl Caller + ?Sized),
         article: &str,
         body: &str,
         parent: Option<i64>,
     ) -> Value {
         expect_status(
-            self.comment(token, article, body, parent).await,
+            self.comment(who, article, body, parent).await,
             StatusCode::CREATED,
         )
         .await
+    }
+
+    /// `POST /comments` with any body (article title and URL, malformed input).
+    pub async fn post_comment(&self, who: &(impl Caller + ?Sized), body: &Value) -> Response {
+        self.post("/comments", who.token(), body).await
+    }
+
+    /// `GET /comments/{id}`.
+    pub async fn get_comment(&self, who: &(impl Caller + ?Sized), id: i64) -> Response {
+        self.get(&format!("/comments/{id}"), who.token()).await
+    }
+
+    /// `GET /comments/{id}`; panics unless 200.
+    pub async fn get_comment_ok(&self, who: &(impl Caller + ?Sized), id: i64) -> Value {
+        expect_status(self.get_comment(who, id).await, StatusCode::OK).await
+    }
+
+    /// `PATCH /comments/{id}` with a new body.
+    pub async fn edit_comment(
+        &self,
+        who: &(impl Caller + ?Sized),
+        id: i64,
+        body: &str,
+    ) -> Response {
+        self.send_json(
+            reqwest::Method::PATCH,
+            &format!("/comments/{id}"),
+            who.token(),
+            &json!({"body": body}),
+        )
+        .await
+    }
+
+    /// Edits a comment; panics unless 200; returns it.
+    pub async fn edit_comment_ok(
+        &self,
+        who: &(impl Caller + ?Sized),
+        id: i64,
+        body: &str,
+    ) -> Value {
+        expect_status(self.edit_comment(who, id, body).await, StatusCode::OK).await
+    }
+
+    /// `PUT /comments/{id}/like`.
+    pub async fn like(&self, who: &(impl Caller + ?Sized), id: i64) -> Response {
+        self.put(&format!("/comments/{id}/like"), who.token(), &json!(null))
+            .await
+    }
+
+    /// `POST /comments/{id}/flags` with a reason and an optional note.
+    pub async fn flag(
+        &self,
+        who: &(impl Caller + ?Sized),
+        id: i64,
+        reason: &str,
+        note: Option<&str>,
+    ) -> Response {
+        let body = match note {
+            Some(note) => json!({"reason": reason, "note": note}),
+            None => json!({"reason": reason}),
+        };
+        self.post(&format!("/comments/{id}/flags"), who.token(), &body)
+            .await
+    }
+
+    /// Flags a comment; panics unless 201; returns the flag.
+    pub async fn flag_ok(
+        &self,
+        who: &(impl Caller + ?Sized),
+        id: i64,
+        reason: &str,
+        note: Option<&str>,
+    ) -> Value {
+        expect_status(self.flag(who, id, reason, note).await, StatusCode::CREATED).await
     }
 
     /// `GET /comments` with extra query parameters (`&sort=top` …); panics unless 200.
@@ -122,51 +244,36 @@ impl TestApp {
         expect_status(self.get(&path, token).await, StatusCode::OK).await
     }
 
-    /// Counts for `keys` through `GET /counts`; panics unless 200.
-    pub async fn counts(&self, keys: &[&str]) -> Value {
+    // --- Articles and counts ---
+
+    /// `GET /articles?article=…`.
+    pub async fn article(&self, key: &str) -> Response {
+        self.get(&format!("/articles?article={}", encode(key)), None)
+            .await
+    }
+
+    /// An article; panics unless 200.
+    pub async fn article_ok(&self, key: &str) -> Value {
+        expect_status(self.article(key).await, StatusCode::OK).await
+    }
+
+    /// `GET /counts` for `keys` (none: no query at all).
+    pub async fn get_counts(&self, keys: &[&str]) -> Response {
         let query: Vec<String> = keys
             .iter()
             .map(|k| format!("article={}", encode(k)))
             .collect();
-        let path = format!("/counts?{}", query.join("&"));
-        expect_status(self.get(&path, None).await, StatusCode::OK).await["counts"].clone()
+        if query.is_empty() {
+            self.get("/counts", None).await
+        } else {
+            self.get(&format!("/counts?{}", query.join("&")), None)
+                .await
+        }
     }
 
-    pub async fn sso(&self, token: &str) -> Response {
-        self.post("/auth/sso", None, &json!({"token": token})).await
-    }
-}
-
-impl TestApp {
-    /// Changes site settings as `admin`; panics unless 200; returns them.
-    pub async fn settings(&self, admin: &Session, changes: Value) -> Value {
-        expect_status(
-            self.put("/admin/settings", Some(&admin.access_token), &changes)
-                .await,
-            StatusCode::OK,
-        )
-        .await
-    }
-
-    /// The moderation log actions, oldest first.
-    pub async fn log_actions(&self, moderator: &Session, filter: &str) -> Vec<String> {
-        let body = expect_status(
-            self.get(
-                &format!("/mod/log?limit=100{filter}"),
-                Some(&moderator.access_token),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
-        let mut actions: Vec<String> = body["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|i| i["action"].as_str().expect("action").to_owned())
-            .collect();
-        actions.reverse();
-        actions
+    /// Counts for `keys` through `GET /counts`; panics unless 200.
+    pub async fn counts(&self, keys: &[&str]) -> Value {
+        expect_status(self.get_counts(keys).await, StatusCode::OK).await["counts"].clone()
     }
 }
 
