@@ -7,7 +7,7 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{assert_counts_exact, expect_status, for_each_backend};
+use crate::helpers::{Anonymous, assert_counts_exact, for_each_backend};
 
 #[tokio::test]
 async fn sixteen_clients_posting_at_once_lose_nothing() {
@@ -23,7 +23,7 @@ async fn sixteen_clients_posting_at_once_lose_nothing() {
             for n in 0..50 {
                 let article = articles[(i + n) % 3];
                 let res = app
-                    .comment(&client.access_token, article, &format!("{i}/{n}"), None)
+                    .comment(&client, article, &format!("{i}/{n}"), None)
                     .await;
                 if res.status() == StatusCode::CREATED {
                     let body: Value = res.json().await.unwrap();
@@ -43,11 +43,7 @@ async fn sixteen_clients_posting_at_once_lose_nothing() {
         }
         // Every acknowledged comment can be read back.
         for (_, id) in acknowledged.iter().step_by(37) {
-            expect_status(
-                app.get(&format!("/comments/{id}"), None).await,
-                StatusCode::OK,
-            )
-            .await;
+            app.get_comment_ok(&Anonymous, *id).await;
         }
     })
     .await;
@@ -57,9 +53,7 @@ async fn sixteen_clients_posting_at_once_lose_nothing() {
 async fn a_failing_write_among_concurrent_ones_spoils_only_itself() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
-        let elsewhere = app
-            .comment_ok(&anna.access_token, "elsewhere", "parent", None)
-            .await;
+        let elsewhere = app.comment_ok(&anna, "elsewhere", "parent", None).await;
         let foreign_parent = elsewhere["id"].as_i64();
 
         // Every third post names a parent on another article: refused, while the

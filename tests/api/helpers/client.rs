@@ -59,6 +59,12 @@ impl Caller for String {
     }
 }
 
+impl<T: Caller + ?Sized> Caller for &T {
+    fn token(&self) -> Option<&str> {
+        (**self).token()
+    }
+}
+
 /// A caller without credentials.
 pub struct Anonymous;
 
@@ -119,6 +125,19 @@ impl TestApp {
         .await
     }
 
+    /// `POST /auth/logout`, naming `refresh_token`'s session or (`None`) the caller's.
+    pub async fn logout(
+        &self,
+        who: &(impl Caller + ?Sized),
+        refresh_token: Option<&str>,
+    ) -> Response {
+        let body = match refresh_token {
+            Some(token) => json!({"refresh_token": token}),
+            None => json!({}),
+        };
+        self.post("/auth/logout", who.token(), &body).await
+    }
+
     pub async fn sso(&self, token: &str) -> Response {
         self.post("/auth/sso", None, &json!({"token": token})).await
     }
@@ -130,6 +149,35 @@ impl TestApp {
     /// `GET /me`; panics unless 200.
     pub async fn me_ok(&self, who: &(impl Caller + ?Sized)) -> Value {
         expect_status(self.me(who).await, StatusCode::OK).await
+    }
+
+    pub async fn change_password(
+        &self,
+        who: &(impl Caller + ?Sized),
+        current_password: &str,
+        new_password: &str,
+    ) -> Response {
+        self.put(
+            "/me/password",
+            who.token(),
+            &json!({"current_password": current_password, "new_password": new_password}),
+        )
+        .await
+    }
+
+    /// `DELETE /me`: erases the caller's account.
+    pub async fn erase_account(&self, who: &(impl Caller + ?Sized), password: &str) -> Response {
+        self.send_json(
+            reqwest::Method::DELETE,
+            "/me",
+            who.token(),
+            &json!({"password": password}),
+        )
+        .await
+    }
+
+    pub async fn export(&self, who: &(impl Caller + ?Sized)) -> Response {
+        self.get("/me/export", who.token()).await
     }
 
     // --- Comments ---
@@ -205,10 +253,36 @@ impl TestApp {
         expect_status(self.edit_comment(who, id, body).await, StatusCode::OK).await
     }
 
+    /// `DELETE /comments/{id}`.
+    pub async fn delete_comment(&self, who: &(impl Caller + ?Sized), id: i64) -> Response {
+        self.delete(&format!("/comments/{id}"), who.token()).await
+    }
+
+    /// Deletes a comment; panics unless 204.
+    pub async fn delete_comment_ok(&self, who: &(impl Caller + ?Sized), id: i64) {
+        expect_status(self.delete_comment(who, id).await, StatusCode::NO_CONTENT).await;
+    }
+
     /// `PUT /comments/{id}/like`.
     pub async fn like(&self, who: &(impl Caller + ?Sized), id: i64) -> Response {
         self.put(&format!("/comments/{id}/like"), who.token(), &json!(null))
             .await
+    }
+
+    /// Likes a comment; panics unless 200; returns `{likes, liked_by_me}`.
+    pub async fn like_ok(&self, who: &(impl Caller + ?Sized), id: i64) -> Value {
+        expect_status(self.like(who, id).await, StatusCode::OK).await
+    }
+
+    /// `DELETE /comments/{id}/like`.
+    pub async fn unlike(&self, who: &(impl Caller + ?Sized), id: i64) -> Response {
+        self.delete(&format!("/comments/{id}/like"), who.token())
+            .await
+    }
+
+    /// Takes a like back; panics unless 200; returns `{likes, liked_by_me}`.
+    pub async fn unlike_ok(&self, who: &(impl Caller + ?Sized), id: i64) -> Value {
+        expect_status(self.unlike(who, id).await, StatusCode::OK).await
     }
 
     /// `POST /comments/{id}/flags` with a reason and an optional note.
@@ -236,6 +310,17 @@ impl TestApp {
         note: Option<&str>,
     ) -> Value {
         expect_status(self.flag(who, id, reason, note).await, StatusCode::CREATED).await
+    }
+
+    /// `GET /comments?article=…` with extra query parameters (`&sort=top` …).
+    pub async fn list_comments(
+        &self,
+        who: &(impl Caller + ?Sized),
+        article: &str,
+        extra: &str,
+    ) -> Response {
+        let path = format!("/comments?article={}{extra}", encode(article));
+        self.get(&path, who.token()).await
     }
 
     /// `GET /comments` with extra query parameters (`&sort=top` …); panics unless 200.
@@ -274,6 +359,17 @@ impl TestApp {
     /// Counts for `keys` through `GET /counts`; panics unless 200.
     pub async fn counts(&self, keys: &[&str]) -> Value {
         expect_status(self.get_counts(keys).await, StatusCode::OK).await["counts"].clone()
+    }
+
+    /// `POST /counts` with `articles` as given (normally a list of keys).
+    pub async fn post_counts(&self, articles: &Value) -> Response {
+        self.post("/counts", None, &json!({"articles": articles}))
+            .await
+    }
+
+    /// Counts through `POST /counts`; panics unless 200.
+    pub async fn post_counts_ok(&self, articles: &Value) -> Value {
+        expect_status(self.post_counts(articles).await, StatusCode::OK).await["counts"].clone()
     }
 }
 
