@@ -2,11 +2,11 @@
 //! and recount.
 
 use chrono::TimeDelta;
-use reqwest::{Method, StatusCode};
+use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Anonymous, Ban, PASSWORD, Session, TestApp, TestDb, assert_counts_exact, backends,
+    Anonymous, Ban, Caller, PASSWORD, Session, TestApp, TestDb, assert_counts_exact, backends,
     expect_problem, for_each_backend, id_of, tribune_command,
 };
 
@@ -35,60 +35,46 @@ async fn staff(app: &TestApp) -> Staff {
     }
 }
 
-type Endpoint = (Method, String, Value);
-
-/// Every moderator endpoint, each with a valid request about `comment_id` and `user_id`.
-fn moderator_endpoints(comment_id: i64, user_id: i64) -> Vec<Endpoint> {
+/// Calls every moderator endpoint as `who`, each with a valid request about the
+/// reader and their comment; returns each endpoint's name and response.
+async fn call_moderator_endpoints(
+    app: &TestApp,
+    who: &(impl Caller + ?Sized),
+    s: &Staff,
+) -> Vec<(&'static str, Response)> {
+    let (id, user) = (s.comment_id, s.reader.user_id);
     vec![
-        (Method::GET, "/mod/queue".into(), Value::Null),
+        ("queue", app.queue(who, "").await),
+        ("approve", app.approve(who, id, None).await),
+        ("reject", app.reject(who, id, "spam", None).await),
+        ("bulk", app.bulk(who, &[id], "approve", None).await),
+        ("ban", app.ban(who, user, &Ban::new("test")).await),
+        ("unban", app.unban(who, user).await),
+        ("find_users", app.find_users(who, "").await),
+        ("mod_log", app.mod_log(who, "").await),
         (
-            Method::POST,
-            format!("/mod/comments/{comment_id}/approve"),
-            json!({}),
-        ),
-        (
-            Method::POST,
-            format!("/mod/comments/{comment_id}/reject"),
-            json!({"reason": "spam"}),
-        ),
-        (
-            Method::POST,
-            "/mod/comments/bulk".into(),
-            json!({"ids": [comment_id], "action": "approve"}),
-        ),
-        (
-            Method::POST,
-            format!("/mod/users/{user_id}/ban"),
-            json!({"reason": "test"}),
-        ),
-        (
-            Method::POST,
-            format!("/mod/users/{user_id}/unban"),
-            Value::Null,
-        ),
-        (Method::GET, "/mod/users?q=".into(), Value::Null),
-        (Method::GET, "/mod/log".into(), Value::Null),
-        (
-            Method::PUT,
-            format!("/mod/articles?article={A}"),
-            json!({"title": "T"}),
+            "update_article",
+            app.update_article(who, A, &json!({"title": "T"})).await,
         ),
     ]
 }
 
-/// Every admin endpoint, each with a valid request about `user_id`.
-fn admin_endpoints(user_id: i64) -> Vec<Endpoint> {
+/// Calls every admin endpoint as `who`, each with a valid request about the reader.
+async fn call_admin_endpoints(
+    app: &TestApp,
+    who: &(impl Caller + ?Sized),
+    s: &Staff,
+) -> Vec<(&'static str, Response)> {
     vec![
-        (Method::GET, "/admin/settings".into(), Value::Null),
+        ("get_settings", app.get_settings(who).await),
         (
-            Method::PUT,
-            "/admin/settings".into(),
-            json!({"premod_links": false}),
+            "update_settings",
+            app.update_settings(who, &json!({"premod_links": false}))
+                .await,
         ),
         (
-            Method::PUT,
-            format!("/admin/users/{user_id}/role"),
-            json!({"role": "reader"}),
+            "set_user_role",
+            app.set_user_role(who, s.reader.user_id, "reader").await,
         ),
     ]
 }
@@ -97,15 +83,13 @@ fn admin_endpoints(user_id: i64) -> Vec<Endpoint> {
 async fn moderator_and_admin_endpoints_refuse_anonymous_callers() {
     for_each_backend(async |app| {
         let s = staff(app).await;
-        let endpoints = [
-            moderator_endpoints(s.comment_id, s.reader.user_id),
-            admin_endpoints(s.reader.user_id),
-        ]
-        .concat();
 
-        for (method, path, body) in &endpoints {
-            let res = app.request(method, path, None, body).await;
+        let mut responses = call_moderator_endpoints(app, &Anonymous, &s).await;
+        responses.extend(call_admin_endpoints(app, &Anonymous, &s).await);
 
+        assert_eq!(responses.len(), 12);
+        for (endpoint, res) in responses {
+            eprintln!("{endpoint}");
             expect_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
         }
     })
@@ -116,17 +100,13 @@ async fn moderator_and_admin_endpoints_refuse_anonymous_callers() {
 async fn moderator_and_admin_endpoints_refuse_readers() {
     for_each_backend(async |app| {
         let s = staff(app).await;
-        let endpoints = [
-            moderator_endpoints(s.comment_id, s.reader.user_id),
-            admin_endpoints(s.reader.user_id),
-        ]
-        .concat();
 
-        for (method, path, body) in &endpoints {
-            let res = app
-                .request(method, path, Some(&s.reader.access_token), body)
-                .await;
+        let mut responses = call_moderator_endpoints(app, &s.reader, &s).await;
+        responses.extend(call_admin_endpoints(app, &s.reader, &s).await);
 
+        assert_eq!(responses.len(), 12);
+        for (endpoint, res) in responses {
+            eprintln!("{endpoint}");
             expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
         }
     })
@@ -138,11 +118,10 @@ async fn admin_endpoints_refuse_moderators() {
     for_each_backend(async |app| {
         let s = staff(app).await;
 
-        for (method, path, body) in &admin_endpoints(s.reader.user_id) {
-            let res = app
-                .request(method, path, Some(&s.moderator.access_token), body)
-                .await;
+        let responses = call_admin_endpoints(app, &s.moderator, &s).await;
 
+        for (endpoint, res) in responses {
+            eprintln!("{endpoint}");
             expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
         }
     })
@@ -154,12 +133,10 @@ async fn admin_endpoints_admit_admins() {
     for_each_backend(async |app| {
         let s = staff(app).await;
 
-        for (method, path, body) in &admin_endpoints(s.reader.user_id) {
-            let res = app
-                .request(method, path, Some(&s.admin.access_token), body)
-                .await;
+        let responses = call_admin_endpoints(app, &s.admin, &s).await;
 
-            assert_eq!(res.status(), StatusCode::OK, "{method} {path}");
+        for (endpoint, res) in responses {
+            assert_eq!(res.status(), StatusCode::OK, "{endpoint}");
         }
     })
     .await;
@@ -170,15 +147,13 @@ async fn moderator_endpoints_admit_moderators() {
     for_each_backend(async |app| {
         let s = staff(app).await;
 
-        for (method, path, body) in &moderator_endpoints(s.comment_id, s.reader.user_id) {
-            let res = app
-                .request(method, path, Some(&s.moderator.access_token), body)
-                .await;
+        let responses = call_moderator_endpoints(app, &s.moderator, &s).await;
 
+        for (endpoint, res) in responses {
             assert_eq!(
                 res.status(),
                 StatusCode::OK,
-                "{method} {path}: {}",
+                "{endpoint}: {}",
                 res.text().await.unwrap()
             );
         }

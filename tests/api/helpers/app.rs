@@ -169,21 +169,6 @@ impl TestApp {
         }
         req.send().await.expect("request")
     }
-
-    /// Any method: `GET` without a body, the others with `body` as JSON.
-    pub async fn request(
-        &self,
-        method: &reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-    ) -> Response {
-        if method == reqwest::Method::GET {
-            self.get(path, token).await
-        } else {
-            self.send_json(method.clone(), path, token, body).await
-        }
-    }
 }
 
 impl TestApp {
