@@ -7,7 +7,9 @@ use chrono::TimeDelta;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, backends, expect_status, for_each_backend, id_of};
+use crate::helpers::{
+    Anonymous, PASSWORD, TestApp, TestDb, backends, expect_status, for_each_backend, id_of,
+};
 
 #[tokio::test]
 async fn cached_counts_and_pages_follow_every_write_on_this_instance() {
@@ -19,7 +21,7 @@ async fn cached_counts_and_pages_follow_every_write_on_this_instance() {
         for _ in 0..3 {
             assert_eq!(app.counts(&["a"]).await["a"], 1);
             assert_eq!(
-                app.thread("a", "", None).await["comments"]
+                app.thread("a", "", &Anonymous).await["comments"]
                     .as_array()
                     .unwrap()
                     .len(),
@@ -29,17 +31,20 @@ async fn cached_counts_and_pages_follow_every_write_on_this_instance() {
 
         app.comment_ok(&bert, "a", "zwei", None).await;
         assert_eq!(app.counts(&["a"]).await["a"], 2);
-        let page = app.thread("a", "", None).await;
+        let page = app.thread("a", "", &Anonymous).await;
         assert_eq!(page["comments"].as_array().unwrap().len(), 2);
         assert_eq!(page["article"]["comment_count"], 2);
 
         app.like_ok(&bert, id_of(&first)).await;
-        assert_eq!(app.thread("a", "", None).await["comments"][0]["likes"], 1);
+        assert_eq!(
+            app.thread("a", "", &Anonymous).await["comments"][0]["likes"],
+            1
+        );
 
         app.delete_comment_ok(&anna, id_of(&first)).await;
         assert_eq!(app.counts(&["a"]).await["a"], 1);
         assert_eq!(
-            app.thread("a", "", None).await["comments"]
+            app.thread("a", "", &Anonymous).await["comments"]
                 .as_array()
                 .unwrap()
                 .len(),
@@ -58,12 +63,15 @@ async fn a_cached_page_does_not_outlive_a_scheduled_closing() {
         let closes_at = (chrono::Utc::now() + TimeDelta::hours(1)).to_rfc3339();
         app.update_article_ok(&moderator, "a", &json!({"closes_at": closes_at}))
             .await;
-        assert_eq!(app.thread("a", "", None).await["article"]["status"], "open");
+        assert_eq!(
+            app.thread("a", "", &Anonymous).await["article"]["status"],
+            "open"
+        );
 
         app.clock.advance(TimeDelta::hours(2));
 
         assert_eq!(
-            app.thread("a", "", None).await["article"]["status"],
+            app.thread("a", "", &Anonymous).await["article"]["status"],
             "closed"
         );
     })
@@ -93,7 +101,7 @@ async fn another_instances_writes_reach_this_instances_caches() {
         // B caches the count and the page.
         for _ in 0..3 {
             assert_eq!(b.counts(&["shared"]).await["shared"], 1);
-            b.thread("shared", "", None).await;
+            b.thread("shared", "", &Anonymous).await;
         }
 
         a.comment_ok(&anna, "shared", "zwei", None).await;
@@ -103,7 +111,7 @@ async fn another_instances_writes_reach_this_instances_caches() {
         })
         .await;
         eventually("a new comment on the page", async || {
-            b.thread("shared", "", None).await["comments"]
+            b.thread("shared", "", &Anonymous).await["comments"]
                 .as_array()
                 .map(Vec::len)
                 == Some(2)
@@ -119,7 +127,7 @@ async fn another_instances_writes_reach_this_instances_caches() {
             b.counts(&["shared"]).await["shared"] == 0
         })
         .await;
-        let page: Value = b.thread("shared", "", None).await;
+        let page: Value = b.thread("shared", "", &Anonymous).await;
         assert_eq!(page["comments"], json!([]));
         a.stop().await;
         b.stop().await;

@@ -137,7 +137,7 @@ async fn replies_nest_to_depth_five_and_stay_on_their_article() {
             expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "parent_id");
 
-        let list = app.thread(ARTICLE, "", None).await;
+        let list = app.thread(ARTICLE, "", &Anonymous).await;
         assert_eq!(list["article"]["comment_count"], 7);
         let thread = &list["comments"][0];
         assert_eq!(thread["reply_count"], 6);
@@ -190,7 +190,7 @@ async fn pages_in_every_order_have_no_gaps_or_duplicates_while_comments_arrive()
                     Some(c) => format!("&sort={sort}&limit=3&cursor={c}"),
                     None => format!("&sort={sort}&limit=3"),
                 };
-                let page = app.thread(&article, &extra, None).await;
+                let page = app.thread(&article, &extra, &Anonymous).await;
                 seen.extend(ids(&page));
                 // A new comment arrives between page fetches.
                 app.comment_ok(&bert, "elsewhere", "noise", None).await;
@@ -216,7 +216,7 @@ async fn pages_in_every_order_have_no_gaps_or_duplicates_while_comments_arrive()
         let bad = app.list_comments(&Anonymous, ARTICLE, "&cursor=%%%").await;
         expect_problem(bad, StatusCode::BAD_REQUEST, "malformed_request").await;
         let page = app
-            .thread(&format!("{ARTICLE}-top"), "&sort=top&limit=1", None)
+            .thread(&format!("{ARTICLE}-top"), "&sort=top&limit=1", &Anonymous)
             .await;
         let top_cursor = page["next_cursor"].as_str().unwrap().to_owned();
         let mixed = app
@@ -233,7 +233,7 @@ async fn pages_in_every_order_have_no_gaps_or_duplicates_while_comments_arrive()
         }
         let res = app.list_comments(&Anonymous, ARTICLE, "&limit=ten").await;
         expect_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
-        let unknown = app.thread("never-commented", "", None).await;
+        let unknown = app.thread("never-commented", "", &Anonymous).await;
         assert_eq!(unknown["article"]["comment_count"], 0);
         assert_eq!(unknown["comments"], json!([]));
         assert_eq!(unknown["next_cursor"], Value::Null);
@@ -303,7 +303,7 @@ async fn deleted_comments_stay_as_placeholders_only_above_visible_replies() {
             app.delete_comment_ok(&anna, id_of(c)).await;
         }
 
-        let list = app.thread(ARTICLE, "", None).await;
+        let list = app.thread(ARTICLE, "", &Anonymous).await;
         assert_eq!(ids(&list), [id_of(&root)]);
         let placeholder = &list["comments"][0];
         assert_eq!(placeholder["status"], "deleted");
@@ -321,7 +321,7 @@ async fn deleted_comments_stay_as_placeholders_only_above_visible_replies() {
 
         // Once the last reply goes, so does the placeholder.
         app.delete_comment_ok(&bert, id_of(&reply)).await;
-        let list = app.thread(ARTICLE, "", None).await;
+        let list = app.thread(ARTICLE, "", &Anonymous).await;
         assert_eq!(list["comments"], json!([]));
         assert_eq!(list["article"]["comment_count"], 0);
         assert_eq!(assert_counts_exact(app), 0);
@@ -343,10 +343,10 @@ async fn likes_are_idempotent_and_not_for_ones_own_comments() {
         }
         let body = app.like_ok(&carl, id).await;
         assert_eq!(body["likes"], 2);
-        let list = app.thread(ARTICLE, "", Some(&bert.access_token)).await;
+        let list = app.thread(ARTICLE, "", &bert).await;
         assert_eq!(list["comments"][0]["likes"], 2);
         assert_eq!(list["comments"][0]["liked_by_me"], true);
-        let list = app.thread(ARTICLE, "", Some(&anna.access_token)).await;
+        let list = app.thread(ARTICLE, "", &anna).await;
         assert_eq!(list["comments"][0]["liked_by_me"], false);
 
         for _ in 0..2 {

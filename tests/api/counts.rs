@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_counts_exact, expect_problem, for_each_backend};
+use crate::helpers::{Anonymous, assert_counts_exact, expect_problem, for_each_backend};
 
 const KEYS: [&str; 5] = [
     "204241014210826959",
@@ -28,7 +28,7 @@ async fn unicode_article_keys_round_trip() {
         let counts = app.counts(&KEYS).await;
         for (i, key) in KEYS.iter().enumerate() {
             assert_eq!(counts[*key], i as i64 + 1, "{key}");
-            let list = app.thread(key, "", None).await;
+            let list = app.thread(key, "", &Anonymous).await;
             assert_eq!(list["article"]["key"], *key);
             assert_eq!(list["comments"].as_array().unwrap().len(), i + 1);
             let article = app.article_ok(key).await;

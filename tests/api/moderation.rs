@@ -223,8 +223,9 @@ async fn others_see_and_count_only_the_approved_comments() {
         let (_, anna, bert) = with_rules(app).await;
         post_rule_cases(app, &anna).await;
 
-        for token in [None, Some(bert.access_token.as_str())] {
-            let list = app.thread(A, "", token).await;
+        let others: [&dyn Caller; 2] = [&Anonymous, &bert];
+        for who in others {
+            let list = app.thread(A, "", who).await;
 
             let bodies: Vec<&str> = list["comments"]
                 .as_array()
@@ -249,7 +250,7 @@ async fn the_author_sees_all_their_comments_with_the_reasons() {
         let (_, anna, _) = with_rules(app).await;
         post_rule_cases(app, &anna).await;
 
-        let own = app.thread(A, "", Some(&anna.access_token)).await;
+        let own = app.thread(A, "", &anna).await;
 
         assert_eq!(own["comments"].as_array().unwrap().len(), 8);
         assert_eq!(own["comments"][0]["moderation_reason"], "banned_word");
@@ -291,11 +292,11 @@ async fn a_held_reply_stays_hidden_in_its_thread_except_from_its_author() {
         let reply = app.comment_ok(&anna, A, "LÜGENPRESSE!", parent).await;
 
         assert_eq!(reply["status"], "pending");
-        let others = app.thread(A, "", Some(&bert.access_token)).await;
+        let others = app.thread(A, "", &bert).await;
         assert_eq!(others["comments"][2]["id"], posted[7]["id"]);
         assert_eq!(others["comments"][2]["replies"], json!([]));
         assert_eq!(others["comments"][2]["reply_count"], 0);
-        let author = app.thread(A, "", Some(&anna.access_token)).await;
+        let author = app.thread(A, "", &anna).await;
         assert_eq!(author["comments"][7]["replies"][0]["id"], reply["id"]);
         assert_eq!(app.counts(&[A]).await[A], 3);
         assert_counts_exact(app);
@@ -1085,7 +1086,10 @@ async fn a_closed_article_refuses_comments() {
             "article_closed",
         )
         .await;
-        assert_eq!(app.thread(A, "", None).await["article"]["status"], "closed");
+        assert_eq!(
+            app.thread(A, "", &Anonymous).await["article"]["status"],
+            "closed"
+        );
     })
     .await;
 }

@@ -64,7 +64,7 @@ async fn erasing_an_account_erases_its_comments_and_updates_counts() {
         expect_status(res, StatusCode::NO_CONTENT).await;
 
         assert_eq!(app.counts(&["a1"]).await["a1"], 2);
-        let list = app.thread("a1", "", None).await;
+        let list = app.thread("a1", "", &Anonymous).await;
         let threads = list["comments"].as_array().unwrap();
         assert_eq!(
             threads.len(),

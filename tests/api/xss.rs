@@ -113,7 +113,7 @@ async fn the_xss_corpus_renders_harmless() {
             // The source is kept as written, for editing.
             assert_eq!(comment["body"], body.trim());
         }
-        let list = app.thread("xss", "&limit=100", None).await;
+        let list = app.thread("xss", "&limit=100", &Anonymous).await;
         assert_eq!(list["comments"].as_array().unwrap().len(), CORPUS.len());
         let res = app.list_comments(&Anonymous, "xss", "").await;
         assert_eq!(res.headers()["content-type"], "application/json");

@@ -324,9 +324,12 @@ impl TestApp {
     }
 
     /// `GET /comments` with extra query parameters (`&sort=top` …); panics unless 200.
-    pub async fn thread(&self, article: &str, extra: &str, token: Option<&str>) -> Value {
-        let path = format!("/comments?article={}{extra}", encode(article));
-        expect_status(self.get(&path, token).await, StatusCode::OK).await
+    pub async fn thread(&self, article: &str, extra: &str, who: &(impl Caller + ?Sized)) -> Value {
+        expect_status(
+            self.list_comments(who, article, extra).await,
+            StatusCode::OK,
+        )
+        .await
     }
 
     // --- Articles and counts ---
