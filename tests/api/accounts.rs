@@ -3,7 +3,6 @@
 use diesel::prelude::*;
 use futures::future::join_all;
 use reqwest::StatusCode;
-use serde_json::json;
 use tribune::db::schema::{refresh_tokens, users};
 
 use crate::helpers::{PASSWORD, expect_problem, expect_status, for_each_backend};
@@ -160,7 +159,7 @@ async fn login_by_username_or_email() {
 
         assert_eq!(by_name.user_id, registered.user_id);
         assert_eq!(by_email.user_id, registered.user_id);
-        expect_status(app.me(&by_email.access_token).await, StatusCode::OK).await;
+        expect_status(app.me(&by_email).await, StatusCode::OK).await;
     })
     .await;
 }
@@ -206,7 +205,7 @@ async fn login_does_not_tell_whether_an_account_exists() {
 async fn me_shows_the_account() {
     for_each_backend(async |app| {
         let session = app.register_reader("leser_anna").await;
-        let me = expect_status(app.me(&session.access_token).await, StatusCode::OK).await;
+        let me = expect_status(app.me(&session).await, StatusCode::OK).await;
         let mut keys: Vec<&str> = me.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
         assert_eq!(
@@ -233,40 +232,23 @@ async fn password_change_revokes_the_other_sessions() {
     for_each_backend(async |app| {
         let this = app.register_reader("leser_anna").await;
         let other = app.login_ok("leser_anna", PASSWORD).await;
-        let path = "/me/password";
 
         let res = app
-            .put(
-                path,
-                Some(&this.access_token),
-                &json!({"current_password": "nope nope", "new_password": "new password 1"}),
-            )
+            .change_password(&this, "nope nope", "new password 1")
             .await;
         expect_problem(res, StatusCode::FORBIDDEN, "wrong_password").await;
-        let res = app
-            .put(
-                path,
-                Some(&this.access_token),
-                &json!({"current_password": PASSWORD, "new_password": "short"}),
-            )
-            .await;
+        let res = app.change_password(&this, PASSWORD, "short").await;
         let body = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(body["errors"][0]["field"], "new_password");
 
-        let res = app
-            .put(
-                path,
-                Some(&this.access_token),
-                &json!({"current_password": PASSWORD, "new_password": "new password 1"}),
-            )
-            .await;
+        let res = app.change_password(&this, PASSWORD, "new password 1").await;
         expect_status(res, StatusCode::NO_CONTENT).await;
 
         // This session goes on; the other one ended, access and refresh token alike.
-        expect_status(app.me(&this.access_token).await, StatusCode::OK).await;
+        expect_status(app.me(&this).await, StatusCode::OK).await;
         expect_status(app.refresh(&this.refresh_token).await, StatusCode::OK).await;
         expect_problem(
-            app.me(&other.access_token).await,
+            app.me(&other).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )

@@ -7,19 +7,21 @@ use chrono::TimeDelta;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, backends, expect_status, for_each_backend};
+use crate::helpers::{
+    Anonymous, PASSWORD, TestApp, TestDb, backends, expect_status, for_each_backend, id_of,
+};
 
 #[tokio::test]
 async fn cached_counts_and_pages_follow_every_write_on_this_instance() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
         let bert = app.register_reader("bert").await;
-        let first = app.comment_ok(&anna.access_token, "a", "eins", None).await;
+        let first = app.comment_ok(&anna, "a", "eins", None).await;
         // Warm the caches.
         for _ in 0..3 {
             assert_eq!(app.counts(&["a"]).await["a"], 1);
             assert_eq!(
-                app.thread("a", "", None).await["comments"]
+                app.thread("a", "", &Anonymous).await["comments"]
                     .as_array()
                     .unwrap()
                     .len(),
@@ -27,32 +29,22 @@ async fn cached_counts_and_pages_follow_every_write_on_this_instance() {
             );
         }
 
-        app.comment_ok(&bert.access_token, "a", "zwei", None).await;
+        app.comment_ok(&bert, "a", "zwei", None).await;
         assert_eq!(app.counts(&["a"]).await["a"], 2);
-        let page = app.thread("a", "", None).await;
+        let page = app.thread("a", "", &Anonymous).await;
         assert_eq!(page["comments"].as_array().unwrap().len(), 2);
         assert_eq!(page["article"]["comment_count"], 2);
 
-        let like = format!("/comments/{}/like", first["id"]);
-        expect_status(
-            app.put(&like, Some(&bert.access_token), &json!(null)).await,
-            StatusCode::OK,
-        )
-        .await;
-        assert_eq!(app.thread("a", "", None).await["comments"][0]["likes"], 1);
+        app.like_ok(&bert, id_of(&first)).await;
+        assert_eq!(
+            app.thread("a", "", &Anonymous).await["comments"][0]["likes"],
+            1
+        );
 
-        expect_status(
-            app.delete(
-                &format!("/comments/{}", first["id"]),
-                Some(&anna.access_token),
-            )
-            .await,
-            StatusCode::NO_CONTENT,
-        )
-        .await;
+        app.delete_comment_ok(&anna, id_of(&first)).await;
         assert_eq!(app.counts(&["a"]).await["a"], 1);
         assert_eq!(
-            app.thread("a", "", None).await["comments"]
+            app.thread("a", "", &Anonymous).await["comments"]
                 .as_array()
                 .unwrap()
                 .len(),
@@ -67,22 +59,19 @@ async fn a_cached_page_does_not_outlive_a_scheduled_closing() {
     for_each_backend(async |app| {
         let moderator = app.account_with_role("moderator", "moderator").await;
         let anna = app.register_reader("anna").await;
-        app.comment_ok(&anna.access_token, "a", "eins", None).await;
+        app.comment_ok(&anna, "a", "eins", None).await;
         let closes_at = (chrono::Utc::now() + TimeDelta::hours(1)).to_rfc3339();
-        let res = app
-            .put(
-                "/mod/articles?article=a",
-                Some(&moderator.access_token),
-                &json!({"closes_at": closes_at}),
-            )
+        app.update_article_ok(&moderator, "a", &json!({"closes_at": closes_at}))
             .await;
-        expect_status(res, StatusCode::OK).await;
-        assert_eq!(app.thread("a", "", None).await["article"]["status"], "open");
+        assert_eq!(
+            app.thread("a", "", &Anonymous).await["article"]["status"],
+            "open"
+        );
 
         app.clock.advance(TimeDelta::hours(2));
 
         assert_eq!(
-            app.thread("a", "", None).await["article"]["status"],
+            app.thread("a", "", &Anonymous).await["article"]["status"],
             "closed"
         );
     })
@@ -108,43 +97,37 @@ async fn another_instances_writes_reach_this_instances_caches() {
         let a = TestApp::spawn_with(db.clone(), |_| {}).await;
         let b = TestApp::spawn_with(db.clone(), |_| {}).await;
         let anna = a.register_reader("anna").await;
-        a.comment_ok(&anna.access_token, "shared", "eins", None)
-            .await;
+        a.comment_ok(&anna, "shared", "eins", None).await;
         // B caches the count and the page.
         for _ in 0..3 {
             assert_eq!(b.counts(&["shared"]).await["shared"], 1);
-            b.thread("shared", "", None).await;
+            b.thread("shared", "", &Anonymous).await;
         }
 
-        a.comment_ok(&anna.access_token, "shared", "zwei", None)
-            .await;
+        a.comment_ok(&anna, "shared", "zwei", None).await;
 
         eventually("a new comment's count", async || {
             b.counts(&["shared"]).await["shared"] == 2
         })
         .await;
         eventually("a new comment on the page", async || {
-            b.thread("shared", "", None).await["comments"]
+            b.thread("shared", "", &Anonymous).await["comments"]
                 .as_array()
                 .map(Vec::len)
                 == Some(2)
         })
         .await;
         let login = a.login_ok("anna", PASSWORD).await;
-        let res = a
-            .send_json(
-                reqwest::Method::DELETE,
-                "/me",
-                Some(&login.access_token),
-                &json!({"password": PASSWORD}),
-            )
-            .await;
-        expect_status(res, StatusCode::NO_CONTENT).await;
+        expect_status(
+            a.erase_account(&login, PASSWORD).await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
         eventually("an erasure", async || {
             b.counts(&["shared"]).await["shared"] == 0
         })
         .await;
-        let page: Value = b.thread("shared", "", None).await;
+        let page: Value = b.thread("shared", "", &Anonymous).await;
         assert_eq!(page["comments"], json!([]));
         a.stop().await;
         b.stop().await;

@@ -54,7 +54,7 @@ async fn migrate_then_create_an_admin_who_can_log_in() {
 
         let app = TestApp::spawn_with(db.clone(), |_| {}).await;
         let session = app.login_ok("chefin", "admin password 1").await;
-        let me = expect_status(app.me(&session.access_token).await, StatusCode::OK).await;
+        let me = expect_status(app.me(&session).await, StatusCode::OK).await;
         assert_eq!(me["role"], "admin");
         app.stop().await;
 

@@ -4,7 +4,10 @@ use chrono::TimeDelta;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_counts_exact, expect_problem, expect_status, for_each_backend};
+use crate::helpers::{
+    Anonymous, PASSWORD, assert_counts_exact, expect_problem, expect_status, for_each_backend,
+    id_of,
+};
 
 const ARTICLE: &str = "204241014210826959";
 
@@ -22,9 +25,8 @@ async fn posting_creates_the_article_and_counts_the_comment() {
     for_each_backend(async |app| {
         let anna = app.register_reader("leser_anna").await;
         let res = app
-            .post(
-                "/comments",
-                Some(&anna.access_token),
+            .post_comment(
+                &anna,
                 &json!({"article": ARTICLE, "body": "  Guter Artikel, *danke*!  ", "article_title": "Wahl 2026", "article_url": "https://zeitung.de/wahl"}),
             )
             .await;
@@ -42,7 +44,7 @@ async fn posting_creates_the_article_and_counts_the_comment() {
         assert_eq!(comment["liked_by_me"], false);
         assert_eq!(comment["moderation_reason"], Value::Null);
 
-        let article = expect_status(app.get(&format!("/articles?article={ARTICLE}"), None).await, StatusCode::OK).await;
+        let article = app.article_ok(ARTICLE).await;
         assert_eq!(article["title"], "Wahl 2026");
         assert_eq!(article["url"], "https://zeitung.de/wahl");
         assert_eq!(article["status"], "open");
@@ -50,7 +52,7 @@ async fn posting_creates_the_article_and_counts_the_comment() {
         assert_eq!(article["comment_count"], 1);
         assert_eq!(app.counts(&[ARTICLE]).await[ARTICLE], 1);
         assert_eq!(assert_counts_exact(app), 1);
-        expect_problem(app.get("/articles?article=unknown", None).await, StatusCode::NOT_FOUND, "not_found").await;
+        expect_problem(app.article("unknown").await, StatusCode::NOT_FOUND, "not_found").await;
     })
     .await;
 }
@@ -59,10 +61,8 @@ async fn posting_creates_the_article_and_counts_the_comment() {
 async fn posting_validates_its_input() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
-        let token = Some(anna.access_token.as_str());
         expect_problem(
-            app.post("/comments", None, &json!({"article": ARTICLE, "body": "x"}))
-                .await,
+            app.comment(&Anonymous, ARTICLE, "x", None).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
@@ -86,16 +86,16 @@ async fn posting_validates_its_input() {
                 "parent_id",
             ),
         ] {
-            let res = app.post("/comments", token, &body).await;
+            let res = app.post_comment(&anna, &body).await;
             let problem =
                 expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
             assert_eq!(problem["errors"][0]["field"], field, "{body}");
         }
         // 5000 characters of a multi-byte script are fine.
-        app.comment_ok(&anna.access_token, ARTICLE, &"ễ".repeat(5000), None)
+        app.comment_ok(&anna, ARTICLE, &"ễ".repeat(5000), None)
             .await;
         expect_problem(
-            app.post("/comments", token, &json!({"article": 5, "body": "x"}))
+            app.post_comment(&anna, &json!({"article": 5, "body": "x"}))
                 .await,
             StatusCode::BAD_REQUEST,
             "malformed_request",
@@ -110,18 +110,11 @@ async fn posting_validates_its_input() {
 async fn replies_nest_to_depth_five_and_stay_on_their_article() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
-        let root = app
-            .comment_ok(&anna.access_token, ARTICLE, "root", None)
-            .await;
+        let root = app.comment_ok(&anna, ARTICLE, "root", None).await;
         let mut parent = root["id"].as_i64().unwrap();
         for depth in 1..=5 {
             let reply = app
-                .comment_ok(
-                    &anna.access_token,
-                    ARTICLE,
-                    &format!("depth {depth}"),
-                    Some(parent),
-                )
+                .comment_ok(&anna, ARTICLE, &format!("depth {depth}"), Some(parent))
                 .await;
             assert_eq!(reply["depth"], depth);
             assert_eq!(reply["parent_id"], parent);
@@ -130,30 +123,21 @@ async fn replies_nest_to_depth_five_and_stay_on_their_article() {
         }
         // A reply to a depth-5 comment becomes its sibling.
         let deep = app
-            .comment_ok(&anna.access_token, ARTICLE, "too deep", Some(parent))
+            .comment_ok(&anna, ARTICLE, "too deep", Some(parent))
             .await;
         assert_eq!(deep["depth"], 5);
-        let five = expect_status(
-            app.get(&format!("/comments/{parent}"), None).await,
-            StatusCode::OK,
-        )
-        .await;
+        let five = app.get_comment_ok(&Anonymous, parent).await;
         assert_eq!(deep["parent_id"], five["parent_id"]);
 
         // A parent on another article is refused.
         let res = app
-            .comment(
-                &anna.access_token,
-                "other-article",
-                "x",
-                root["id"].as_i64(),
-            )
+            .comment(&anna, "other-article", "x", root["id"].as_i64())
             .await;
         let problem =
             expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "parent_id");
 
-        let list = app.thread(ARTICLE, "", None).await;
+        let list = app.thread(ARTICLE, "", &Anonymous).await;
         assert_eq!(list["article"]["comment_count"], 7);
         let thread = &list["comments"][0];
         assert_eq!(thread["reply_count"], 6);
@@ -179,19 +163,12 @@ async fn pages_in_every_order_have_no_gaps_or_duplicates_while_comments_arrive()
             let mut posted = Vec::new();
             for i in 0..7 {
                 let c = app
-                    .comment_ok(&anna.access_token, &article, &format!("c{i}"), None)
+                    .comment_ok(&anna, &article, &format!("c{i}"), None)
                     .await;
                 posted.push(c["id"].as_i64().unwrap());
             }
             // For `top`: c3 gets a like.
-            let res = app
-                .put(
-                    &format!("/comments/{}/like", posted[3]),
-                    Some(&bert.access_token),
-                    &json!({}),
-                )
-                .await;
-            expect_status(res, StatusCode::OK).await;
+            app.like_ok(&bert, posted[3]).await;
             let expected: Vec<i64> = match sort {
                 "oldest" => posted.clone(),
                 "newest" => posted.iter().rev().copied().collect(),
@@ -213,14 +190,11 @@ async fn pages_in_every_order_have_no_gaps_or_duplicates_while_comments_arrive()
                     Some(c) => format!("&sort={sort}&limit=3&cursor={c}"),
                     None => format!("&sort={sort}&limit=3"),
                 };
-                let page = app.thread(&article, &extra, None).await;
+                let page = app.thread(&article, &extra, &Anonymous).await;
                 seen.extend(ids(&page));
                 // A new comment arrives between page fetches.
-                app.comment_ok(&bert.access_token, "elsewhere", "noise", None)
-                    .await;
-                let late = app
-                    .comment_ok(&bert.access_token, &article, "late", None)
-                    .await;
+                app.comment_ok(&bert, "elsewhere", "noise", None).await;
+                let late = app.comment_ok(&bert, &article, "late", None).await;
                 let late_id = late["id"].as_i64().unwrap();
                 match page["next_cursor"].as_str() {
                     Some(c) => cursor = Some(c.to_owned()),
@@ -239,32 +213,27 @@ async fn pages_in_every_order_have_no_gaps_or_duplicates_while_comments_arrive()
             unique.dedup();
             assert_eq!(unique.len(), seen.len(), "duplicates in {sort}: {seen:?}");
         }
-        let bad = app
-            .get(&format!("/comments?article={ARTICLE}&cursor=%%%"), None)
-            .await;
+        let bad = app.list_comments(&Anonymous, ARTICLE, "&cursor=%%%").await;
         expect_problem(bad, StatusCode::BAD_REQUEST, "malformed_request").await;
         let page = app
-            .thread(&format!("{ARTICLE}-top"), "&sort=top&limit=1", None)
+            .thread(&format!("{ARTICLE}-top"), "&sort=top&limit=1", &Anonymous)
             .await;
         let top_cursor = page["next_cursor"].as_str().unwrap().to_owned();
         let mixed = app
-            .get(
-                &format!("/comments?article={ARTICLE}&sort=oldest&cursor={top_cursor}"),
-                None,
+            .list_comments(
+                &Anonymous,
+                ARTICLE,
+                &format!("&sort=oldest&cursor={top_cursor}"),
             )
             .await;
         expect_problem(mixed, StatusCode::BAD_REQUEST, "malformed_request").await;
         for bad_query in ["&limit=0", "&limit=101", "&sort=best"] {
-            let res = app
-                .get(&format!("/comments?article={ARTICLE}{bad_query}"), None)
-                .await;
+            let res = app.list_comments(&Anonymous, ARTICLE, bad_query).await;
             expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         }
-        let res = app
-            .get(&format!("/comments?article={ARTICLE}&limit=ten"), None)
-            .await;
+        let res = app.list_comments(&Anonymous, ARTICLE, "&limit=ten").await;
         expect_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
-        let unknown = app.thread("never-commented", "", None).await;
+        let unknown = app.thread("never-commented", "", &Anonymous).await;
         assert_eq!(unknown["article"]["comment_count"], 0);
         assert_eq!(unknown["comments"], json!([]));
         assert_eq!(unknown["next_cursor"], Value::Null);
@@ -277,56 +246,36 @@ async fn authors_edit_within_the_window_only() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
         let bert = app.register_reader("bert").await;
-        let c = app
-            .comment_ok(&anna.access_token, ARTICLE, "first", None)
-            .await;
-        let path = format!("/comments/{}", c["id"]);
+        let id = id_of(&app.comment_ok(&anna, ARTICLE, "first", None).await);
 
-        let res = app
-            .send_json(
-                reqwest::Method::PATCH,
-                &path,
-                Some(&bert.access_token),
-                &json!({"body": "hijack"}),
-            )
-            .await;
-        expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
-        let res = app
-            .send_json(
-                reqwest::Method::PATCH,
-                &path,
-                Some(&anna.access_token),
-                &json!({"body": " "}),
-            )
-            .await;
-        expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        expect_problem(
+            app.edit_comment(&bert, id, "hijack").await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+        expect_problem(
+            app.edit_comment(&anna, id, " ").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
 
-        let res = app
-            .send_json(
-                reqwest::Method::PATCH,
-                &path,
-                Some(&anna.access_token),
-                &json!({"body": "**second**"}),
-            )
-            .await;
-        let edited = expect_status(res, StatusCode::OK).await;
+        let edited = app.edit_comment_ok(&anna, id, "**second**").await;
         assert_eq!(edited["body"], "**second**");
         assert_eq!(edited["html"], "<p><strong>second</strong></p>\n");
         assert!(edited["edited_at"].is_string());
-        let fetched = expect_status(app.get(&path, None).await, StatusCode::OK).await;
+        let fetched = app.get_comment_ok(&Anonymous, id).await;
         assert_eq!(fetched["body"], "**second**");
 
         app.clock.advance(TimeDelta::minutes(16));
-        let anna = app.login_ok("anna", crate::helpers::PASSWORD).await;
-        let res = app
-            .send_json(
-                reqwest::Method::PATCH,
-                &path,
-                Some(&anna.access_token),
-                &json!({"body": "third"}),
-            )
-            .await;
-        expect_problem(res, StatusCode::CONFLICT, "edit_window_passed").await;
+        let anna = app.login_ok("anna", PASSWORD).await;
+        expect_problem(
+            app.edit_comment(&anna, id, "third").await,
+            StatusCode::CONFLICT,
+            "edit_window_passed",
+        )
+        .await;
         assert_eq!(assert_counts_exact(app), 1);
     })
     .await;
@@ -337,38 +286,25 @@ async fn deleted_comments_stay_as_placeholders_only_above_visible_replies() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
         let bert = app.register_reader("bert").await;
-        let root = app
-            .comment_ok(&anna.access_token, ARTICLE, "root", None)
-            .await;
-        let lonely = app
-            .comment_ok(&anna.access_token, ARTICLE, "lonely", None)
-            .await;
+        let root = app.comment_ok(&anna, ARTICLE, "root", None).await;
+        let lonely = app.comment_ok(&anna, ARTICLE, "lonely", None).await;
         let reply = app
-            .comment_ok(&bert.access_token, ARTICLE, "reply", root["id"].as_i64())
+            .comment_ok(&bert, ARTICLE, "reply", root["id"].as_i64())
             .await;
         assert_eq!(app.counts(&[ARTICLE]).await[ARTICLE], 3);
 
         expect_problem(
-            app.delete(
-                &format!("/comments/{}", root["id"]),
-                Some(&bert.access_token),
-            )
-            .await,
+            app.delete_comment(&bert, id_of(&root)).await,
             StatusCode::FORBIDDEN,
             "forbidden",
         )
         .await;
         for c in [&root, &lonely] {
-            expect_status(
-                app.delete(&format!("/comments/{}", c["id"]), Some(&anna.access_token))
-                    .await,
-                StatusCode::NO_CONTENT,
-            )
-            .await;
+            app.delete_comment_ok(&anna, id_of(c)).await;
         }
 
-        let list = app.thread(ARTICLE, "", None).await;
-        assert_eq!(ids(&list), [root["id"].as_i64().unwrap()]);
+        let list = app.thread(ARTICLE, "", &Anonymous).await;
+        assert_eq!(ids(&list), [id_of(&root)]);
         let placeholder = &list["comments"][0];
         assert_eq!(placeholder["status"], "deleted");
         assert_eq!(placeholder["body"], "");
@@ -377,23 +313,15 @@ async fn deleted_comments_stay_as_placeholders_only_above_visible_replies() {
         assert_eq!(placeholder["replies"][0]["id"], reply["id"]);
         assert_eq!(list["article"]["comment_count"], 1);
         expect_problem(
-            app.get(&format!("/comments/{}", lonely["id"]), None).await,
+            app.get_comment(&Anonymous, id_of(&lonely)).await,
             StatusCode::NOT_FOUND,
             "not_found",
         )
         .await;
 
         // Once the last reply goes, so does the placeholder.
-        expect_status(
-            app.delete(
-                &format!("/comments/{}", reply["id"]),
-                Some(&bert.access_token),
-            )
-            .await,
-            StatusCode::NO_CONTENT,
-        )
-        .await;
-        let list = app.thread(ARTICLE, "", None).await;
+        app.delete_comment_ok(&bert, id_of(&reply)).await;
+        let list = app.thread(ARTICLE, "", &Anonymous).await;
         assert_eq!(list["comments"], json!([]));
         assert_eq!(list["article"]["comment_count"], 0);
         assert_eq!(assert_counts_exact(app), 0);
@@ -407,54 +335,38 @@ async fn likes_are_idempotent_and_not_for_ones_own_comments() {
         let anna = app.register_reader("anna").await;
         let bert = app.register_reader("bert").await;
         let carl = app.register_reader("carl").await;
-        let c = app
-            .comment_ok(&anna.access_token, ARTICLE, "like me", None)
-            .await;
-        let path = format!("/comments/{}/like", c["id"]);
+        let id = id_of(&app.comment_ok(&anna, ARTICLE, "like me", None).await);
 
         for _ in 0..2 {
-            let body = expect_status(
-                app.put(&path, Some(&bert.access_token), &json!(null)).await,
-                StatusCode::OK,
-            )
-            .await;
+            let body = app.like_ok(&bert, id).await;
             assert_eq!(body, json!({"likes": 1, "liked_by_me": true}));
         }
-        let body = expect_status(
-            app.put(&path, Some(&carl.access_token), &json!(null)).await,
-            StatusCode::OK,
-        )
-        .await;
+        let body = app.like_ok(&carl, id).await;
         assert_eq!(body["likes"], 2);
-        let list = app.thread(ARTICLE, "", Some(&bert.access_token)).await;
+        let list = app.thread(ARTICLE, "", &bert).await;
         assert_eq!(list["comments"][0]["likes"], 2);
         assert_eq!(list["comments"][0]["liked_by_me"], true);
-        let list = app.thread(ARTICLE, "", Some(&anna.access_token)).await;
+        let list = app.thread(ARTICLE, "", &anna).await;
         assert_eq!(list["comments"][0]["liked_by_me"], false);
 
         for _ in 0..2 {
-            let body = expect_status(
-                app.delete(&path, Some(&bert.access_token)).await,
-                StatusCode::OK,
-            )
-            .await;
+            let body = app.unlike_ok(&bert, id).await;
             assert_eq!(body, json!({"likes": 1, "liked_by_me": false}));
         }
-        let res = app.put(&path, Some(&anna.access_token), &json!(null)).await;
-        expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         expect_problem(
-            app.put(
-                "/comments/999999/like",
-                Some(&bert.access_token),
-                &json!(null),
-            )
-            .await,
+            app.like(&anna, id).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        expect_problem(
+            app.like(&bert, 999_999).await,
             StatusCode::NOT_FOUND,
             "not_found",
         )
         .await;
         expect_problem(
-            app.put(&path, None, &json!(null)).await,
+            app.like(&Anonymous, id).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
@@ -468,60 +380,44 @@ async fn flags_once_per_reader_with_a_reason() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
         let bert = app.register_reader("bert").await;
-        let c = app
-            .comment_ok(&anna.access_token, ARTICLE, "flag me", None)
-            .await;
-        let path = format!("/comments/{}/flags", c["id"]);
-        let bert_token = Some(bert.access_token.as_str());
+        let c = app.comment_ok(&anna, ARTICLE, "flag me", None).await;
+        let id = id_of(&c);
 
-        for bad in [
-            json!({"reason": "boring"}),
-            json!({"reason": "other"}),
-            json!({"reason": "illegal_content", "note": "  "}),
-            json!({"reason": "spam", "note": "x".repeat(1001)}),
+        let long_note = "x".repeat(1001);
+        for (reason, note) in [
+            ("boring", None),
+            ("other", None),
+            ("illegal_content", Some("  ")),
+            ("spam", Some(long_note.as_str())),
         ] {
             expect_problem(
-                app.post(&path, bert_token, &bad).await,
+                app.flag(&bert, id, reason, note).await,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation_failed",
             )
             .await;
         }
-        let flag = expect_status(
-            app.post(
-                &path,
-                bert_token,
-                &json!({"reason": "illegal_content", "note": "Volksverhetzung"}),
-            )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        let flag = app
+            .flag_ok(&bert, id, "illegal_content", Some("Volksverhetzung"))
+            .await;
         assert_eq!(flag["reason"], "illegal_content");
         assert_eq!(flag["note"], "Volksverhetzung");
         assert_eq!(flag["comment_id"], c["id"]);
 
         expect_problem(
-            app.post(&path, bert_token, &json!({"reason": "spam"}))
-                .await,
+            app.flag(&bert, id, "spam", None).await,
             StatusCode::CONFLICT,
             "already_flagged",
         )
         .await;
         expect_problem(
-            app.post(&path, Some(&anna.access_token), &json!({"reason": "spam"}))
-                .await,
+            app.flag(&anna, id, "spam", None).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
         )
         .await;
         expect_problem(
-            app.post(
-                "/comments/424242/flags",
-                bert_token,
-                &json!({"reason": "spam"}),
-            )
-            .await,
+            app.flag(&bert, 424_242, "spam", None).await,
             StatusCode::NOT_FOUND,
             "not_found",
         )

@@ -1,12 +1,9 @@
 //! Comment counts: exact, batched, cacheable; Unicode article keys.
 
-use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    assert_counts_exact, encode, expect_problem, expect_status, for_each_backend,
-};
+use crate::helpers::{Anonymous, assert_counts_exact, expect_problem, for_each_backend};
 
 const KEYS: [&str; 5] = [
     "204241014210826959",
@@ -23,7 +20,7 @@ async fn unicode_article_keys_round_trip() {
         for (i, key) in KEYS.iter().enumerate() {
             for n in 0..=i {
                 let c = app
-                    .comment_ok(&anna.access_token, key, &format!("Bình luận {n}"), None)
+                    .comment_ok(&anna, key, &format!("Bình luận {n}"), None)
                     .await;
                 assert_eq!(c["article"], *key);
             }
@@ -31,15 +28,10 @@ async fn unicode_article_keys_round_trip() {
         let counts = app.counts(&KEYS).await;
         for (i, key) in KEYS.iter().enumerate() {
             assert_eq!(counts[*key], i as i64 + 1, "{key}");
-            let list = app.thread(key, "", None).await;
+            let list = app.thread(key, "", &Anonymous).await;
             assert_eq!(list["article"]["key"], *key);
             assert_eq!(list["comments"].as_array().unwrap().len(), i + 1);
-            let article = expect_status(
-                app.get(&format!("/articles?article={}", encode(key)), None)
-                    .await,
-                StatusCode::OK,
-            )
-            .await;
+            let article = app.article_ok(key).await;
             assert_eq!(article["key"], *key);
         }
         assert_eq!(assert_counts_exact(app), 15);
@@ -51,12 +43,9 @@ async fn unicode_article_keys_round_trip() {
 async fn a_hundred_keys_in_one_get_and_a_thousand_in_one_post() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
-        app.comment_ok(&anna.access_token, "key-7", "one", None)
-            .await;
-        app.comment_ok(&anna.access_token, "key-7", "two", None)
-            .await;
-        app.comment_ok(&anna.access_token, "key-99", "three", None)
-            .await;
+        app.comment_ok(&anna, "key-7", "one", None).await;
+        app.comment_ok(&anna, "key-7", "two", None).await;
+        app.comment_ok(&anna, "key-99", "three", None).await;
 
         let keys: Vec<String> = (0..100).map(|i| format!("key-{i}")).collect();
         let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -66,44 +55,36 @@ async fn a_hundred_keys_in_one_get_and_a_thousand_in_one_post() {
         assert_eq!(counts["key-99"], 1);
         assert_eq!(counts["key-0"], 0);
 
-        let too_many: Vec<String> = (0..101).map(|i| format!("article=k{i}")).collect();
-        let res = app
-            .get(&format!("/counts?{}", too_many.join("&")), None)
-            .await;
+        let too_many: Vec<String> = (0..101).map(|i| format!("k{i}")).collect();
+        let too_many: Vec<&str> = too_many.iter().map(String::as_str).collect();
+        let res = app.get_counts(&too_many).await;
         expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         expect_problem(
-            app.get("/counts", None).await,
+            app.get_counts(&[]).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
         )
         .await;
 
         let thousand: Vec<String> = (0..1000).map(|i| format!("key-{i}")).collect();
-        let body = expect_status(
-            app.post("/counts", None, &json!({"articles": thousand}))
-                .await,
-            StatusCode::OK,
-        )
-        .await;
-        assert_eq!(body["counts"].as_object().unwrap().len(), 1000);
-        assert_eq!(body["counts"]["key-7"], 2);
+        let counts = app.post_counts_ok(&json!(thousand)).await;
+        assert_eq!(counts.as_object().unwrap().len(), 1000);
+        assert_eq!(counts["key-7"], 2);
         let over: Vec<String> = (0..1001).map(|i| format!("key-{i}")).collect();
         expect_problem(
-            app.post("/counts", None, &json!({"articles": over})).await,
+            app.post_counts(&json!(over)).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
         )
         .await;
         expect_problem(
-            app.post("/counts", None, &json!({"articles": ["ok", ""]}))
-                .await,
+            app.post_counts(&json!(["ok", ""])).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
         )
         .await;
         expect_problem(
-            app.post("/counts", None, &json!({"articles": "key-7"}))
-                .await,
+            app.post_counts(&json!("key-7")).await,
             StatusCode::BAD_REQUEST,
             "malformed_request",
         )
@@ -116,8 +97,8 @@ async fn a_hundred_keys_in_one_get_and_a_thousand_in_one_post() {
 async fn counts_are_cacheable_with_etags() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
-        app.comment_ok(&anna.access_token, "a", "x", None).await;
-        let res = app.get("/counts?article=a&article=b", None).await;
+        app.comment_ok(&anna, "a", "x", None).await;
+        let res = app.get_counts(&["a", "b"]).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert!(
             res.headers()["cache-control"]
@@ -142,7 +123,7 @@ async fn counts_are_cacheable_with_etags() {
         assert_eq!(res.headers()["etag"].to_str().unwrap(), etag);
 
         // A new comment changes the answer, and so the ETag.
-        app.comment_ok(&anna.access_token, "b", "y", None).await;
+        app.comment_ok(&anna, "b", "y", None).await;
         let res = app
             .client
             .get(app.url("/counts?article=a&article=b"))
@@ -156,87 +137,6 @@ async fn counts_are_cacheable_with_etags() {
             res.json::<Value>().await.unwrap(),
             json!({"counts": {"a": 1, "b": 1}})
         );
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn sixteen_clients_posting_at_once_lose_nothing() {
-    for_each_backend(async |app| {
-        let mut clients = Vec::new();
-        for i in 0..16 {
-            clients.push(app.register_reader(&format!("client{i}")).await);
-        }
-        let articles = ["hot", "warm", "cold"];
-
-        let runs = clients.iter().enumerate().map(|(i, client)| async move {
-            let mut created = Vec::new();
-            for n in 0..50 {
-                let article = articles[(i + n) % 3];
-                let res = app
-                    .comment(&client.access_token, article, &format!("{i}/{n}"), None)
-                    .await;
-                if res.status() == StatusCode::CREATED {
-                    let body: Value = res.json().await.unwrap();
-                    created.push((article, body["id"].as_i64().unwrap()));
-                }
-            }
-            created
-        });
-        let acknowledged: Vec<(&str, i64)> = join_all(runs).await.into_iter().flatten().collect();
-
-        assert_eq!(acknowledged.len(), 800, "every post should be acknowledged");
-        assert_eq!(assert_counts_exact(app), 800);
-        let counts = app.counts(&articles).await;
-        for article in articles {
-            let expected = acknowledged.iter().filter(|(a, _)| *a == article).count();
-            assert_eq!(counts[article], expected as i64, "{article}");
-        }
-        // Every acknowledged comment can be read back.
-        for (_, id) in acknowledged.iter().step_by(37) {
-            expect_status(
-                app.get(&format!("/comments/{id}"), None).await,
-                StatusCode::OK,
-            )
-            .await;
-        }
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn a_failing_write_among_concurrent_ones_spoils_only_itself() {
-    for_each_backend(async |app| {
-        let anna = app.register_reader("anna").await;
-        let elsewhere = app
-            .comment_ok(&anna.access_token, "elsewhere", "parent", None)
-            .await;
-        let foreign_parent = elsewhere["id"].as_i64();
-
-        // Every third post names a parent on another article: refused, while the
-        // others, committed together with it, stand.
-        let posts = (0..30).map(|i| {
-            let parent = if i % 3 == 0 { foreign_parent } else { None };
-            let token = anna.access_token.clone();
-            async move {
-                app.comment(&token, "batch", &format!("post {i}"), parent)
-                    .await
-                    .status()
-            }
-        });
-        let statuses = join_all(posts).await;
-
-        let created = statuses
-            .iter()
-            .filter(|s| **s == StatusCode::CREATED)
-            .count();
-        let refused = statuses
-            .iter()
-            .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
-            .count();
-        assert_eq!((created, refused), (20, 10), "{statuses:?}");
-        assert_eq!(app.counts(&["batch"]).await["batch"], 20);
-        assert_eq!(assert_counts_exact(app), 21);
     })
     .await;
 }

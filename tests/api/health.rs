@@ -47,7 +47,7 @@ async fn readiness_is_503_while_postgres_is_away_and_recovers() {
         "unavailable",
     )
     .await;
-    let res = app.me(&anna.access_token).await;
+    let res = app.me(&anna).await;
     assert_eq!(res.headers()["retry-after"], "1");
     expect_problem(res, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
     assert!(
@@ -67,6 +67,6 @@ async fn readiness_is_503_while_postgres_is_away_and_recovers() {
         assert!(Instant::now() < deadline, "did not recover: {status}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    expect_status(app.me(&anna.access_token).await, StatusCode::OK).await;
+    expect_status(app.me(&anna).await, StatusCode::OK).await;
     app.stop().await;
 }

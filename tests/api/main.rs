@@ -17,4 +17,5 @@ mod privacy;
 mod sessions;
 mod sso;
 mod tokens;
+mod writer;
 mod xss;

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use tribune::limits::RateLimitSettings;
 
 use crate::helpers::{
-    PASSWORD, TestApp, TestDb, backends, expect_problem, expect_status, for_each_backend,
-    tribune_command,
+    Anonymous, Ban, PASSWORD, TestApp, TestDb, backends, expect_problem, expect_status,
+    for_each_backend, id_of, tribune_command,
 };
 
 fn limits(change: impl FnOnce(&mut RateLimitSettings)) -> RateLimitSettings {
@@ -61,15 +61,15 @@ async fn rate_limits_answer_429_with_retry_after_and_recover() {
         .await;
 
         // Per account: Anna's third comment waits, Bert's first does not.
-        app.comment_ok(&anna.access_token, "a", "1", None).await;
-        app.comment_ok(&anna.access_token, "a", "2", None).await;
+        app.comment_ok(&anna, "a", "1", None).await;
+        app.comment_ok(&anna, "a", "2", None).await;
         expect_problem(
-            app.comment(&anna.access_token, "a", "3", None).await,
+            app.comment(&anna, "a", "3", None).await,
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
         )
         .await;
-        app.comment_ok(&bert.access_token, "a", "b1", None).await;
+        app.comment_ok(&bert, "a", "b1", None).await;
         app.stop().await;
     }
 }
@@ -177,12 +177,8 @@ async fn cors_allows_only_configured_origins() {
 async fn metrics_expose_requests_latency_pools_comments_and_queues() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
-        let c = app.comment_ok(&anna.access_token, "a", "hallo", None).await;
-        expect_status(
-            app.get(&format!("/comments/{}", c["id"]), None).await,
-            StatusCode::OK,
-        )
-        .await;
+        let c = app.comment_ok(&anna, "a", "hallo", None).await;
+        app.get_comment_ok(&Anonymous, id_of(&c)).await;
 
         let res = app.get("/metrics", None).await;
         assert_eq!(res.status(), StatusCode::OK);
@@ -217,7 +213,7 @@ async fn counts_keep_answering_while_a_login_flood_queues() {
     })
     .await;
     let anna = app.register_reader("anna").await;
-    app.comment_ok(&anna.access_token, "a", "eins", None).await;
+    app.comment_ok(&anna, "a", "eins", None).await;
     let done = Arc::new(AtomicUsize::new(0));
     const LOGINS: usize = 500;
 
@@ -277,33 +273,24 @@ async fn two_instances_share_bans_roles_and_counts() {
         let moderator = a.account_with_role("moderator", "moderator").await;
         let anna = a.register_reader("anna").await;
 
-        b.comment_ok(&anna.access_token, "shared", "über B", None)
-            .await;
+        b.comment_ok(&anna, "shared", "über B", None).await;
         assert_eq!(
             a.counts(&["shared"]).await["shared"],
             1,
             "A counts what B stored"
         );
 
-        let res = a
-            .post(
-                &format!("/mod/users/{}/ban", anna.user_id),
-                Some(&moderator.access_token),
-                &json!({"reason": "Spam"}),
-            )
-            .await;
-        expect_status(res, StatusCode::OK).await;
+        a.ban_ok(&moderator, anna.user_id, &Ban::new("Spam")).await;
         expect_problem(
-            b.comment(&anna.access_token, "shared", "trotzdem", None)
-                .await,
+            b.comment(&anna, "shared", "trotzdem", None).await,
             StatusCode::FORBIDDEN,
             "account_banned",
         )
         .await;
 
-        a.set_role(moderator.user_id, "reader");
+        a.set_role_in_db(moderator.user_id, "reader");
         expect_problem(
-            b.get("/mod/queue", Some(&moderator.access_token)).await,
+            b.queue(&moderator, "").await,
             StatusCode::FORBIDDEN,
             "forbidden",
         )

@@ -2,11 +2,12 @@
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tribune::db::schema::{comments, users};
 
 use crate::helpers::{
-    PASSWORD, assert_counts_exact, expect_problem, expect_status, for_each_backend,
+    Anonymous, PASSWORD, assert_counts_exact, expect_problem, expect_status, for_each_backend,
+    id_of,
 };
 
 #[tokio::test]
@@ -14,48 +15,14 @@ async fn export_holds_everything_about_the_reader() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
         let bert = app.register_reader("bert").await;
-        let mine = app
-            .comment_ok(&anna.access_token, "a1", "meiner", None)
-            .await;
-        let deleted = app.comment_ok(&anna.access_token, "a1", "weg", None).await;
-        expect_status(
-            app.delete(
-                &format!("/comments/{}", deleted["id"]),
-                Some(&anna.access_token),
-            )
-            .await,
-            StatusCode::NO_CONTENT,
-        )
-        .await;
-        let theirs = app
-            .comment_ok(&bert.access_token, "a1", "seiner", None)
-            .await;
-        expect_status(
-            app.put(
-                &format!("/comments/{}/like", theirs["id"]),
-                Some(&anna.access_token),
-                &json!(null),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
-        expect_status(
-            app.post(
-                &format!("/comments/{}/flags", theirs["id"]),
-                Some(&anna.access_token),
-                &json!({"reason": "spam"}),
-            )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        let mine = app.comment_ok(&anna, "a1", "meiner", None).await;
+        let deleted = app.comment_ok(&anna, "a1", "weg", None).await;
+        app.delete_comment_ok(&anna, id_of(&deleted)).await;
+        let theirs = app.comment_ok(&bert, "a1", "seiner", None).await;
+        app.like_ok(&anna, id_of(&theirs)).await;
+        app.flag_ok(&anna, id_of(&theirs), "spam", None).await;
 
-        let export = expect_status(
-            app.get("/me/export", Some(&anna.access_token)).await,
-            StatusCode::OK,
-        )
-        .await;
+        let export = expect_status(app.export(&anna).await, StatusCode::OK).await;
 
         assert_eq!(export["account"]["username"], "anna");
         assert_eq!(export["account"]["email"], "anna@example.org");
@@ -69,7 +36,7 @@ async fn export_holds_everything_about_the_reader() {
         assert_eq!(export["flags"][0]["reason"], "spam");
         assert_eq!(export["sessions"].as_array().unwrap().len(), 1);
         expect_problem(
-            app.get("/me/export", None).await,
+            app.export(&Anonymous).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
@@ -83,54 +50,21 @@ async fn erasing_an_account_erases_its_comments_and_updates_counts() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
         let bert = app.register_reader("bert").await;
-        let root = app
-            .comment_ok(&anna.access_token, "a1", "Annas Wurzel", None)
+        let root = app.comment_ok(&anna, "a1", "Annas Wurzel", None).await;
+        app.comment_ok(&anna, "a1", "Annas zweiter", None).await;
+        app.comment_ok(&bert, "a1", "Berts Antwort", root["id"].as_i64())
             .await;
-        app.comment_ok(&anna.access_token, "a1", "Annas zweiter", None)
-            .await;
-        app.comment_ok(
-            &bert.access_token,
-            "a1",
-            "Berts Antwort",
-            root["id"].as_i64(),
-        )
-        .await;
-        let berts = app
-            .comment_ok(&bert.access_token, "a1", "Berts eigener", None)
-            .await;
-        expect_status(
-            app.put(
-                &format!("/comments/{}/like", berts["id"]),
-                Some(&anna.access_token),
-                &json!(null),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        let berts = app.comment_ok(&bert, "a1", "Berts eigener", None).await;
+        app.like_ok(&anna, id_of(&berts)).await;
         assert_eq!(app.counts(&["a1"]).await["a1"], 4);
 
-        let res = app
-            .send_json(
-                reqwest::Method::DELETE,
-                "/me",
-                Some(&anna.access_token),
-                &json!({"password": "wrong one"}),
-            )
-            .await;
+        let res = app.erase_account(&anna, "wrong one").await;
         expect_problem(res, StatusCode::FORBIDDEN, "wrong_password").await;
-        let res = app
-            .send_json(
-                reqwest::Method::DELETE,
-                "/me",
-                Some(&anna.access_token),
-                &json!({"password": PASSWORD}),
-            )
-            .await;
+        let res = app.erase_account(&anna, PASSWORD).await;
         expect_status(res, StatusCode::NO_CONTENT).await;
 
         assert_eq!(app.counts(&["a1"]).await["a1"], 2);
-        let list = app.thread("a1", "", None).await;
+        let list = app.thread("a1", "", &Anonymous).await;
         let threads = list["comments"].as_array().unwrap();
         assert_eq!(
             threads.len(),
@@ -166,7 +100,7 @@ async fn erasing_an_account_erases_its_comments_and_updates_counts() {
         assert_eq!(stored_comments, [(String::new(), None)]);
         assert_eq!(user_row, (String::new(), None, None, "deleted".to_owned()));
         expect_problem(
-            app.me(&anna.access_token).await,
+            app.me(&anna).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )

@@ -5,7 +5,7 @@ use futures::future::join;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, expect_problem, expect_status, for_each_backend};
+use crate::helpers::{Anonymous, PASSWORD, expect_problem, expect_status, for_each_backend};
 
 #[tokio::test]
 async fn refresh_rotates_the_pair() {
@@ -56,13 +56,13 @@ async fn replaying_a_used_refresh_token_revokes_the_session() {
         )
         .await;
         expect_problem(
-            app.me(&anna.access_token).await,
+            app.me(&anna).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
         .await;
         // Another login of the same account is a different session and goes on.
-        expect_status(app.me(&elsewhere.access_token).await, StatusCode::OK).await;
+        expect_status(app.me(&elsewhere).await, StatusCode::OK).await;
         expect_status(app.refresh(&elsewhere.refresh_token).await, StatusCode::OK).await;
     })
     .await;
@@ -132,37 +132,34 @@ async fn logout_ends_the_session_and_only_it() {
         let other = app.login_ok("anna", PASSWORD).await;
         let bert = app.register_reader("bert").await;
 
-        let body = json!({"refresh_token": anna.refresh_token});
         expect_problem(
-            app.post("/auth/logout", None, &body).await,
+            app.logout(&Anonymous, Some(&anna.refresh_token)).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
         .await;
         // Bert cannot end Anna's session by presenting her refresh token.
         expect_status(
-            app.post("/auth/logout", Some(&bert.access_token), &body)
-                .await,
+            app.logout(&bert, Some(&anna.refresh_token)).await,
             StatusCode::NO_CONTENT,
         )
         .await;
-        expect_status(app.me(&anna.access_token).await, StatusCode::OK).await;
+        expect_status(app.me(&anna).await, StatusCode::OK).await;
         expect_problem(
-            app.me(&bert.access_token).await,
+            app.me(&bert).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
         .await;
 
         expect_status(
-            app.post("/auth/logout", Some(&anna.access_token), &body)
-                .await,
+            app.logout(&anna, Some(&anna.refresh_token)).await,
             StatusCode::NO_CONTENT,
         )
         .await;
 
         expect_problem(
-            app.me(&anna.access_token).await,
+            app.me(&anna).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
@@ -173,15 +170,10 @@ async fn logout_ends_the_session_and_only_it() {
             "unauthorized",
         )
         .await;
-        expect_status(app.me(&other.access_token).await, StatusCode::OK).await;
+        expect_status(app.me(&other).await, StatusCode::OK).await;
 
         // Without a refresh token, the access token's own session ends.
-        expect_status(
-            app.post("/auth/logout", Some(&other.access_token), &json!({}))
-                .await,
-            StatusCode::NO_CONTENT,
-        )
-        .await;
+        expect_status(app.logout(&other, None).await, StatusCode::NO_CONTENT).await;
         expect_problem(
             app.refresh(&other.refresh_token).await,
             StatusCode::UNAUTHORIZED,

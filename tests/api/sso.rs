@@ -181,7 +181,7 @@ async fn sign_on_never_takes_over_a_local_account() {
         expect_problem(app.login("ANNA_2", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
         expect_problem(app.login("ANNA_2", "").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
         let access = body["access_token"].as_str().unwrap();
-        let res = app.put("/me/password", Some(access), &json!({"current_password": "", "new_password": "whatever123"})).await;
+        let res = app.change_password(access, "", "whatever123").await;
         expect_problem(res, StatusCode::FORBIDDEN, "wrong_password").await;
         app.login_ok("anna", PASSWORD).await;
     })

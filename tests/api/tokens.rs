@@ -8,7 +8,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    JWT_SECRET, TestApp, TestDb, backends, expect_problem, expect_status, for_each_backend,
+    Anonymous, JWT_SECRET, TestApp, TestDb, backends, expect_problem, expect_status,
+    for_each_backend,
 };
 
 /// The claims of a token, read without checking it.
@@ -39,7 +40,7 @@ async fn assert_unauthorized(app: &TestApp, token: &str) {
 async fn missing_or_malformed_authorization_is_401() {
     for_each_backend(async |app| {
         expect_problem(
-            app.get("/me", None).await,
+            app.me(&Anonymous).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
@@ -113,7 +114,7 @@ async fn forged_tokens_are_refused() {
         assert_unauthorized(app, &sign(Algorithm::HS256, JWT_SECRET, &other_session)).await;
 
         // The genuine token still works, so the refusals above were about the forgery.
-        expect_status(app.me(&anna.access_token).await, StatusCode::OK).await;
+        expect_status(app.me(&anna).await, StatusCode::OK).await;
         let resigned = sign(Algorithm::HS256, JWT_SECRET, &claims);
         expect_status(app.me(&resigned).await, StatusCode::OK).await;
     })
@@ -132,7 +133,7 @@ async fn expired_tokens_are_refused() {
 
         // A real token lives 15 minutes.
         app.clock.advance(TimeDelta::minutes(14));
-        expect_status(app.me(&anna.access_token).await, StatusCode::OK).await;
+        expect_status(app.me(&anna).await, StatusCode::OK).await;
         app.clock.advance(TimeDelta::minutes(2));
         assert_unauthorized(app, &anna.access_token).await;
     })
@@ -150,13 +151,13 @@ async fn a_generated_secret_is_kept_in_the_database_and_shared() {
         let anna = first.register_reader("anna").await;
 
         // The other instance accepts the token; the fixed test secret does not sign it.
-        expect_status(second.me(&anna.access_token).await, StatusCode::OK).await;
+        expect_status(second.me(&anna).await, StatusCode::OK).await;
         let claims = claims_of(&anna.access_token);
         assert_unauthorized(&second, &sign(Algorithm::HS256, JWT_SECRET, &claims)).await;
         first.stop().await;
         // A restart keeps the same secret.
         let restarted = TestApp::spawn_with(db.clone(), |s| s.jwt_secret = None).await;
-        expect_status(restarted.me(&anna.access_token).await, StatusCode::OK).await;
+        expect_status(restarted.me(&anna).await, StatusCode::OK).await;
         second.stop().await;
         restarted.stop().await;
     }

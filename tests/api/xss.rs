@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{expect_status, for_each_backend};
+use crate::helpers::{Anonymous, expect_status, for_each_backend};
 
 const CORPUS: &[&str] = &[
     "<script>alert(1)</script>",
@@ -108,14 +108,14 @@ async fn the_xss_corpus_renders_harmless() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;
         for body in CORPUS {
-            let comment = app.comment_ok(&anna.access_token, "xss", body, None).await;
+            let comment = app.comment_ok(&anna, "xss", body, None).await;
             assert_harmless(body, comment["html"].as_str().unwrap());
             // The source is kept as written, for editing.
             assert_eq!(comment["body"], body.trim());
         }
-        let list = app.thread("xss", "&limit=100", None).await;
+        let list = app.thread("xss", "&limit=100", &Anonymous).await;
         assert_eq!(list["comments"].as_array().unwrap().len(), CORPUS.len());
-        let res = app.get("/comments?article=xss", None).await;
+        let res = app.list_comments(&Anonymous, "xss", "").await;
         assert_eq!(res.headers()["content-type"], "application/json");
         expect_status(res, StatusCode::OK).await;
     })
