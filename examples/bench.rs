@@ -6,7 +6,7 @@
 //! Run with `bench/run` (which builds the release binaries and installs wrk), or:
 //! `cargo run --release --example bench -- --backend sqlite|postgres`.
 //! `--posting-only` runs only the posting workload and its verification (to profile it);
-//! `--no-write` leaves BENCHMARKS.md alone.
+//! `--no-write` leaves BENCHMARKS.md alone. `--help` lists every option.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use clap::{Parser, ValueEnum};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use futures::StreamExt;
@@ -22,50 +23,70 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "benchmark password";
 
-#[derive(Debug, Clone)]
+/// Tribune's load benchmark: seeds a data set through the API, drives each workload with
+/// wrk beside a constant actix-web endpoint (the machine's ceiling), verifies the data
+/// afterwards and appends the results to BENCHMARKS.md.
+///
+/// Needs wrk and the release binary (cargo build --release --bin tribune); bench/run
+/// does both.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "bench")]
 struct Options {
-    backend: String,
+    /// The database Tribune runs on.
+    #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+    backend: Backend,
+
+    /// PostgreSQL server on which a fresh benchmark database is created and dropped
+    /// (only with --backend postgres).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "TRIBUNE_TEST_POSTGRES_URL",
+        hide_env_values = true,
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
     postgres_url: String,
+
+    /// Length of each measured wrk run, in seconds (warm-ups take 2).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     duration: u64,
+
+    /// wrk connections for each workload (the login flood adds 200 of its own).
+    #[arg(long, value_name = "N", default_value_t = 64)]
     connections: u32,
-    out: Option<PathBuf>,
-    /// Only the posting run and its verification (for profiling); nothing is written.
+
+    /// Print the results without appending them to BENCHMARKS.md.
+    #[arg(long)]
+    no_write: bool,
+
+    /// Run only the posting workload and its verification (to profile it); writes
+    /// nothing to BENCHMARKS.md.
+    #[arg(long)]
     posting_only: bool,
 }
 
-fn options() -> Options {
-    let mut o = Options {
-        backend: "sqlite".into(),
-        postgres_url: std::env::var("TRIBUNE_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
-        duration: 10,
-        connections: 64,
-        out: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md")),
-        posting_only: false,
-    };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let value = args.get(i + 1).cloned().unwrap_or_default();
-        match args[i].as_str() {
-            "--backend" => o.backend = value,
-            "--postgres-url" => o.postgres_url = value,
-            "--duration" => o.duration = value.parse().expect("--duration seconds"),
-            "--connections" => o.connections = value.parse().expect("--connections"),
-            "--no-write" => {
-                o.out = None;
-                i -= 1;
-            }
-            "--posting-only" => {
-                o.posting_only = true;
-                o.out = None;
-                i -= 1;
-            }
-            other => panic!("unknown argument {other}"),
-        }
-        i += 2;
+impl Options {
+    /// Where the report is appended, if anywhere.
+    fn out(&self) -> Option<PathBuf> {
+        (!self.no_write && !self.posting_only)
+            .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md"))
     }
-    o
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The name in the report's heading.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
 }
 
 /// One wrk run's figures.
@@ -400,51 +421,144 @@ fn commit() -> String {
 
 #[tokio::main]
 async fn main() {
-    let opts = options();
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let binary = root.join("target/release/tribune");
+    let opts = Options::parse();
     let work = tempfile::tempdir().unwrap();
-    let (database_url, pg_cleanup) = match opts.backend.as_str() {
-        "sqlite" => (
-            work.path().join("bench.db").to_string_lossy().into_owned(),
-            None,
-        ),
-        "postgres" => {
-            let name = format!("tribune_bench_{}", std::process::id());
-            let mut admin = PgConnection::establish(&opts.postgres_url).expect("PostgreSQL");
-            // Two statements: neither may run inside the implicit transaction of a batch.
-            admin
-                .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-                .unwrap();
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .unwrap();
-            let (base, _) = opts.postgres_url.rsplit_once('/').unwrap();
-            (
-                format!("{base}/{name}"),
-                Some((opts.postgres_url.clone(), name)),
-            )
+    let database = Database::create(&opts, work.path());
+    let servers = Servers::start(&database.url).await;
+    let seeded = seed(&servers.client, &servers.api).await;
+    database.analyze();
+
+    let reads = read_targets(&opts, &servers.api, &seeded);
+    warm_up(&servers, &reads, &opts);
+    let ceiling = measure_ceiling(&servers, &opts);
+    let mut rows = read_workloads(&reads, &opts);
+    rows.extend(posting(&servers, &seeded, work.path(), &opts));
+    let flood = reads
+        .first()
+        .map(|(_, counts)| login_flood(&servers, counts, work.path(), &opts));
+    rows.extend(flood.iter().map(Flood::row));
+
+    let verified = verify(servers, &database.url, &rows).await;
+    let report = report(&opts, &seeded, &ceiling, &rows, flood.as_ref(), &verified);
+    print!("{report}");
+    if let Some(out) = opts.out() {
+        append_to_benchmarks(&out, &report);
+    }
+    database.drop_database();
+    verified.assert_ok();
+}
+
+fn tribune_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/tribune")
+}
+
+/// The database under test: a file in the work directory, or a fresh PostgreSQL database.
+struct Database {
+    url: String,
+    /// PostgreSQL only: the server's URL and the benchmark database's name, to drop it.
+    postgres: Option<(String, String)>,
+}
+
+impl Database {
+    fn create(opts: &Options, work: &Path) -> Self {
+        match opts.backend {
+            Backend::Sqlite => Self {
+                url: work.join("bench.db").to_string_lossy().into_owned(),
+                postgres: None,
+            },
+            Backend::Postgres => {
+                let name = format!("tribune_bench_{}", std::process::id());
+                let mut admin = PgConnection::establish(&opts.postgres_url).expect("PostgreSQL");
+                // Two statements: neither may run inside the implicit transaction of a batch.
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .unwrap();
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap();
+                let (base, _) = opts.postgres_url.rsplit_once('/').unwrap();
+                Self {
+                    url: format!("{base}/{name}"),
+                    postgres: Some((opts.postgres_url.clone(), name)),
+                }
+            }
         }
-        other => panic!("unknown backend {other}"),
-    };
+    }
 
-    let ceiling_port = free_port();
-    start_ceiling(ceiling_port);
-    let port = free_port();
-    let mut server = start_tribune(&binary, &database_url, port);
-    let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    let api = format!("{base}/api/v1");
-    wait_up(&client, &format!("{base}/healthz")).await;
-    wait_up(&client, &format!("http://127.0.0.1:{ceiling_port}/")).await;
+    /// PostgreSQL only: fresh planner statistics after seeding.
+    fn analyze(&self) {
+        if self.postgres.is_some() {
+            PgConnection::establish(&self.url)
+                .unwrap()
+                .batch_execute("ANALYZE")
+                .unwrap();
+        }
+    }
 
-    let seeded = seed(&client, &api).await;
-    if let Some((admin_url, name)) = &pg_cleanup {
-        let (base_url, _) = admin_url.rsplit_once('/').unwrap();
-        PgConnection::establish(&format!("{base_url}/{name}"))
-            .unwrap()
-            .batch_execute("ANALYZE")
-            .unwrap();
+    /// PostgreSQL only: drops the benchmark database (best effort).
+    fn drop_database(self) {
+        if let Some((admin_url, name)) = self.postgres
+            && let Ok(mut admin) = PgConnection::establish(&admin_url)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
+        }
+    }
+}
+
+/// Tribune and the ceiling, both up and answering.
+struct Servers {
+    tribune: Child,
+    client: reqwest::Client,
+    /// Tribune's origin, `http://127.0.0.1:port`.
+    base: String,
+    /// `{base}/api/v1`.
+    api: String,
+    /// The ceiling's URL.
+    ceiling: String,
+}
+
+impl Servers {
+    async fn start(database_url: &str) -> Self {
+        let ceiling_port = free_port();
+        start_ceiling(ceiling_port);
+        let port = free_port();
+        let tribune = start_tribune(&tribune_binary(), database_url, port);
+        let client = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let ceiling = format!("http://127.0.0.1:{ceiling_port}/");
+        wait_up(&client, &format!("{base}/healthz")).await;
+        wait_up(&client, &ceiling).await;
+        Self {
+            tribune,
+            client,
+            api: format!("{base}/api/v1"),
+            base,
+            ceiling,
+        }
+    }
+}
+
+/// One line of the results table.
+#[derive(Debug, Clone)]
+struct Row {
+    name: String,
+    run: Run,
+}
+
+impl Row {
+    fn new(name: &str, run: Run) -> Self {
+        Self {
+            name: name.to_owned(),
+            run,
+        }
+    }
+}
+
+/// The read workloads, as (name, URL); none with `--posting-only`. The first, counts of
+/// 20 articles, is also what the login flood measures.
+fn read_targets(opts: &Options, api: &str, seeded: &Seeded) -> Vec<(&'static str, String)> {
+    if opts.posting_only {
+        return Vec::new();
     }
     let counts20: Vec<String> = seeded
         .keys
@@ -453,7 +567,7 @@ async fn main() {
         .take(20)
         .map(|k| format!("article={}", encode(k)))
         .collect();
-    let urls = [
+    vec![
         (
             "counts of 20 articles (GET)",
             format!("{api}/counts?{}", counts20.join("&")),
@@ -470,52 +584,98 @@ async fn main() {
             "first page, hot article, anonymous",
             format!("{api}/comments?article={}", encode(&seeded.hot)),
         ),
-    ];
-    let (c, d) = (opts.connections, opts.duration);
-    let urls = if opts.posting_only {
-        &urls[..0]
-    } else {
-        &urls[..]
-    };
-    // Warm up every path (and PostgreSQL's caches) before measuring.
-    for (_, url) in urls {
-        wrk(url, c, 2, None);
+    ]
+}
+
+/// Warms every path (and PostgreSQL's caches) up before measuring.
+fn warm_up(servers: &Servers, reads: &[(&str, String)], opts: &Options) {
+    for (_, url) in reads {
+        wrk(url, opts.connections, 2, None);
     }
-    wrk(&format!("http://127.0.0.1:{ceiling_port}/"), c, 2, None);
+    wrk(&servers.ceiling, opts.connections, 2, None);
+}
 
-    let ceiling = wrk(&format!("http://127.0.0.1:{ceiling_port}/"), c, d, None);
-    let mut rows: Vec<(String, Run)> = Vec::new();
-    for (name, url) in urls {
-        rows.push(((*name).to_owned(), wrk(url, c, d, None)));
+/// The ceiling: the constant endpoint under the same load.
+fn measure_ceiling(servers: &Servers, opts: &Options) -> Run {
+    wrk(&servers.ceiling, opts.connections, opts.duration, None)
+}
+
+/// Each read workload in turn, anonymous GETs.
+fn read_workloads(reads: &[(&str, String)], opts: &Options) -> Vec<Row> {
+    reads
+        .iter()
+        .map(|(name, url)| Row::new(name, wrk(url, opts.connections, opts.duration, None)))
+        .collect()
+}
+
+/// Posting: new top-level comments on 50 articles by 64 users; the run's `created` counts
+/// the acknowledged posts.
+fn posting(servers: &Servers, seeded: &Seeded, work: &Path, opts: &Options) -> Vec<Row> {
+    let script = work.join("post.lua");
+    std::fs::write(&script, lua_posting(&seeded.tokens[..64])).unwrap();
+    let run = wrk(
+        &format!("{}/", servers.base),
+        opts.connections,
+        opts.duration,
+        Some(&script),
+    );
+    vec![Row::new("posting, 64 clients", run)]
+}
+
+/// The login flood's two runs.
+struct Flood {
+    /// 200 clients logging in, started 2 s before and ending 2 s after `counts`.
+    logins: Run,
+    /// The counts workload measured meanwhile.
+    counts: Run,
+}
+
+impl Flood {
+    fn row(&self) -> Row {
+        Row::new(
+            "counts of 20 during a 200-client login flood",
+            self.counts.clone(),
+        )
     }
+}
 
-    let post_script = work.path().join("post.lua");
-    std::fs::write(&post_script, lua_posting(&seeded.tokens[..64])).unwrap();
-    let posting = wrk(&format!("{base}/"), c, d, Some(&post_script));
-    let created = posting.created.unwrap_or(0);
-    rows.push(("posting, 64 clients".to_owned(), posting.clone()));
-
-    // Counts while 200 clients log in.
-    let login_script = work.path().join("login.lua");
-    std::fs::write(&login_script, LUA_LOGIN).unwrap();
-    let flood_url = format!("{base}/");
-    let flood = urls.first().map(|(_, counts_url)| {
-        let flood = std::thread::spawn(move || wrk(&flood_url, 200, d + 4, Some(&login_script)));
-        std::thread::sleep(Duration::from_secs(2));
-        let during_flood = wrk(counts_url, c, d, None);
-        (flood.join().unwrap(), during_flood)
-    });
-    if let Some((_, during_flood)) = &flood {
-        rows.push((
-            "counts of 20 during a 200-client login flood".to_owned(),
-            during_flood.clone(),
-        ));
+/// Counts (`counts_url`) while 200 clients log in.
+fn login_flood(servers: &Servers, counts_url: &str, work: &Path, opts: &Options) -> Flood {
+    let script = work.join("login.lua");
+    std::fs::write(&script, LUA_LOGIN).unwrap();
+    let url = format!("{}/", servers.base);
+    let seconds = opts.duration + 4;
+    let logins = std::thread::spawn(move || wrk(&url, 200, seconds, Some(&script)));
+    std::thread::sleep(Duration::from_secs(2));
+    let counts = wrk(counts_url, opts.connections, opts.duration, None);
+    Flood {
+        logins: logins.join().unwrap(),
+        counts,
     }
+}
 
-    // Verification: every acknowledged post stored, every count exact.
+/// What the verification found.
+struct Verification {
+    /// Posts answered 201 during the workloads.
+    acknowledged: u64,
+    /// Comments stored on the posting articles.
+    stored: i64,
+    /// Acknowledged posts missing from the store.
+    lost: i64,
+    /// `tribune recount` found nothing to fix.
+    exact: bool,
+    recount_report: String,
+    peak_rss_mb: f64,
+}
+
+/// Every acknowledged post stored, every count exact. Stops Tribune: `tribune recount`
+/// runs on the database alone.
+async fn verify(mut servers: Servers, database_url: &str, rows: &[Row]) -> Verification {
+    let acknowledged: u64 = rows.iter().filter_map(|row| row.run.created).sum();
     let body = json!({"articles": (0..50).map(|i| format!("bench-post-{i}")).collect::<Vec<_>>()});
-    let counts: Value = client
-        .post(format!("{api}/counts"))
+    let counts: Value = servers
+        .client
+        .post(format!("{}/counts", servers.api))
         .json(&body)
         .send()
         .await
@@ -529,27 +689,52 @@ async fn main() {
         .values()
         .map(|v| v.as_i64().unwrap())
         .sum();
-    let peak_rss = rss_peak_mb(server.id());
-    server.kill().ok();
-    server.wait().ok();
-    let recount = Command::new(&binary)
+    let peak_rss_mb = rss_peak_mb(servers.tribune.id());
+    servers.tribune.kill().ok();
+    servers.tribune.wait().ok();
+    let recount = Command::new(tribune_binary())
         .arg("recount")
-        .env("TRIBUNE_DATABASE_URL", &database_url)
+        .env("TRIBUNE_DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
     let recount_report = String::from_utf8_lossy(&recount.stdout).trim().to_owned();
-    let exact = recount_report.contains("all counts were exact");
-    // A post in flight when wrk stops may be stored without its answer being counted:
-    // stored may exceed acknowledged, never fall short of it.
-    let lost = (created as i64 - stored).max(0);
+    Verification {
+        acknowledged,
+        stored,
+        // A post in flight when wrk stops may be stored without its answer being counted:
+        // stored may exceed acknowledged, never fall short of it.
+        lost: (acknowledged as i64 - stored).max(0),
+        exact: recount_report.contains("all counts were exact"),
+        recount_report,
+        peak_rss_mb,
+    }
+}
 
+impl Verification {
+    /// Fails the run (after the report is out) if anything drifted or was lost.
+    fn assert_ok(&self) {
+        assert!(self.exact, "counts drifted: {}", self.recount_report);
+        assert_eq!(self.lost, 0, "acknowledged posts were lost");
+    }
+}
+
+/// The Markdown section for BENCHMARKS.md: heading, setup, table, notes.
+fn report(
+    opts: &Options,
+    seeded: &Seeded,
+    ceiling: &Run,
+    rows: &[Row],
+    flood: Option<&Flood>,
+    verification: &Verification,
+) -> String {
+    let (c, d) = (opts.connections, opts.duration);
     let mut report = String::new();
     let _ = writeln!(
         report,
         "\n## {} — {} — commit {}\n",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
-        opts.backend,
+        opts.backend.name(),
         commit()
     );
     let _ = writeln!(
@@ -572,7 +757,7 @@ async fn main() {
         ceiling.p99_ms,
         ceiling.non_2xx + ceiling.socket_errors
     );
-    for (name, run) in &rows {
+    for Row { name, run } in rows {
         let _ = writeln!(
             report,
             "| {name} | {:.0} | {:.3} | {:.2} | {:.2} | {} |",
@@ -583,44 +768,51 @@ async fn main() {
             run.non_2xx + run.socket_errors
         );
     }
+    let Verification {
+        acknowledged,
+        stored,
+        lost,
+        ..
+    } = verification;
     let _ = writeln!(
         report,
-        "\n- Posting: {created} acknowledged ({:.0}/s), {stored} stored on the posting articles (a post in flight when wrk stops is stored unacknowledged), lost: {lost}.",
-        created as f64 / d as f64
+        "\n- Posting: {acknowledged} acknowledged ({:.0}/s), {stored} stored on the posting articles (a post in flight when wrk stops is stored unacknowledged), lost: {lost}.",
+        *acknowledged as f64 / d as f64
     );
-    if let Some((flood, during_flood)) = &flood {
-        let baseline_p99 = rows[0].1.p99_ms;
+    if let Some(flood) = flood {
+        // The first row is counts of 20 without the flood.
+        let baseline_p99 = rows[0].run.p99_ms;
         let _ = writeln!(
             report,
             "- Counts p99 during the login flood: {:.2} ms = {:.2} × without ({:.2} ms); the flood itself: {:.0} logins/s, p99 {:.0} ms.",
-            during_flood.p99_ms,
-            during_flood.p99_ms / baseline_p99,
+            flood.counts.p99_ms,
+            flood.counts.p99_ms / baseline_p99,
             baseline_p99,
-            flood.rps,
-            flood.p99_ms
+            flood.logins.rps,
+            flood.logins.p99_ms
         );
     }
     let _ = writeln!(
         report,
-        "- Counts exact after the run (`tribune recount`): {} ({recount_report}).",
-        if exact { "yes" } else { "NO" }
+        "- Counts exact after the run (`tribune recount`): {} ({}).",
+        if verification.exact { "yes" } else { "NO" },
+        verification.recount_report
     );
-    let _ = writeln!(report, "- Server peak RSS: {peak_rss:.0} MB.");
-    print!("{report}");
-    if let Some(out) = &opts.out {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(out)
-            .unwrap();
-        file.write_all(report.as_bytes()).unwrap();
-        eprintln!("appended to {}", out.display());
-    }
-    if let Some((admin_url, name)) = pg_cleanup
-        && let Ok(mut admin) = PgConnection::establish(&admin_url)
-    {
-        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
-    }
-    assert!(exact, "counts drifted: {recount_report}");
-    assert_eq!(lost, 0, "acknowledged posts were lost");
+    let _ = writeln!(
+        report,
+        "- Server peak RSS: {:.0} MB.",
+        verification.peak_rss_mb
+    );
+    report
+}
+
+/// Appends the report to BENCHMARKS.md (or wherever `out` points).
+fn append_to_benchmarks(out: &Path, report: &str) {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out)
+        .unwrap();
+    file.write_all(report.as_bytes()).unwrap();
+    eprintln!("appended to {}", out.display());
 }
