@@ -5,7 +5,7 @@ use std::io::BufRead;
 use clap::{Parser, Subcommand};
 
 use crate::auth::password::{PasswordSettings, Passwords};
-use crate::db::{Db, articles, migrations, users};
+use crate::db::{Db, counters, migrations, users};
 use crate::domain::user::{Email, NewPassword, Role, Username};
 use crate::settings::{DatabaseArgs, ServeArgs};
 use crate::startup::Application;
@@ -98,7 +98,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 migrations::run_pending(&db)?;
                 db.with_writer_blocking(|conn| {
                     use diesel::Connection;
-                    conn.transaction(articles::recount)
+                    conn.transaction(counters::recount)
                         .map_err(|e| anyhow::anyhow!("recount failed: {e}"))
                 })
             })

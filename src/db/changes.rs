@@ -93,12 +93,7 @@ pub fn watch(settings: &DbSettings, signal: &Arc<ChangeSignal>) -> std::io::Resu
 }
 
 fn watch_sqlite(settings: &DbSettings, signal: &Weak<ChangeSignal>) {
-    let path = settings
-        .url
-        .strip_prefix("sqlite://")
-        .or_else(|| settings.url.strip_prefix("sqlite:"))
-        .unwrap_or(&settings.url)
-        .to_owned();
+    let path = settings.driver_url().to_owned();
     poll(
         signal,
         || SqliteConnection::establish(&path).ok(),

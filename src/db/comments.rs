@@ -1,14 +1,17 @@
 //! Comments, their thread position, and the counters every change of visibility keeps
 //! exact in the same transaction.
 
+use std::collections::HashSet;
+
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 use super::prepared::Prepared;
 
 use super::moderation::{LogEntry, log};
+use super::page::Page;
 use super::schema::{comments, users};
-use super::{DbConnection, articles};
+use super::{DbConnection, articles, reactions};
 use crate::domain::comment::{ArticleId, ArticleKey, CommentBody, CommentId, CommentStatus, Sort};
 use crate::domain::markdown;
 use crate::domain::moderation::{self, Context, Decision, Site};
@@ -173,7 +176,7 @@ pub struct After {
     pub id: i64,
 }
 
-/// One page (plus one, to tell whether more follow) of an article's top-level comments
+/// One page (plus one, to tell whether more follow: see `Page`) of an article's top-level comments
 /// that `viewer` may see: approved ones, deleted ones with approved replies (as
 /// placeholders), and the viewer's own held ones.
 #[tracing::instrument(skip_all)]
@@ -220,7 +223,7 @@ pub fn page_roots(
         Sort::Newest => query.order(comments::id.desc()),
         Sort::Top => query.order((comments::like_count.desc(), comments::id.asc())),
     };
-    Ok(query.limit(limit + 1).load(conn)?)
+    Ok(query.limit(Page::<Authored>::probe(limit)).load(conn)?)
 }
 
 /// The replies in the given threads, oldest first, with authors: one indexed query.
@@ -494,4 +497,48 @@ fn log_decision(
             at: now,
         },
     )
+}
+
+/// A page of an article's threads as stored: its top-level comments, their replies,
+/// and which of them the viewer liked.
+#[derive(Debug)]
+pub struct ThreadPage {
+    pub article: articles::Article,
+    pub roots: Page<Authored>,
+    pub replies: Vec<Authored>,
+    pub liked: HashSet<i64>,
+}
+
+/// One page of the threads of the article with `key` as `viewer` may see them (see
+/// `page_roots`), or `None` if the article does not exist.
+#[tracing::instrument(skip_all)]
+pub fn thread_page(
+    conn: &mut DbConnection,
+    key: &ArticleKey,
+    sort: Sort,
+    after: Option<After>,
+    viewer: Option<UserId>,
+    limit: i64,
+) -> Result<Option<ThreadPage>, ApiError> {
+    let Some(article) = articles::find_by_key(conn, key.as_str())? else {
+        return Ok(None);
+    };
+    let rows = page_roots(conn, article.article_id(), sort, after, viewer, limit)?;
+    let roots = Page::of(rows, limit);
+    let thread_ids: Vec<i64> = roots.rows.iter().map(|(c, _)| c.id).collect();
+    let replies = replies_in(conn, &thread_ids)?;
+    let liked = match viewer {
+        Some(v) => {
+            let shown = roots.rows.iter().chain(&replies);
+            let ids: Vec<i64> = shown.map(|(c, _)| c.id).collect();
+            reactions::liked_among(conn, v, &ids)?
+        }
+        None => HashSet::new(),
+    };
+    Ok(Some(ThreadPage {
+        article,
+        roots,
+        replies,
+        liked,
+    }))
 }

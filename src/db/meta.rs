@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::app_meta;
+use super::{DbConnection, on_each_backend};
 use crate::error::ApiError;
 
 /// The value stored under `key`; when there is none, `candidate` is stored and returned.
@@ -15,16 +15,10 @@ pub fn get_or_init(
     candidate: &str,
 ) -> Result<String, ApiError> {
     let row = (app_meta::key.eq(key), app_meta::value.eq(candidate));
-    match conn {
-        DbConnection::Postgres(pg) => diesel::insert_into(app_meta::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(pg)?,
-        DbConnection::Sqlite(lite) => diesel::insert_into(app_meta::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(lite)?,
-    };
+    on_each_backend!(conn, |c| diesel::insert_into(app_meta::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c)?);
     Ok(app_meta::table
         .find(key)
         .select(app_meta::value)

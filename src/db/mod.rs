@@ -4,10 +4,12 @@
 pub mod articles;
 pub mod changes;
 pub mod comments;
+pub mod counters;
 pub mod meta;
 pub mod migrations;
 pub mod moderation;
 pub mod page;
+pub mod personal_data;
 pub mod prepared;
 pub mod reactions;
 pub mod schema;
@@ -26,6 +28,20 @@ use diesel::r2d2::R2D2Connection;
 use crate::error::ApiError;
 use crate::telemetry::run_blocking;
 use changes::ChangeSignal;
+
+/// Runs the same statement on whichever backend `conn` is, for the few statements
+/// (upserts, `ON CONFLICT DO NOTHING`) that diesel cannot build for the multi-connection:
+/// `on_each_backend!(conn, |c| diesel::insert_into(t).values(v).on_conflict_do_nothing().execute(c))`.
+/// Where the SQL really differs, `match` on the connection instead.
+macro_rules! on_each_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_each_backend;
 
 /// A connection to either backend.
 #[derive(diesel::MultiConnection)]
@@ -74,18 +90,25 @@ pub struct ConnectionManager {
     busy_timeout_ms: u128,
 }
 
+impl DbSettings {
+    /// The URL as the backend's driver takes it: a SQLite path loses its `sqlite://`
+    /// (or `sqlite:`) prefix.
+    pub fn driver_url(&self) -> &str {
+        match Backend::of(&self.url) {
+            Backend::Postgres => &self.url,
+            Backend::Sqlite => self
+                .url
+                .strip_prefix("sqlite://")
+                .or_else(|| self.url.strip_prefix("sqlite:"))
+                .unwrap_or(&self.url),
+        }
+    }
+}
+
 impl ConnectionManager {
     fn new(settings: &DbSettings) -> Self {
         let backend = Backend::of(&settings.url);
-        let url = match backend {
-            Backend::Postgres => settings.url.clone(),
-            Backend::Sqlite => settings
-                .url
-                .strip_prefix("sqlite://")
-                .or_else(|| settings.url.strip_prefix("sqlite:"))
-                .unwrap_or(&settings.url)
-                .to_owned(),
-        };
+        let url = settings.driver_url().to_owned();
         Self {
             url,
             backend,

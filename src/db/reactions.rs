@@ -7,9 +7,11 @@ use diesel::prelude::*;
 
 use super::prepared::Prepared;
 
+use super::moderation::{self, Decision};
 use super::schema::{comments, flags, likes};
-use super::{DbConnection, is_unique_violation_on};
-use crate::domain::comment::{CommentId, FlagReason};
+use super::{DbConnection, is_unique_violation_on, on_each_backend, settings};
+use crate::domain::comment::{CommentId, CommentStatus, FlagReason, Report};
+use crate::domain::moderation::Reason;
 use crate::domain::user::UserId;
 use crate::error::{ApiError, Conflict};
 
@@ -26,16 +28,10 @@ pub fn like(
         likes::user_id.eq(user.0),
         likes::created_at.eq(now),
     );
-    let inserted = match conn {
-        DbConnection::Postgres(pg) => diesel::insert_into(likes::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(pg)?,
-        DbConnection::Sqlite(lite) => diesel::insert_into(likes::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(lite)?,
-    };
+    let inserted = on_each_backend!(conn, |c| diesel::insert_into(likes::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c)?);
     add_likes(conn, comment, i64::try_from(inserted).unwrap_or(0))
 }
 
@@ -163,4 +159,32 @@ pub fn flags_by(conn: &mut DbConnection, user: UserId) -> Result<Vec<Flag>, ApiE
         .order(flags::id.asc())
         .select(Flag::as_select())
         .load(conn)?)
+}
+
+/// Records a reader's report of someone else's approved comment; at the site's
+/// auto-hide threshold of open flags the comment goes back to pending.
+#[tracing::instrument(skip_all)]
+pub fn report(
+    conn: &mut DbConnection,
+    id: CommentId,
+    user: UserId,
+    report: &Report,
+    now: NaiveDateTime,
+) -> Result<Flag, ApiError> {
+    let comment = super::comments::others(conn, id, user, "flag")?;
+    let flag = self::flag(conn, id, user, report.reason, report.note.as_deref(), now)?;
+    let open = moderation::count_flag(conn, comment.id)?;
+    let threshold = settings::load(conn)?.auto_hide_flags;
+    if threshold > 0 && open >= threshold {
+        let hide = Decision {
+            moderator: None,
+            status: CommentStatus::Pending,
+            moderation_reason: Some(Reason::Flagged),
+            rejection_reason: None,
+            note: None,
+            at: now,
+        };
+        moderation::decide(conn, &comment, &hide)?;
+    }
+    Ok(flag)
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::moderation::{self, LogEntry};
 use super::schema::app_meta;
-use super::{DbConnection, SettingsTx};
+use super::{DbConnection, SettingsTx, on_each_backend};
 use crate::domain::settings::{SettingsChange, SiteSettings};
 use crate::domain::user::UserId;
 use crate::error::ApiError;
@@ -31,20 +31,12 @@ pub fn save(tx: &mut SettingsTx<'_>, settings: &SiteSettings) -> Result<(), ApiE
     let conn: &mut DbConnection = tx;
     let json = serde_json::to_string(settings).map_err(|e| ApiError::Unexpected(e.into()))?;
     let row = (app_meta::key.eq(KEY), app_meta::value.eq(&json));
-    match conn {
-        DbConnection::Postgres(pg) => diesel::insert_into(app_meta::table)
-            .values(row)
-            .on_conflict(app_meta::key)
-            .do_update()
-            .set(app_meta::value.eq(&json))
-            .execute(pg)?,
-        DbConnection::Sqlite(lite) => diesel::insert_into(app_meta::table)
-            .values(row)
-            .on_conflict(app_meta::key)
-            .do_update()
-            .set(app_meta::value.eq(&json))
-            .execute(lite)?,
-    };
+    on_each_backend!(conn, |c| diesel::insert_into(app_meta::table)
+        .values(row)
+        .on_conflict(app_meta::key)
+        .do_update()
+        .set(app_meta::value.eq(&json))
+        .execute(c)?);
     Ok(())
 }
 

@@ -201,7 +201,7 @@ pub fn upsert_sso(
             .unwrap_or_else(|| Username::derive("reader"));
         let username = free_username(conn, &base)?;
         let email = match &profile.email {
-            Some(e) if !email_taken(conn, &e.key(), None)? => Some(e),
+            Some(e) if !taken(conn, Handle::Email, &e.key(), None)? => Some(e),
             _ => None,
         };
         let mut new = NewUser::new(&username, email, None, Role::Reader, now);
@@ -218,7 +218,7 @@ pub fn upsert_sso(
     if let Some(name) = &profile.username {
         let key = name.key();
         if user.username_key.as_deref() != Some(key.as_str())
-            && !username_taken(conn, &key, Some(user.user_id()))?
+            && !taken(conn, Handle::Username, &key, Some(user.user_id()))?
         {
             diesel::update(users::table.find(user.id))
                 .set((
@@ -232,7 +232,7 @@ pub fn upsert_sso(
     if let Some(email) = &profile.email {
         let key = email.key();
         if user.email_key.as_deref() != Some(key.as_str())
-            && !email_taken(conn, &key, Some(user.user_id()))?
+            && !taken(conn, Handle::Email, &key, Some(user.user_id()))?
         {
             diesel::update(users::table.find(user.id))
                 .set((
@@ -246,30 +246,25 @@ pub fn upsert_sso(
     find(conn, user.user_id())?.ok_or(ApiError::NotFound("user"))
 }
 
-fn username_taken(
-    conn: &mut DbConnection,
-    key: &str,
-    except: Option<UserId>,
-) -> Result<bool, ApiError> {
-    let mut query = users::table
-        .filter(users::username_key.eq(key))
-        .select(users::id)
-        .into_boxed();
-    if let Some(id) = except {
-        query = query.filter(users::id.ne(id.0));
-    }
-    Ok(query.first::<i64>(conn).optional()?.is_some())
+/// A handle readers are known by, unique over all accounts (in its folded form).
+#[derive(Debug, Clone, Copy)]
+enum Handle {
+    Username,
+    Email,
 }
 
-fn email_taken(
+/// Whether an account other than `except` has the folded handle `key`.
+fn taken(
     conn: &mut DbConnection,
+    handle: Handle,
     key: &str,
     except: Option<UserId>,
 ) -> Result<bool, ApiError> {
-    let mut query = users::table
-        .filter(users::email_key.eq(key))
-        .select(users::id)
-        .into_boxed();
+    let mut query = users::table.select(users::id).into_boxed();
+    query = match handle {
+        Handle::Username => query.filter(users::username_key.eq(key)),
+        Handle::Email => query.filter(users::email_key.eq(key)),
+    };
     if let Some(id) = except {
         query = query.filter(users::id.ne(id.0));
     }
@@ -278,12 +273,12 @@ fn email_taken(
 
 /// `base`, or `base_2`, `base_3`, … whichever is free first.
 fn free_username(conn: &mut DbConnection, base: &Username) -> Result<Username, ApiError> {
-    if !username_taken(conn, &base.key(), None)? {
+    if !taken(conn, Handle::Username, &base.key(), None)? {
         return Ok(base.clone());
     }
     for n in 2..1000 {
         let candidate = base.with_suffix(n);
-        if !username_taken(conn, &candidate.key(), None)? {
+        if !taken(conn, Handle::Username, &candidate.key(), None)? {
             return Ok(candidate);
         }
     }

@@ -204,6 +204,38 @@ impl FlagReason {
 /// The longest flag note, in characters.
 pub const FLAG_NOTE_MAX_CHARS: usize = 1000;
 
+/// A reader's report, validated: a known reason and, where it needs one, a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub reason: FlagReason,
+    pub note: Option<String>,
+}
+
+impl Report {
+    /// Validates a report; the error names the field and what is wrong.
+    pub fn parse(reason: &str, note: Option<&str>) -> Result<Self, (&'static str, String)> {
+        let reason = FlagReason::parse(reason).ok_or_else(|| {
+            let all = FlagReason::ALL.join(", ");
+            ("reason", format!("must be one of {all}"))
+        })?;
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        if reason.needs_note() && note.is_none() {
+            return Err(("note", "is required for this reason".into()));
+        }
+        if let Some(n) = note
+            && (n.chars().count() > FLAG_NOTE_MAX_CHARS
+                || n.chars().any(|c| c.is_control() && c != '\n'))
+        {
+            let message = format!("must be at most {FLAG_NOTE_MAX_CHARS} printable characters");
+            return Err(("note", message));
+        }
+        Ok(Self {
+            reason,
+            note: note.map(str::to_owned),
+        })
+    }
+}
+
 /// Order of top-level comments in a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -259,5 +291,17 @@ mod tests {
         assert!(ArticleKey::parse("a\nb").is_err());
         assert!(ArticleKey::parse(&"ü".repeat(256)).is_ok());
         assert!(ArticleKey::parse(&"ü".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn reports_need_a_known_reason_and_a_note_where_the_reason_asks_for_one() {
+        let spam = Report::parse("spam", Some("  ")).unwrap();
+        assert_eq!((spam.reason, spam.note), (FlagReason::Spam, None));
+        assert_eq!(Report::parse("boring", None).unwrap_err().0, "reason");
+        assert_eq!(Report::parse("other", None).unwrap_err().0, "note");
+        let long = "x".repeat(FLAG_NOTE_MAX_CHARS + 1);
+        assert_eq!(Report::parse("other", Some(&long)).unwrap_err().0, "note");
+        let other = Report::parse("other", Some(" Zeile 1\nZeile 2 ")).unwrap();
+        assert_eq!(other.note.as_deref(), Some("Zeile 1\nZeile 2"));
     }
 }

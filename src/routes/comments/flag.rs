@@ -4,11 +4,8 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::db::moderation::{self, Decision};
-use crate::db::{reactions, settings};
-use crate::domain::comment::CommentStatus;
-use crate::domain::comment::{CommentId, FLAG_NOTE_MAX_CHARS, FlagReason};
-use crate::domain::moderation::Reason;
+use crate::db::reactions::{self, Flag};
+use crate::domain::comment::{CommentId, FlagReason, Report};
 use crate::error::ApiError;
 use crate::limits::Action;
 use crate::routes::extract::CurrentUser;
@@ -34,6 +31,18 @@ pub struct FlagView {
     pub created_at: DateTime<Utc>,
 }
 
+impl From<Flag> for FlagView {
+    fn from(flag: Flag) -> Self {
+        Self {
+            id: flag.id,
+            comment_id: flag.comment_id,
+            reason: flag.reason,
+            note: flag.note,
+            created_at: flag.created_at.and_utc(),
+        }
+    }
+}
+
 /// Flags someone else's comment for the moderators, once per reader.
 #[utoipa::path(post, path = "/api/v1/comments/{id}/flags", tag = "comments", params(("id" = i64, Path, description = "Comment id")), request_body = FlagRequest, security(("bearer" = [])), responses((status = 201, description = "The flag", body = FlagView)))]
 #[tracing::instrument(skip_all)]
@@ -48,57 +57,13 @@ pub async fn handle(
         .limits
         .check(Action::Flag, &caller.user.id.to_string())?;
     let id = CommentId(path.into_inner());
-    let FlagRequest { reason, note } = body.into_inner();
-    let reason = FlagReason::parse(&reason).ok_or_else(|| {
-        ApiError::invalid(
-            "reason",
-            format!("must be one of {}", FlagReason::ALL.join(", ")),
-        )
-    })?;
-    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if reason.needs_note() && note.is_none() {
-        return Err(ApiError::invalid("note", "is required for this reason"));
-    }
-    if let Some(n) = &note
-        && (n.chars().count() > FLAG_NOTE_MAX_CHARS
-            || n.chars().any(|c| c.is_control() && c != '\n'))
-    {
-        return Err(ApiError::invalid(
-            "note",
-            format!("must be at most {FLAG_NOTE_MAX_CHARS} printable characters"),
-        ));
-    }
+    let report = Report::parse(&body.reason, body.note.as_deref())
+        .map_err(|(field, message)| ApiError::invalid(field, message))?;
     let now = state.clock.now_naive();
     let user = caller.user.user_id();
     let flag = state
         .db
-        .write(move |conn| {
-            let comment = crate::db::comments::others(conn, id, user, "flag")?;
-            let flag = reactions::flag(conn, id, user, reason, note.as_deref(), now)?;
-            let open = moderation::count_flag(conn, comment.id)?;
-            let threshold = settings::load(conn)?.auto_hide_flags;
-            if threshold > 0 && open >= threshold {
-                moderation::decide(
-                    conn,
-                    &comment,
-                    &Decision {
-                        moderator: None,
-                        status: CommentStatus::Pending,
-                        moderation_reason: Some(Reason::Flagged),
-                        rejection_reason: None,
-                        note: None,
-                        at: now,
-                    },
-                )?;
-            }
-            Ok(flag)
-        })
+        .write(move |conn| reactions::report(conn, id, user, &report, now))
         .await?;
-    Ok(HttpResponse::Created().json(FlagView {
-        id: flag.id,
-        comment_id: flag.comment_id,
-        reason: flag.reason,
-        note: flag.note,
-        created_at: flag.created_at.and_utc(),
-    }))
+    Ok(HttpResponse::Created().json(FlagView::from(flag)))
 }

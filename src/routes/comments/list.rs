@@ -1,15 +1,14 @@
 //! `GET /comments?article=K`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::CommentView;
 use crate::cache::{FirstPage, Fresh};
-use crate::db::articles::{self, Article};
-use crate::db::comments::{self, After, Authored};
-use crate::db::reactions;
+use crate::db::articles::Article;
+use crate::db::comments::{self, After, Authored, ThreadPage};
 use crate::domain::article::ArticleStatus;
 use crate::domain::comment::{ArticleKey, CommentId, CommentStatus, Sort};
 use crate::domain::thread;
@@ -66,12 +65,53 @@ pub struct ListResponse {
     pub next_cursor: Option<String>,
 }
 
-struct Page {
-    article: Article,
-    roots: Vec<Authored>,
-    replies: Vec<Authored>,
-    liked: HashSet<i64>,
-    more: bool,
+/// What one page is of, and for whom.
+struct PageRequest {
+    key: ArticleKey,
+    sort: Sort,
+    after: Option<After>,
+    viewer: Option<Viewer>,
+    limit: i64,
+    now: chrono::NaiveDateTime,
+}
+
+impl ListQuery {
+    /// Validates the parameters into what to read.
+    fn parse(
+        self,
+        viewer: Option<Viewer>,
+        now: chrono::NaiveDateTime,
+    ) -> Result<PageRequest, ApiError> {
+        let key = ArticleKey::parse(&self.article).map_err(|m| ApiError::invalid("article", m))?;
+        let sort = match self.sort.as_deref() {
+            None => Sort::Oldest,
+            Some(s) => Sort::parse(s)
+                .ok_or_else(|| ApiError::invalid("sort", "must be oldest, newest or top"))?,
+        };
+        let limit = pagination::limit(self.limit)?;
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|raw| Cursor::decode(raw, &cursor_scope(sort)))
+            .transpose()?
+            .map(|c| After {
+                likes: c.key,
+                id: c.id,
+            });
+        Ok(PageRequest {
+            key,
+            sort,
+            after,
+            viewer,
+            limit,
+            now,
+        })
+    }
+}
+
+/// The scope of this list's cursors in `sort`.
+fn cursor_scope(sort: Sort) -> String {
+    format!("comments:{sort:?}")
 }
 
 /// One page of an article's threads: approved comments, the caller's own held ones,
@@ -83,69 +123,30 @@ pub async fn handle(
     caller: MaybeUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let key = ArticleKey::parse(&query.article).map_err(|m| ApiError::invalid("article", m))?;
-    let sort = match query.sort.as_deref() {
-        None => Sort::Oldest,
-        Some(s) => Sort::parse(s)
-            .ok_or_else(|| ApiError::invalid("sort", "must be oldest, newest or top"))?,
-    };
-    let limit = pagination::limit(query.limit)?;
-    let scope = format!("comments:{sort:?}");
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|raw| Cursor::decode(raw, &scope))
-        .transpose()?
-        .map(|c| After {
-            likes: c.key,
-            id: c.id,
-        });
-    let viewer = caller.viewer();
-    let now = state.clock.now_naive();
-    let cache_key = FirstPage {
-        article: key.as_str().to_owned(),
-        sort,
-        limit,
-    };
-    let request = PageRequest {
-        key,
-        sort,
-        after,
-        viewer,
-        limit,
-        scope,
-        now,
-    };
-    if query.cursor.is_some() || viewer.is_some() {
+    let request = query
+        .into_inner()
+        .parse(caller.viewer(), state.clock.now_naive())?;
+    if request.after.is_some() || request.viewer.is_some() {
         let page = build_page(&state, request).await?;
         return Ok(json_response(page.value));
     }
     // Anonymous first pages are what article pages load: answer them from the cache
     // while nothing changed since they were built (and the article did not close since),
     // building each once however many readers ask for it at the same moment.
+    let key = FirstPage {
+        article: request.key.as_str().to_owned(),
+        sort: request.sort,
+        limit: request.limit,
+    };
     let body = state
         .caches
         .first_pages
-        .get_or_load(&cache_key, |_| build_page(&state, request))
+        .get_or_load(&key, |_| build_page(&state, request))
         .await?;
     Ok(json_response(body))
 }
 
-/// What one page is of, and for whom.
-struct PageRequest {
-    key: ArticleKey,
-    sort: Sort,
-    after: Option<After>,
-    viewer: Option<Viewer>,
-    limit: i64,
-    /// The cursor's scope.
-    scope: String,
-    now: chrono::NaiveDateTime,
-}
-
-/// Reads one page and serialises it, with the moment it stops being valid (when the
-/// article closes later).
+/// Reads one page and serialises it, valid until the article closes if it closes later.
 async fn build_page(state: &AppState, request: PageRequest) -> Result<Fresh<web::Bytes>, ApiError> {
     let PageRequest {
         key,
@@ -153,88 +154,64 @@ async fn build_page(state: &AppState, request: PageRequest) -> Result<Fresh<web:
         after,
         viewer,
         limit,
-        scope,
         now,
     } = request;
-    let lookup_key = key.clone();
+    let lookup = key.clone();
+    let reader = viewer.map(|v| v.id);
     let page = state
         .db
-        .read(move |conn| {
-            let Some(article) = articles::find_by_key(conn, lookup_key.as_str())? else {
-                return Ok(None);
-            };
-            let mut roots = comments::page_roots(
-                conn,
-                article.article_id(),
-                sort,
-                after,
-                viewer.map(|v| v.id),
-                limit,
-            )?;
-            let more = roots.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-            roots.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            let thread_ids: Vec<i64> = roots.iter().map(|(c, _)| c.id).collect();
-            let replies = comments::replies_in(conn, &thread_ids)?;
-            let liked = match viewer {
-                Some(v) => {
-                    let ids: Vec<i64> = roots.iter().chain(&replies).map(|(c, _)| c.id).collect();
-                    reactions::liked_among(conn, v.id, &ids)?
-                }
-                None => HashSet::new(),
-            };
-            Ok(Some(Page {
-                article,
-                roots,
-                replies,
-                liked,
-                more,
-            }))
-        })
+        .read(move |conn| comments::thread_page(conn, &lookup, sort, after, reader, limit))
         .await?;
-
     let Some(page) = page else {
-        return serialise(
-            None,
-            &ListResponse {
-                article: ArticleSummary {
-                    key: key.into_string(),
-                    title: None,
-                    url: None,
-                    status: ArticleStatus::Open,
-                    comment_count: 0,
-                },
-                comments: Vec::new(),
-                next_cursor: None,
-            },
-        );
+        return serialise(None, &ListResponse::empty(key));
     };
     // A page of an article that closes later must not outlive that moment.
     let valid_until = page.article.closes_at.filter(|at| now < *at);
-    let next_cursor = page
-        .more
-        .then(|| page.roots.last())
-        .flatten()
-        .map(|(c, _)| {
-            Cursor {
-                scope,
-                key: c.like_count,
-                id: c.id,
-            }
-            .encode()
-        });
-    let comments = assemble(&page, viewer);
+    let next_cursor = page.roots.last_if_more().map(|(c, _)| {
+        let scope = cursor_scope(sort);
+        Cursor {
+            scope,
+            key: c.like_count,
+            id: c.id,
+        }
+        .encode()
+    });
     let response = ListResponse {
-        article: ArticleSummary {
-            status: page.article.status_at(now),
-            key: page.article.key,
-            title: page.article.title,
-            url: page.article.url,
-            comment_count: page.article.comment_count,
-        },
-        comments,
+        comments: assemble(&page, viewer),
+        article: ArticleSummary::new(page.article, now),
         next_cursor,
     };
     serialise(valid_until, &response)
+}
+
+impl ListResponse {
+    /// The answer for an article that does not exist yet: open, no comments.
+    fn empty(key: ArticleKey) -> Self {
+        Self {
+            article: ArticleSummary {
+                key: key.into_string(),
+                title: None,
+                url: None,
+                status: ArticleStatus::Open,
+                comment_count: 0,
+            },
+            comments: Vec::new(),
+            next_cursor: None,
+        }
+    }
+}
+
+impl ArticleSummary {
+    /// The summary as in force at `now`.
+    fn new(article: Article, now: chrono::NaiveDateTime) -> Self {
+        Self {
+            status: article.status_at(now),
+            key: article.key,
+            title: article.title,
+            url: article.url,
+            comment_count: article.comment_count,
+        }
+    }
 }
 
 fn serialise(
@@ -253,7 +230,7 @@ fn json_response(body: web::Bytes) -> HttpResponse {
 }
 
 /// Hangs each thread's visible replies under its top-level comment.
-fn assemble(page: &Page, viewer: Option<Viewer>) -> Vec<ThreadView> {
+fn assemble(page: &ThreadPage, viewer: Option<Viewer>) -> Vec<ThreadView> {
     let key = page.article.key.as_str();
     let view = |(c, name): &Authored| {
         CommentView::new(c, name.clone(), key, page.liked.contains(&c.id), viewer)
@@ -263,18 +240,11 @@ fn assemble(page: &Page, viewer: Option<Viewer>) -> Vec<ThreadView> {
         by_thread.entry(reply.0.thread_id).or_default().push(reply);
     }
     page.roots
+        .rows
         .iter()
         .map(|root| {
             let in_thread = by_thread.remove(&root.0.id).unwrap_or_default();
-            let nodes: Vec<_> = std::iter::once(root.0.node())
-                .chain(in_thread.iter().map(|(c, _)| c.node()))
-                .collect();
-            let shown = thread::shown(&nodes, viewer.map(|v| v.id));
-            let replies: Vec<CommentView> = in_thread
-                .into_iter()
-                .filter(|(c, _)| shown.contains(&CommentId(c.id)))
-                .map(view)
-                .collect();
+            let replies = visible_replies(root, in_thread, viewer, view);
             let reply_count = replies
                 .iter()
                 .filter(|r| r.status != CommentStatus::Deleted)
@@ -285,5 +255,23 @@ fn assemble(page: &Page, viewer: Option<Viewer>) -> Vec<ThreadView> {
                 reply_count,
             }
         })
+        .collect()
+}
+
+/// The replies of `root`'s thread that `viewer` sees, as views.
+fn visible_replies(
+    root: &Authored,
+    in_thread: Vec<&Authored>,
+    viewer: Option<Viewer>,
+    view: impl Fn(&Authored) -> CommentView,
+) -> Vec<CommentView> {
+    let nodes: Vec<_> = std::iter::once(root.0.node())
+        .chain(in_thread.iter().map(|(c, _)| c.node()))
+        .collect();
+    let shown = thread::shown(&nodes, viewer.map(|v| v.id));
+    in_thread
+        .into_iter()
+        .filter(|(c, _)| shown.contains(&CommentId(c.id)))
+        .map(view)
         .collect()
 }

@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Account;
-use crate::db::reactions;
-use crate::db::schema::{articles, comments, sessions};
+use crate::db::personal_data::{self, OwnComment, OwnSession, PersonalData};
+use crate::db::reactions::Flag;
+use crate::db::users::User;
 use crate::error::ApiError;
 use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
-use diesel::prelude::*;
 
 /// Everything Tribune stores about the caller.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -66,18 +66,65 @@ pub struct ExportedSession {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-type CommentRow = (
-    i64,
-    String,
-    Option<i64>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDateTime>,
-);
+impl From<OwnComment> for ExportedComment {
+    fn from(c: OwnComment) -> Self {
+        Self {
+            id: c.id,
+            article: c.article,
+            parent_id: c.parent_id,
+            body: c.body,
+            status: c.status,
+            moderation_reason: c.moderation_reason,
+            rejection_reason: c.rejection_reason,
+            likes: c.likes,
+            created_at: c.created_at.and_utc(),
+            edited_at: c.edited_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+impl From<Flag> for ExportedFlag {
+    fn from(f: Flag) -> Self {
+        Self {
+            comment_id: f.comment_id,
+            reason: f.reason,
+            note: f.note,
+            created_at: f.created_at.and_utc(),
+            resolved: f.resolved_at.is_some(),
+        }
+    }
+}
+
+impl From<OwnSession> for ExportedSession {
+    fn from(s: OwnSession) -> Self {
+        Self {
+            id: s.id,
+            created_at: s.created_at.and_utc(),
+            revoked_at: s.revoked_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+impl Export {
+    /// The export of `user`'s data, made at `now`.
+    fn new(user: &User, data: PersonalData, now: DateTime<Utc>) -> Self {
+        let likes = data.likes.into_iter();
+        Self {
+            exported_at: now,
+            account: Account::new(user, now),
+            sso_linked: user.sso_subject.is_some(),
+            comments: data.comments.into_iter().map(Into::into).collect(),
+            flags: data.flags.into_iter().map(Into::into).collect(),
+            likes: likes
+                .map(|(comment_id, at)| ExportedLike {
+                    comment_id,
+                    created_at: at.and_utc(),
+                })
+                .collect(),
+            sessions: data.sessions.into_iter().map(Into::into).collect(),
+        }
+    }
+}
 
 /// The caller's data as one JSON document (data portability).
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "accounts", security(("bearer" = [])), responses((status = 200, description = "Everything stored about the caller", body = Export)))]
@@ -87,97 +134,11 @@ pub async fn handle(
     caller: CurrentUser,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.user.user_id();
-    let (own, flags, likes, logins) = state
+    let data = state
         .db
-        .read(move |conn| {
-            let own: Vec<CommentRow> = comments::table
-                .inner_join(articles::table)
-                .filter(comments::author_id.eq(user.0))
-                .order(comments::id.asc())
-                .select((
-                    comments::id,
-                    articles::key,
-                    comments::parent_id,
-                    comments::body,
-                    comments::status,
-                    comments::moderation_reason,
-                    comments::rejection_reason,
-                    comments::like_count,
-                    comments::created_at,
-                    comments::edited_at,
-                ))
-                .load(conn)?;
-            let flags = reactions::flags_by(conn, user)?;
-            let likes = reactions::likes_by(conn, user)?;
-            let logins: Vec<(i64, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> =
-                sessions::table
-                    .filter(sessions::user_id.eq(user.0))
-                    .order(sessions::id.asc())
-                    .select((sessions::id, sessions::created_at, sessions::revoked_at))
-                    .load(conn)?;
-            Ok((own, flags, likes, logins))
-        })
+        .read(move |conn| personal_data::of(conn, user))
         .await?;
-    let export = Export {
-        exported_at: state.clock.now(),
-        account: Account::new(&caller.user, state.clock.now()),
-        sso_linked: caller.user.sso_subject.is_some(),
-        comments: own
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    article,
-                    parent_id,
-                    body,
-                    status,
-                    moderation_reason,
-                    rejection_reason,
-                    likes,
-                    created,
-                    edited,
-                )| {
-                    ExportedComment {
-                        id,
-                        article,
-                        parent_id,
-                        body,
-                        status,
-                        moderation_reason,
-                        rejection_reason,
-                        likes,
-                        created_at: created.and_utc(),
-                        edited_at: edited.map(|t| t.and_utc()),
-                    }
-                },
-            )
-            .collect(),
-        flags: flags
-            .into_iter()
-            .map(|f| ExportedFlag {
-                comment_id: f.comment_id,
-                reason: f.reason,
-                note: f.note,
-                created_at: f.created_at.and_utc(),
-                resolved: f.resolved_at.is_some(),
-            })
-            .collect(),
-        likes: likes
-            .into_iter()
-            .map(|(comment_id, at)| ExportedLike {
-                comment_id,
-                created_at: at.and_utc(),
-            })
-            .collect(),
-        sessions: logins
-            .into_iter()
-            .map(|(id, created, revoked)| ExportedSession {
-                id,
-                created_at: created.and_utc(),
-                revoked_at: revoked.map(|t| t.and_utc()),
-            })
-            .collect(),
-    };
+    let export = Export::new(&caller.user, data, state.clock.now());
     Ok(HttpResponse::Ok()
         .insert_header((
             "Content-Disposition",

@@ -1,0 +1,129 @@
+//! The stored counters (articles' comment counts, threads' visible replies, comments'
+//! likes, authors' approved and rejected counts) and how to rebuild them from the rows
+//! they count. Every write keeps them exact in its own transaction (see
+//! `comments::shift_counters`); `recount` repairs a database that was changed by hand.
+
+use std::collections::HashMap;
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{articles, comments, likes, users};
+use crate::error::ApiError;
+
+/// An article whose counter had drifted from its comments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub key: String,
+    pub stored: i64,
+    pub actual: i64,
+}
+
+/// Recomputes every counter from the comments (articles' counts, threads' visible
+/// replies, comments' likes, authors' approved and rejected counts), fixes those that
+/// drifted, and reports the articles that had.
+#[tracing::instrument(skip_all)]
+pub fn recount(conn: &mut DbConnection) -> Result<Vec<Drift>, ApiError> {
+    let approved: HashMap<i64, i64> = comments::table
+        .filter(comments::status.eq("approved"))
+        .group_by(comments::article_id)
+        .select((comments::article_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let stored: Vec<(i64, String, i64)> = articles::table
+        .select((articles::id, articles::key, articles::comment_count))
+        .load(conn)?;
+    let mut drifts = Vec::new();
+    for (id, key, count) in stored {
+        let actual = approved.get(&id).copied().unwrap_or(0);
+        if actual != count {
+            diesel::update(articles::table.find(id))
+                .set(articles::comment_count.eq(actual))
+                .execute(conn)?;
+            drifts.push(Drift {
+                key,
+                stored: count,
+                actual,
+            });
+        }
+    }
+
+    let replies: HashMap<i64, i64> = comments::table
+        .filter(comments::status.eq("approved"))
+        .filter(comments::depth.gt(0))
+        .group_by(comments::thread_id)
+        .select((comments::thread_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let roots: Vec<(i64, i64)> = comments::table
+        .filter(comments::depth.eq(0))
+        .select((comments::id, comments::visible_replies))
+        .load(conn)?;
+    for (id, stored) in roots {
+        let actual = replies.get(&id).copied().unwrap_or(0);
+        if actual != stored {
+            diesel::update(comments::table.find(id))
+                .set(comments::visible_replies.eq(actual))
+                .execute(conn)?;
+        }
+    }
+
+    let like_counts: HashMap<i64, i64> = likes::table
+        .group_by(likes::comment_id)
+        .select((likes::comment_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let liked: Vec<(i64, i64)> = comments::table
+        .filter(comments::like_count.ne(0))
+        .select((comments::id, comments::like_count))
+        .load(conn)?;
+    let mut to_check: HashMap<i64, i64> = liked.into_iter().collect();
+    for id in like_counts.keys() {
+        to_check.entry(*id).or_insert(-1);
+    }
+    for (id, stored) in to_check {
+        let actual = like_counts.get(&id).copied().unwrap_or(0);
+        if actual != stored {
+            diesel::update(comments::table.find(id))
+                .set(comments::like_count.eq(actual))
+                .execute(conn)?;
+        }
+    }
+
+    let by_author: Vec<(Option<i64>, String, i64)> = comments::table
+        .filter(comments::author_id.is_not_null())
+        .filter(comments::status.eq_any(["approved", "rejected"]))
+        .group_by((comments::author_id, comments::status))
+        .select((comments::author_id, comments::status, count_star()))
+        .load(conn)?;
+    let mut standing: HashMap<i64, (i64, i64)> = HashMap::new();
+    for (author, status, n) in by_author {
+        if let Some(author) = author {
+            let entry = standing.entry(author).or_default();
+            if status == "approved" {
+                entry.0 = n
+            } else {
+                entry.1 = n
+            }
+        }
+    }
+    let authors: Vec<(i64, i64, i64)> = users::table
+        .select((users::id, users::approved_count, users::rejected_count))
+        .load(conn)?;
+    for (id, approved, rejected) in authors {
+        let actual = standing.get(&id).copied().unwrap_or((0, 0));
+        if actual != (approved, rejected) {
+            diesel::update(users::table.find(id))
+                .set((
+                    users::approved_count.eq(actual.0),
+                    users::rejected_count.eq(actual.1),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(drifts)
+}
