@@ -16,7 +16,7 @@ use crate::domain::comment::{ArticleId, ArticleKey, CommentBody, CommentId, Comm
 use crate::domain::markdown;
 use crate::domain::moderation::{self, Context, Decision, Site};
 use crate::domain::thread::{self, Node, Parent, Placement};
-use crate::domain::user::UserId;
+use crate::domain::user::{UserId, Viewer};
 use crate::error::{ApiError, Conflict, Forbidden};
 
 /// A row of `comments`.
@@ -541,4 +541,36 @@ pub fn thread_page(
         replies,
         liked,
     }))
+}
+
+/// One comment as `viewer` may see it (the thread's visibility rules; moderators see
+/// every comment), with its author's name, its article's key and whether the viewer
+/// liked it; `None` if there is none to see.
+#[tracing::instrument(skip_all)]
+pub fn visible_one(
+    conn: &mut DbConnection,
+    id: CommentId,
+    viewer: Option<Viewer>,
+) -> Result<Option<(Authored, String, bool)>, ApiError> {
+    let Some(comment) = find(conn, id)? else {
+        return Ok(None);
+    };
+    let in_thread = thread(conn, comment.thread_id)?;
+    let nodes: Vec<_> = in_thread.iter().map(|(c, _)| c.node()).collect();
+    let visible = viewer.is_some_and(|v| v.moderator)
+        || thread::shown(&nodes, viewer.map(|v| v.id)).contains(&id);
+    let Some(authored) = in_thread.into_iter().find(|(c, _)| c.id == id.0) else {
+        return Ok(None);
+    };
+    if !visible {
+        return Ok(None);
+    }
+    let Some(article) = articles::find(conn, ArticleId(authored.0.article_id))? else {
+        return Ok(None);
+    };
+    let liked = match viewer {
+        Some(v) => reactions::liked_among(conn, v.id, &[id.0])?.contains(&id.0),
+        None => false,
+    };
+    Ok(Some((authored, article.key, liked)))
 }

@@ -3,9 +3,8 @@
 use actix_web::{HttpResponse, web};
 
 use super::CommentView;
-use crate::db::{articles, comments, reactions};
+use crate::db::comments;
 use crate::domain::comment::CommentId;
-use crate::domain::thread;
 use crate::error::ApiError;
 use crate::routes::extract::MaybeUser;
 use crate::state::AppState;
@@ -20,36 +19,11 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let id = CommentId(path.into_inner());
     let viewer = caller.viewer();
-    let view = state
+    let ((comment, username), article, liked) = state
         .db
-        .read(move |conn| {
-            let comment = comments::find(conn, id)?.ok_or(ApiError::NotFound("comment"))?;
-            let in_thread = comments::thread(conn, comment.thread_id)?;
-            let nodes: Vec<_> = in_thread.iter().map(|(c, _)| c.node()).collect();
-            let visible = viewer.is_some_and(|v| v.moderator)
-                || thread::shown(&nodes, viewer.map(|v| v.id)).contains(&id);
-            let Some((comment, username)) = in_thread
-                .into_iter()
-                .find(|(c, _)| c.id == id.0)
-                .filter(|_| visible)
-            else {
-                return Err(ApiError::NotFound("comment"));
-            };
-            let article =
-                articles::find(conn, crate::domain::comment::ArticleId(comment.article_id))?
-                    .ok_or(ApiError::NotFound("comment"))?;
-            let liked = match viewer {
-                Some(v) => reactions::liked_among(conn, v.id, &[comment.id])?.contains(&comment.id),
-                None => false,
-            };
-            Ok(CommentView::new(
-                &comment,
-                username,
-                &article.key,
-                liked,
-                viewer,
-            ))
-        })
-        .await?;
+        .read(move |conn| comments::visible_one(conn, id, viewer))
+        .await?
+        .ok_or(ApiError::NotFound("comment"))?;
+    let view = CommentView::new(&comment, username, &article, liked, viewer);
     Ok(HttpResponse::Ok().json(view))
 }

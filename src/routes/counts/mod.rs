@@ -87,8 +87,12 @@ pub async fn respond(
             counts.insert(key, n);
         }
     }
-    let body = serde_json::to_vec(&CountsResponse { counts })
-        .map_err(|e| ApiError::Unexpected(e.into()))?;
+    serialise(&CountsResponse { counts })
+}
+
+/// The JSON body and its ETag (a digest of the body).
+fn serialise(response: &CountsResponse) -> Result<CountAnswer, ApiError> {
+    let body = serde_json::to_vec(response).map_err(|e| ApiError::Unexpected(e.into()))?;
     let digest = Sha256::digest(&body);
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
     Ok(CountAnswer {
