@@ -293,10 +293,7 @@ impl TestApp {
         reason: &str,
         note: Option<&str>,
     ) -> Response {
-        let body = match note {
-            Some(note) => json!({"reason": reason, "note": note}),
-            None => json!({"reason": reason}),
-        };
+        let body = reason_and_note(reason, note);
         self.post(&format!("/comments/{id}/flags"), who.token(), &body)
             .await
     }
@@ -388,4 +385,12 @@ pub fn encode(value: &str) -> String {
         }
     }
     out
+}
+
+/// `{reason, note}`, the note left out when there is none (flags and rejections).
+pub fn reason_and_note(reason: &str, note: Option<&str>) -> Value {
+    match note {
+        Some(note) => json!({"reason": reason, "note": note}),
+        None => json!({"reason": reason}),
+    }
 }

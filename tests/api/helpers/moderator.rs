@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Caller, Session, TestApp, encode, expect_status};
+use super::{Caller, Session, TestApp, encode, expect_status, reason_and_note};
 
 /// A ban: permanent unless it has an end (a suspension).
 #[derive(Debug, Clone)]
@@ -103,10 +103,7 @@ impl TestApp {
         reason: &str,
         note: Option<&str>,
     ) -> Response {
-        let body = match note {
-            Some(note) => json!({"reason": reason, "note": note}),
-            None => json!({"reason": reason}),
-        };
+        let body = reason_and_note(reason, note);
         self.post(&format!("/mod/comments/{id}/reject"), who.token(), &body)
             .await
     }
