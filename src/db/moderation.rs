@@ -1,16 +1,19 @@
 //! Moderation: decisions on comments, flags, queues and the moderation log.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::prepared::Prepared;
 
 use super::DbConnection;
-use super::comments::{Comment, shift_counters};
+use super::comments::{self as comment_rows, Comment, shift_counters};
 use super::schema::{articles, comments, flags, moderation_log, users};
-use crate::domain::comment::{ArticleId, CommentStatus};
+use crate::domain::comment::{ArticleId, CommentId, CommentStatus};
 use crate::domain::moderation::Reason;
 use crate::domain::user::UserId;
+use crate::domain::verdict::Verdict;
 use crate::error::ApiError;
 
 /// One line of the moderation log.
@@ -104,6 +107,81 @@ pub struct Decision<'a> {
     pub rejection_reason: Option<&'a str>,
     pub note: Option<&'a str>,
     pub at: NaiveDateTime,
+}
+
+impl<'a> Decision<'a> {
+    /// What `moderator` decided, as recorded.
+    pub fn by_moderator(
+        moderator: UserId,
+        verdict: Verdict,
+        note: Option<&'a str>,
+        at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            moderator: Some(moderator),
+            status: verdict.status(),
+            moderation_reason: verdict.moderation_reason(),
+            rejection_reason: verdict.rejection_reason(),
+            note,
+            at,
+        }
+    }
+}
+
+/// A moderator's verdict on one or more comments, with a note for the log.
+#[derive(Debug, Clone)]
+pub struct Ruling {
+    pub moderator: UserId,
+    pub verdict: Verdict,
+    pub note: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+impl Ruling {
+    fn decision(&self) -> Decision<'_> {
+        Decision::by_moderator(self.moderator, self.verdict, self.note.as_deref(), self.at)
+    }
+}
+
+/// Applies a ruling to one comment (404 when there is none, or it is deleted) and
+/// answers it as the queues show it.
+#[tracing::instrument(skip_all)]
+pub fn moderate(
+    conn: &mut DbConnection,
+    comment: CommentId,
+    ruling: &Ruling,
+) -> Result<QueueItem, ApiError> {
+    let found = comment_rows::find(conn, comment)?.ok_or(ApiError::NotFound("comment"))?;
+    decide(conn, &found, &ruling.decision())?;
+    item(conn, comment)?.ok_or(ApiError::NotFound("comment"))
+}
+
+/// What a bulk ruling did to each comment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moderated {
+    pub updated: Vec<CommentId>,
+    /// No comment, or a deleted one.
+    pub not_found: Vec<CommentId>,
+}
+
+/// Applies a ruling to each comment that exists and is not deleted.
+#[tracing::instrument(skip_all)]
+pub fn moderate_all(
+    conn: &mut DbConnection,
+    ids: &[CommentId],
+    ruling: &Ruling,
+) -> Result<Moderated, ApiError> {
+    let mut result = Moderated::default();
+    for &id in ids {
+        match comment_rows::find(conn, id)?.filter(|c| c.status() != CommentStatus::Deleted) {
+            Some(comment) => {
+                decide(conn, &comment, &ruling.decision())?;
+                result.updated.push(id);
+            }
+            None => result.not_found.push(id),
+        }
+    }
+    Ok(result)
 }
 
 /// Applies a decision: status, counters, resolved flags, log line. Deleted comments
@@ -323,20 +401,35 @@ pub fn queue_totals(
         .collect()
 }
 
-/// Unresolved flags of the given comments: (comment, reason, note).
+/// An unresolved flag: its reason and the reader's note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFlag {
+    pub reason: String,
+    pub note: Option<String>,
+}
+
+/// Unresolved flags of the given comments, oldest first, by comment.
 pub fn open_flags_of(
     conn: &mut DbConnection,
-    ids: &[i64],
-) -> Result<Vec<(i64, String, Option<String>)>, ApiError> {
+    ids: &[CommentId],
+) -> Result<HashMap<CommentId, Vec<OpenFlag>>, ApiError> {
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     }
-    Ok(flags::table
-        .filter(flags::comment_id.eq_any(ids))
+    let rows: Vec<(i64, String, Option<String>)> = flags::table
+        .filter(flags::comment_id.eq_any(ids.iter().map(|id| id.0)))
         .filter(flags::resolved_at.is_null())
         .order(flags::id.asc())
         .select((flags::comment_id, flags::reason, flags::note))
-        .load(conn)?)
+        .load(conn)?;
+    let mut by_comment: HashMap<CommentId, Vec<OpenFlag>> = HashMap::new();
+    for (comment, reason, note) in rows {
+        by_comment
+            .entry(CommentId(comment))
+            .or_default()
+            .push(OpenFlag { reason, note });
+    }
+    Ok(by_comment)
 }
 
 /// Held comments of an author (for rejecting them with a ban).
@@ -348,12 +441,19 @@ pub fn pending_by(conn: &mut DbConnection, author: UserId) -> Result<Vec<Comment
         .load(conn)?)
 }
 
+/// A queue item with its unresolved flags, oldest first.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub row: QueueRow,
+    pub flags: Vec<OpenFlag>,
+}
+
 /// One comment as the queues show it.
-pub fn item(conn: &mut DbConnection, id: i64) -> Result<Option<QueueRow>, ApiError> {
-    Ok(comments::table
+pub fn item(conn: &mut DbConnection, id: CommentId) -> Result<Option<QueueItem>, ApiError> {
+    let row: Option<QueueRow> = comments::table
         .inner_join(articles::table)
         .left_join(users::table.on(comments::author_id.eq(users::id.nullable())))
-        .filter(comments::id.eq(id))
+        .filter(comments::id.eq(id.0))
         .select((
             Comment::as_select(),
             users::username.nullable(),
@@ -365,5 +465,8 @@ pub fn item(conn: &mut DbConnection, id: i64) -> Result<Option<QueueRow>, ApiErr
             articles::title,
         ))
         .first(conn)
-        .optional()?)
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let flags = open_flags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    Ok(Some(QueueItem { row, flags }))
 }

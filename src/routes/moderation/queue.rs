@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{FlagNote, ModeratedComment};
+use super::ModeratedComment;
 use crate::db::articles;
-use crate::db::moderation::{self, Queue};
-use crate::domain::comment::ArticleKey;
+use crate::db::moderation::{self, Queue, QueueItem};
+use crate::domain::comment::{ArticleKey, CommentId};
 use crate::error::ApiError;
 use crate::routes::extract::Moderator;
 use crate::routes::pagination::{self, Cursor};
@@ -75,32 +75,26 @@ pub async fn handle(
             let article_id = match &article {
                 Some(key) => match articles::find_by_key(conn, key.as_str())? {
                     Some(a) => Some(a.article_id()),
-                    None => return Ok((Vec::new(), Vec::new(), Vec::new())),
+                    None => return Ok((Vec::new(), HashMap::new(), Vec::new())),
                 },
                 None => None,
             };
             let rows = moderation::queue_page(conn, queue, article_id, after, limit)?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
+            let ids: Vec<CommentId> = rows.iter().map(|r| r.comment.comment_id()).collect();
             let flags = moderation::open_flags_of(conn, &ids)?;
             let counts = moderation::queue_totals(conn, article_id)?;
             Ok((rows, flags, counts))
         })
         .await?;
-    let mut notes: HashMap<i64, Vec<FlagNote>> = HashMap::new();
-    for (comment, reason, note) in flags {
-        notes
-            .entry(comment)
-            .or_default()
-            .push(FlagNote { reason, note });
-    }
+    let mut flags = flags;
     let page = usize::try_from(limit).unwrap_or(usize::MAX);
     let more = rows.len() > page;
     let items: Vec<ModeratedComment> = rows
         .into_iter()
         .take(page)
         .map(|row| {
-            let flags = notes.remove(&row.comment.id).unwrap_or_default();
-            ModeratedComment::new(row, flags, viewer, now)
+            let flags = flags.remove(&row.comment.comment_id()).unwrap_or_default();
+            ModeratedComment::new(QueueItem { row, flags }, viewer, now)
         })
         .collect();
     let next_cursor = more.then(|| items.last()).flatten().map(|last| {
