@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::prepared::Prepared;
@@ -10,11 +10,13 @@ use super::prepared::Prepared;
 use super::DbConnection;
 use super::comments::{self as comment_rows, Comment, shift_counters};
 use super::schema::{articles, comments, flags, moderation_log, users};
+use super::users::{self as user_rows, User};
 use crate::domain::comment::{ArticleId, CommentId, CommentStatus};
 use crate::domain::moderation::Reason;
+use crate::domain::standing::{self, Ban};
 use crate::domain::user::UserId;
 use crate::domain::verdict::Verdict;
-use crate::error::ApiError;
+use crate::error::{ApiError, Forbidden};
 
 /// One line of the moderation log.
 #[derive(Debug, Clone, Copy)]
@@ -264,6 +266,92 @@ fn resolve_flags(
     ))
     .execute(conn)?;
     Ok(())
+}
+
+/// A live account that `moderator` may ban or unban: 404 when there is none (or it is
+/// erased), 403 unless it ranks below the moderator.
+fn account_below(
+    conn: &mut DbConnection,
+    moderator: &User,
+    target: UserId,
+    now: DateTime<Utc>,
+) -> Result<User, ApiError> {
+    let user = user_rows::find_live(conn, target, now)?.ok_or(ApiError::NotFound("user"))?;
+    if !standing::may_ban(moderator.role(), user.role()) {
+        return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+    }
+    Ok(user)
+}
+
+/// Bans or suspends an account below `moderator`, logs it and, when the ban asks,
+/// rejects the account's held comments. Answers the account.
+#[tracing::instrument(skip_all)]
+pub fn ban_account(
+    conn: &mut DbConnection,
+    moderator: &User,
+    ban: &Ban,
+    now: DateTime<Utc>,
+) -> Result<User, ApiError> {
+    let at = now.naive_utc();
+    account_below(conn, moderator, ban.target, now)?;
+    user_rows::ban(
+        conn,
+        ban.target,
+        ban.until.map(|u| u.naive_utc()),
+        &ban.reason,
+        at,
+    )?;
+    log(
+        conn,
+        &LogEntry {
+            actor: Some(moderator.user_id()),
+            action: "ban",
+            comment: None,
+            user: Some(ban.target.0),
+            reason: Some(&ban.reason),
+            note: ban.log_note().as_deref(),
+            at,
+        },
+    )?;
+    if ban.reject_pending {
+        let decision = Decision::by_moderator(
+            moderator.user_id(),
+            Ban::PENDING_VERDICT,
+            Some(Ban::PENDING_NOTE),
+            at,
+        );
+        for comment in pending_by(conn, ban.target)? {
+            decide(conn, &comment, &decision)?;
+        }
+    }
+    user_rows::find(conn, ban.target)?.ok_or(ApiError::NotFound("user"))
+}
+
+/// Lifts a ban or suspension of an account below `moderator` and logs it. Answers the
+/// account.
+#[tracing::instrument(skip_all)]
+pub fn lift_ban(
+    conn: &mut DbConnection,
+    moderator: &User,
+    target: UserId,
+    now: DateTime<Utc>,
+) -> Result<User, ApiError> {
+    let at = now.naive_utc();
+    account_below(conn, moderator, target, now)?;
+    user_rows::unban(conn, target, at)?;
+    log(
+        conn,
+        &LogEntry {
+            actor: Some(moderator.user_id()),
+            action: "unban",
+            comment: None,
+            user: Some(target.0),
+            reason: None,
+            note: None,
+            at,
+        },
+    )?;
+    user_rows::find(conn, target)?.ok_or(ApiError::NotFound("user"))
 }
 
 /// Counts a new flag; answers the comment's unresolved flags.

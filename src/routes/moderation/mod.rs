@@ -112,24 +112,15 @@ pub struct UserStanding {
 impl UserStanding {
     /// The view of `user` at `now`.
     pub fn new(user: &User, now: DateTime<Utc>) -> Self {
-        let status = user.status_at(now);
-        let banned = status == UserStatus::Banned;
+        let standing = user.standing(now);
         Self {
             id: user.id,
             username: user.username.clone(),
             email: user.email.clone(),
             role: user.role.clone(),
-            status: status.as_str().to_owned(),
-            banned_until: if banned {
-                user.banned_until_utc()
-            } else {
-                None
-            },
-            ban_reason: if banned {
-                user.ban_reason.clone()
-            } else {
-                None
-            },
+            status: standing.status.as_str().to_owned(),
+            banned_until: standing.banned_until,
+            ban_reason: standing.ban_reason.map(str::to_owned),
             created_at: user.created_at.and_utc(),
             approved_count: user.approved_count,
             rejected_count: user.rejected_count,
@@ -140,22 +131,4 @@ impl UserStanding {
 /// The problem a refused input makes: a 422 naming its field.
 pub(crate) fn invalid(refused: Invalid) -> crate::error::ApiError {
     crate::error::ApiError::invalid(refused.field, refused.message)
-}
-
-/// A live account that a moderator of `role` may ban or unban: 404 when there is none
-/// (or it is erased), 403 unless it ranks below the moderator.
-pub(crate) fn account_below(
-    conn: &mut crate::db::DbConnection,
-    target: crate::domain::user::UserId,
-    role: crate::domain::user::Role,
-    now: DateTime<Utc>,
-) -> Result<User, crate::error::ApiError> {
-    use crate::error::{ApiError, Forbidden};
-    let user = crate::db::users::find(conn, target)?
-        .filter(|u| u.status_at(now) != UserStatus::Deleted)
-        .ok_or(ApiError::NotFound("user"))?;
-    if user.role() >= role {
-        return Err(ApiError::Forbidden(Forbidden::NotAllowed));
-    }
-    Ok(user)
 }
