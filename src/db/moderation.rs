@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::page::Page;
 use super::prepared::Prepared;
 
 use super::DbConnection;
 use super::comments::{self as comment_rows, Comment, shift_counters};
 use super::schema::{articles, comments, flags, moderation_log, users};
 use super::users::{self as user_rows, User};
-use crate::domain::comment::{ArticleId, CommentId, CommentStatus};
+use crate::domain::comment::{ArticleId, ArticleKey, CommentId, CommentStatus};
 use crate::domain::moderation::Reason;
 use crate::domain::standing::{self, Ban};
 use crate::domain::user::UserId;
@@ -65,38 +66,43 @@ pub struct LogRow {
 /// Filters of the log listing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LogFilter {
-    pub comment: Option<i64>,
-    pub user: Option<i64>,
-    pub moderator: Option<i64>,
+    pub comment: Option<CommentId>,
+    /// Decisions about this account (its comments, bans, role).
+    pub user: Option<UserId>,
+    /// Decisions made by this moderator.
+    pub moderator: Option<UserId>,
 }
 
-/// A page of the log, newest first, with each actor's username.
+/// A page of the log, newest first, with each actor's username; `before` is the log id
+/// of the previous page's last line.
+#[tracing::instrument(skip_all)]
 pub fn log_page(
     conn: &mut DbConnection,
     filter: LogFilter,
     before: Option<i64>,
     limit: i64,
-) -> Result<Vec<(LogRow, Option<String>)>, ApiError> {
+) -> Result<Page<(LogRow, Option<String>)>, ApiError> {
     let mut query = moderation_log::table
         .left_join(users::table.on(moderation_log::actor_id.eq(users::id.nullable())))
         .select((LogRow::as_select(), users::username.nullable()))
         .into_boxed();
     if let Some(c) = filter.comment {
-        query = query.filter(moderation_log::comment_id.eq(c));
+        query = query.filter(moderation_log::comment_id.eq(c.0));
     }
     if let Some(u) = filter.user {
-        query = query.filter(moderation_log::user_id.eq(u));
+        query = query.filter(moderation_log::user_id.eq(u.0));
     }
     if let Some(m) = filter.moderator {
-        query = query.filter(moderation_log::actor_id.eq(m));
+        query = query.filter(moderation_log::actor_id.eq(m.0));
     }
     if let Some(b) = before {
         query = query.filter(moderation_log::id.lt(b));
     }
-    Ok(query
+    let rows = query
         .order(moderation_log::id.desc())
-        .limit(limit + 1)
-        .load(conn)?)
+        .limit(Page::<(LogRow, Option<String>)>::probe(limit))
+        .load(conn)?;
+    Ok(Page::of(rows, limit))
 }
 
 /// A moderator's decision on a comment.
@@ -436,31 +442,31 @@ macro_rules! queue_query {
     }};
 }
 
-/// One page (plus one) of a queue; `after` is (flags, id) of the previous page's last item.
+/// One page of a queue; `after` is (flags, id) of the previous page's last item.
 pub fn queue_page(
     conn: &mut DbConnection,
     queue: Queue,
     article: Option<ArticleId>,
-    after: Option<(i64, i64)>,
+    after: Option<(i64, CommentId)>,
     limit: i64,
-) -> Result<Vec<QueueRow>, ApiError> {
+) -> Result<Page<QueueRow>, ApiError> {
     let mut query = queue_query!(queue, article);
     query = match (queue, after) {
         (_, None) => query,
-        (Queue::Pending, Some((_, id))) => query.filter(comments::id.gt(id)),
+        (Queue::Pending, Some((_, id))) => query.filter(comments::id.gt(id.0)),
         (Queue::Reported, Some((n, id))) => query.filter(
             comments::open_flags
                 .lt(n)
-                .or(comments::open_flags.eq(n).and(comments::id.gt(id))),
+                .or(comments::open_flags.eq(n).and(comments::id.gt(id.0))),
         ),
-        (_, Some((_, id))) => query.filter(comments::id.lt(id)),
+        (_, Some((_, id))) => query.filter(comments::id.lt(id.0)),
     };
     query = match queue {
         Queue::Pending => query.order(comments::id.asc()),
         Queue::Reported => query.order((comments::open_flags.desc(), comments::id.asc())),
         _ => query.order(comments::id.desc()),
     };
-    Ok(query
+    let rows = query
         .select((
             Comment::as_select(),
             users::username.nullable(),
@@ -471,8 +477,60 @@ pub fn queue_page(
             articles::key,
             articles::title,
         ))
-        .limit(limit + 1)
-        .load(conn)?)
+        .limit(Page::<QueueRow>::probe(limit))
+        .load(conn)?;
+    Ok(Page::of(rows, limit))
+}
+
+/// Which queue page to read.
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub queue: Queue,
+    /// Only this article's comments (and totals).
+    pub article: Option<ArticleKey>,
+    /// (flags, id) of the previous page's last item.
+    pub after: Option<(i64, CommentId)>,
+    pub limit: i64,
+}
+
+/// A page of a queue, and how many comments each queue holds.
+#[derive(Debug, Clone)]
+pub struct QueueListing {
+    pub page: Page<QueueItem>,
+    /// Every queue, by wire name.
+    pub totals: Vec<(&'static str, i64)>,
+}
+
+/// A page of a queue with the items' unresolved flags, and the totals of all queues
+/// (for the article, when filtered: an unknown article has none).
+#[tracing::instrument(skip_all)]
+pub fn queue(conn: &mut DbConnection, filter: &QueueFilter) -> Result<QueueListing, ApiError> {
+    let article = match &filter.article {
+        Some(key) => match super::articles::find_by_key(conn, key.as_str())? {
+            Some(found) => Some(found.article_id()),
+            None => {
+                return Ok(QueueListing {
+                    page: Page::of(Vec::new(), filter.limit),
+                    totals: Queue::ALL.iter().map(|(name, _)| (*name, 0)).collect(),
+                });
+            }
+        },
+        None => None,
+    };
+    let rows = queue_page(conn, filter.queue, article, filter.after, filter.limit)?;
+    let ids: Vec<CommentId> = rows.rows.iter().map(|r| r.comment.comment_id()).collect();
+    let mut flags = open_flags_of(conn, &ids)?;
+    let items = rows.rows.into_iter().map(|row| {
+        let flags = flags.remove(&row.comment.comment_id()).unwrap_or_default();
+        QueueItem { row, flags }
+    });
+    Ok(QueueListing {
+        page: Page {
+            rows: items.collect(),
+            more: rows.more,
+        },
+        totals: queue_totals(conn, article)?,
+    })
 }
 
 /// How many comments each queue holds.

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::moderation::LogEntry;
+use super::page::Page;
 use super::schema::{sessions, users};
 use super::{DbConnection, is_unique_violation_on};
 use crate::domain::standing::{self, Standing};
@@ -434,15 +435,15 @@ pub fn count_admins(conn: &mut DbConnection) -> Result<i64, ApiError> {
         .get_result(conn)?)
 }
 
-/// Live accounts whose username or email starts with `prefix` (compared by their
-/// keys), in id order after `after`.
+/// A page of live accounts whose username or email starts with `prefix` (compared by
+/// their keys), in id order after `after`.
 #[tracing::instrument(skip_all)]
 pub fn search(
     conn: &mut DbConnection,
     prefix: &str,
-    after: Option<i64>,
+    after: Option<UserId>,
     limit: i64,
-) -> Result<Vec<User>, ApiError> {
+) -> Result<Page<User>, ApiError> {
     let mut query = users::table
         .filter(users::status.ne(UserStatus::Deleted.as_str()))
         .select(User::as_select())
@@ -465,7 +466,11 @@ pub fn search(
         );
     }
     if let Some(after) = after {
-        query = query.filter(users::id.gt(after));
+        query = query.filter(users::id.gt(after.0));
     }
-    Ok(query.order(users::id.asc()).limit(limit + 1).load(conn)?)
+    let rows = query
+        .order(users::id.asc())
+        .limit(Page::<User>::probe(limit))
+        .load(conn)?;
+    Ok(Page::of(rows, limit))
 }
