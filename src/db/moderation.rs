@@ -554,6 +554,38 @@ pub struct OpenFlag {
     pub note: Option<String>,
 }
 
+/// Comment and queue totals, for the metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    /// Every comment status with its comments (0 when none).
+    pub by_status: Vec<(&'static str, i64)>,
+    /// Every queue with its comments.
+    pub queues: Vec<(&'static str, i64)>,
+}
+
+/// How many comments each status and each queue holds.
+#[tracing::instrument(skip_all)]
+pub fn overview(conn: &mut DbConnection) -> Result<Overview, ApiError> {
+    let counted: Vec<(String, i64)> = comments::table
+        .group_by(comments::status)
+        .select((comments::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let by_status = [
+        CommentStatus::Approved,
+        CommentStatus::Pending,
+        CommentStatus::Rejected,
+        CommentStatus::Deleted,
+    ]
+    .map(|status| {
+        let n = counted.iter().find(|(s, _)| s == status.as_str());
+        (status.as_str(), n.map_or(0, |(_, n)| *n))
+    });
+    Ok(Overview {
+        by_status: by_status.to_vec(),
+        queues: queue_totals(conn, None)?,
+    })
+}
+
 /// Unresolved flags of the given comments, oldest first, by comment.
 pub fn open_flags_of(
     conn: &mut DbConnection,
