@@ -547,13 +547,6 @@ pub fn queue_totals(
         .collect()
 }
 
-/// An unresolved flag: its reason and the reader's note.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenFlag {
-    pub reason: String,
-    pub note: Option<String>,
-}
-
 /// Comment and queue totals, for the metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Overview {
@@ -584,6 +577,13 @@ pub fn overview(conn: &mut DbConnection) -> Result<Overview, ApiError> {
         by_status: by_status.to_vec(),
         queues: queue_totals(conn, None)?,
     })
+}
+
+/// An unresolved flag: its reason and the reader's note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFlag {
+    pub reason: String,
+    pub note: Option<String>,
 }
 
 /// Unresolved flags of the given comments, oldest first, by comment.
