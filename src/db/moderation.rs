@@ -1,17 +1,23 @@
 //! Moderation: decisions on comments, flags, queues and the moderation log.
 
-use chrono::NaiveDateTime;
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::page::Page;
 use super::prepared::Prepared;
 
 use super::DbConnection;
-use super::comments::{Comment, shift_counters};
+use super::comments::{self as comment_rows, Comment, shift_counters};
 use super::schema::{articles, comments, flags, moderation_log, users};
-use crate::domain::comment::{ArticleId, CommentStatus};
+use super::users::{self as user_rows, User};
+use crate::domain::comment::{ArticleId, ArticleKey, CommentId, CommentStatus};
 use crate::domain::moderation::Reason;
+use crate::domain::standing::{self, Ban};
 use crate::domain::user::UserId;
-use crate::error::ApiError;
+use crate::domain::verdict::Verdict;
+use crate::error::{ApiError, Forbidden};
 
 /// One line of the moderation log.
 #[derive(Debug, Clone, Copy)]
@@ -60,38 +66,43 @@ pub struct LogRow {
 /// Filters of the log listing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LogFilter {
-    pub comment: Option<i64>,
-    pub user: Option<i64>,
-    pub moderator: Option<i64>,
+    pub comment: Option<CommentId>,
+    /// Decisions about this account (its comments, bans, role).
+    pub user: Option<UserId>,
+    /// Decisions made by this moderator.
+    pub moderator: Option<UserId>,
 }
 
-/// A page of the log, newest first, with each actor's username.
+/// A page of the log, newest first, with each actor's username; `before` is the log id
+/// of the previous page's last line.
+#[tracing::instrument(skip_all)]
 pub fn log_page(
     conn: &mut DbConnection,
     filter: LogFilter,
     before: Option<i64>,
     limit: i64,
-) -> Result<Vec<(LogRow, Option<String>)>, ApiError> {
+) -> Result<Page<(LogRow, Option<String>)>, ApiError> {
     let mut query = moderation_log::table
         .left_join(users::table.on(moderation_log::actor_id.eq(users::id.nullable())))
         .select((LogRow::as_select(), users::username.nullable()))
         .into_boxed();
     if let Some(c) = filter.comment {
-        query = query.filter(moderation_log::comment_id.eq(c));
+        query = query.filter(moderation_log::comment_id.eq(c.0));
     }
     if let Some(u) = filter.user {
-        query = query.filter(moderation_log::user_id.eq(u));
+        query = query.filter(moderation_log::user_id.eq(u.0));
     }
     if let Some(m) = filter.moderator {
-        query = query.filter(moderation_log::actor_id.eq(m));
+        query = query.filter(moderation_log::actor_id.eq(m.0));
     }
     if let Some(b) = before {
         query = query.filter(moderation_log::id.lt(b));
     }
-    Ok(query
+    let rows = query
         .order(moderation_log::id.desc())
-        .limit(limit + 1)
-        .load(conn)?)
+        .limit(Page::<(LogRow, Option<String>)>::probe(limit))
+        .load(conn)?;
+    Ok(Page::of(rows, limit))
 }
 
 /// A moderator's decision on a comment.
@@ -104,6 +115,81 @@ pub struct Decision<'a> {
     pub rejection_reason: Option<&'a str>,
     pub note: Option<&'a str>,
     pub at: NaiveDateTime,
+}
+
+impl<'a> Decision<'a> {
+    /// What `moderator` decided, as recorded.
+    pub fn by_moderator(
+        moderator: UserId,
+        verdict: Verdict,
+        note: Option<&'a str>,
+        at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            moderator: Some(moderator),
+            status: verdict.status(),
+            moderation_reason: verdict.moderation_reason(),
+            rejection_reason: verdict.rejection_reason(),
+            note,
+            at,
+        }
+    }
+}
+
+/// A moderator's verdict on one or more comments, with a note for the log.
+#[derive(Debug, Clone)]
+pub struct Ruling {
+    pub moderator: UserId,
+    pub verdict: Verdict,
+    pub note: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+impl Ruling {
+    fn decision(&self) -> Decision<'_> {
+        Decision::by_moderator(self.moderator, self.verdict, self.note.as_deref(), self.at)
+    }
+}
+
+/// Applies a ruling to one comment (404 when there is none, or it is deleted) and
+/// answers it as the queues show it.
+#[tracing::instrument(skip_all)]
+pub fn moderate(
+    conn: &mut DbConnection,
+    comment: CommentId,
+    ruling: &Ruling,
+) -> Result<QueueItem, ApiError> {
+    let found = comment_rows::find(conn, comment)?.ok_or(ApiError::NotFound("comment"))?;
+    decide(conn, &found, &ruling.decision())?;
+    item(conn, comment)?.ok_or(ApiError::NotFound("comment"))
+}
+
+/// What a bulk ruling did to each comment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moderated {
+    pub updated: Vec<CommentId>,
+    /// No comment, or a deleted one.
+    pub not_found: Vec<CommentId>,
+}
+
+/// Applies a ruling to each comment that exists and is not deleted.
+#[tracing::instrument(skip_all)]
+pub fn moderate_all(
+    conn: &mut DbConnection,
+    ids: &[CommentId],
+    ruling: &Ruling,
+) -> Result<Moderated, ApiError> {
+    let mut result = Moderated::default();
+    for &id in ids {
+        match comment_rows::find(conn, id)?.filter(|c| c.status() != CommentStatus::Deleted) {
+            Some(comment) => {
+                decide(conn, &comment, &ruling.decision())?;
+                result.updated.push(id);
+            }
+            None => result.not_found.push(id),
+        }
+    }
+    Ok(result)
 }
 
 /// Applies a decision: status, counters, resolved flags, log line. Deleted comments
@@ -188,6 +274,92 @@ fn resolve_flags(
     Ok(())
 }
 
+/// A live account that `moderator` may ban or unban: 404 when there is none (or it is
+/// erased), 403 unless it ranks below the moderator.
+fn account_below(
+    conn: &mut DbConnection,
+    moderator: &User,
+    target: UserId,
+    now: DateTime<Utc>,
+) -> Result<User, ApiError> {
+    let user = user_rows::find_live(conn, target, now)?.ok_or(ApiError::NotFound("user"))?;
+    if !standing::may_ban(moderator.role(), user.role()) {
+        return Err(ApiError::Forbidden(Forbidden::NotAllowed));
+    }
+    Ok(user)
+}
+
+/// Bans or suspends an account below `moderator`, logs it and, when the ban asks,
+/// rejects the account's held comments. Answers the account.
+#[tracing::instrument(skip_all)]
+pub fn ban_account(
+    conn: &mut DbConnection,
+    moderator: &User,
+    ban: &Ban,
+    now: DateTime<Utc>,
+) -> Result<User, ApiError> {
+    let at = now.naive_utc();
+    account_below(conn, moderator, ban.target, now)?;
+    user_rows::ban(
+        conn,
+        ban.target,
+        ban.until.map(|u| u.naive_utc()),
+        &ban.reason,
+        at,
+    )?;
+    log(
+        conn,
+        &LogEntry {
+            actor: Some(moderator.user_id()),
+            action: "ban",
+            comment: None,
+            user: Some(ban.target.0),
+            reason: Some(&ban.reason),
+            note: ban.log_note().as_deref(),
+            at,
+        },
+    )?;
+    if ban.reject_pending {
+        let decision = Decision::by_moderator(
+            moderator.user_id(),
+            Ban::PENDING_VERDICT,
+            Some(Ban::PENDING_NOTE),
+            at,
+        );
+        for comment in pending_by(conn, ban.target)? {
+            decide(conn, &comment, &decision)?;
+        }
+    }
+    user_rows::find(conn, ban.target)?.ok_or(ApiError::NotFound("user"))
+}
+
+/// Lifts a ban or suspension of an account below `moderator` and logs it. Answers the
+/// account.
+#[tracing::instrument(skip_all)]
+pub fn lift_ban(
+    conn: &mut DbConnection,
+    moderator: &User,
+    target: UserId,
+    now: DateTime<Utc>,
+) -> Result<User, ApiError> {
+    let at = now.naive_utc();
+    account_below(conn, moderator, target, now)?;
+    user_rows::unban(conn, target, at)?;
+    log(
+        conn,
+        &LogEntry {
+            actor: Some(moderator.user_id()),
+            action: "unban",
+            comment: None,
+            user: Some(target.0),
+            reason: None,
+            note: None,
+            at,
+        },
+    )?;
+    user_rows::find(conn, target)?.ok_or(ApiError::NotFound("user"))
+}
+
 /// Counts a new flag; answers the comment's unresolved flags.
 pub fn count_flag(conn: &mut DbConnection, comment: i64) -> Result<i64, ApiError> {
     Ok(diesel::update(comments::table.find(comment))
@@ -270,31 +442,31 @@ macro_rules! queue_query {
     }};
 }
 
-/// One page (plus one) of a queue; `after` is (flags, id) of the previous page's last item.
+/// One page of a queue; `after` is (flags, id) of the previous page's last item.
 pub fn queue_page(
     conn: &mut DbConnection,
     queue: Queue,
     article: Option<ArticleId>,
-    after: Option<(i64, i64)>,
+    after: Option<(i64, CommentId)>,
     limit: i64,
-) -> Result<Vec<QueueRow>, ApiError> {
+) -> Result<Page<QueueRow>, ApiError> {
     let mut query = queue_query!(queue, article);
     query = match (queue, after) {
         (_, None) => query,
-        (Queue::Pending, Some((_, id))) => query.filter(comments::id.gt(id)),
+        (Queue::Pending, Some((_, id))) => query.filter(comments::id.gt(id.0)),
         (Queue::Reported, Some((n, id))) => query.filter(
             comments::open_flags
                 .lt(n)
-                .or(comments::open_flags.eq(n).and(comments::id.gt(id))),
+                .or(comments::open_flags.eq(n).and(comments::id.gt(id.0))),
         ),
-        (_, Some((_, id))) => query.filter(comments::id.lt(id)),
+        (_, Some((_, id))) => query.filter(comments::id.lt(id.0)),
     };
     query = match queue {
         Queue::Pending => query.order(comments::id.asc()),
         Queue::Reported => query.order((comments::open_flags.desc(), comments::id.asc())),
         _ => query.order(comments::id.desc()),
     };
-    Ok(query
+    let rows = query
         .select((
             Comment::as_select(),
             users::username.nullable(),
@@ -305,8 +477,60 @@ pub fn queue_page(
             articles::key,
             articles::title,
         ))
-        .limit(limit + 1)
-        .load(conn)?)
+        .limit(Page::<QueueRow>::probe(limit))
+        .load(conn)?;
+    Ok(Page::of(rows, limit))
+}
+
+/// Which queue page to read.
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub queue: Queue,
+    /// Only this article's comments (and totals).
+    pub article: Option<ArticleKey>,
+    /// (flags, id) of the previous page's last item.
+    pub after: Option<(i64, CommentId)>,
+    pub limit: i64,
+}
+
+/// A page of a queue, and how many comments each queue holds.
+#[derive(Debug, Clone)]
+pub struct QueueListing {
+    pub page: Page<QueueItem>,
+    /// Every queue, by wire name.
+    pub totals: Vec<(&'static str, i64)>,
+}
+
+/// A page of a queue with the items' unresolved flags, and the totals of all queues
+/// (for the article, when filtered: an unknown article has none).
+#[tracing::instrument(skip_all)]
+pub fn queue(conn: &mut DbConnection, filter: &QueueFilter) -> Result<QueueListing, ApiError> {
+    let article = match &filter.article {
+        Some(key) => match super::articles::find_by_key(conn, key.as_str())? {
+            Some(found) => Some(found.article_id()),
+            None => {
+                return Ok(QueueListing {
+                    page: Page::of(Vec::new(), filter.limit),
+                    totals: Queue::ALL.iter().map(|(name, _)| (*name, 0)).collect(),
+                });
+            }
+        },
+        None => None,
+    };
+    let rows = queue_page(conn, filter.queue, article, filter.after, filter.limit)?;
+    let ids: Vec<CommentId> = rows.rows.iter().map(|r| r.comment.comment_id()).collect();
+    let mut flags = open_flags_of(conn, &ids)?;
+    let items = rows.rows.into_iter().map(|row| {
+        let flags = flags.remove(&row.comment.comment_id()).unwrap_or_default();
+        QueueItem { row, flags }
+    });
+    Ok(QueueListing {
+        page: Page {
+            rows: items.collect(),
+            more: rows.more,
+        },
+        totals: queue_totals(conn, article)?,
+    })
 }
 
 /// How many comments each queue holds.
@@ -323,20 +547,67 @@ pub fn queue_totals(
         .collect()
 }
 
-/// Unresolved flags of the given comments: (comment, reason, note).
+/// Comment and queue totals, for the metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    /// Every comment status with its comments (0 when none).
+    pub by_status: Vec<(&'static str, i64)>,
+    /// Every queue with its comments.
+    pub queues: Vec<(&'static str, i64)>,
+}
+
+/// How many comments each status and each queue holds.
+#[tracing::instrument(skip_all)]
+pub fn overview(conn: &mut DbConnection) -> Result<Overview, ApiError> {
+    let counted: Vec<(String, i64)> = comments::table
+        .group_by(comments::status)
+        .select((comments::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let by_status = [
+        CommentStatus::Approved,
+        CommentStatus::Pending,
+        CommentStatus::Rejected,
+        CommentStatus::Deleted,
+    ]
+    .map(|status| {
+        let n = counted.iter().find(|(s, _)| s == status.as_str());
+        (status.as_str(), n.map_or(0, |(_, n)| *n))
+    });
+    Ok(Overview {
+        by_status: by_status.to_vec(),
+        queues: queue_totals(conn, None)?,
+    })
+}
+
+/// An unresolved flag: its reason and the reader's note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFlag {
+    pub reason: String,
+    pub note: Option<String>,
+}
+
+/// Unresolved flags of the given comments, oldest first, by comment.
 pub fn open_flags_of(
     conn: &mut DbConnection,
-    ids: &[i64],
-) -> Result<Vec<(i64, String, Option<String>)>, ApiError> {
+    ids: &[CommentId],
+) -> Result<HashMap<CommentId, Vec<OpenFlag>>, ApiError> {
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     }
-    Ok(flags::table
-        .filter(flags::comment_id.eq_any(ids))
+    let rows: Vec<(i64, String, Option<String>)> = flags::table
+        .filter(flags::comment_id.eq_any(ids.iter().map(|id| id.0)))
         .filter(flags::resolved_at.is_null())
         .order(flags::id.asc())
         .select((flags::comment_id, flags::reason, flags::note))
-        .load(conn)?)
+        .load(conn)?;
+    let mut by_comment: HashMap<CommentId, Vec<OpenFlag>> = HashMap::new();
+    for (comment, reason, note) in rows {
+        by_comment
+            .entry(CommentId(comment))
+            .or_default()
+            .push(OpenFlag { reason, note });
+    }
+    Ok(by_comment)
 }
 
 /// Held comments of an author (for rejecting them with a ban).
@@ -348,12 +619,19 @@ pub fn pending_by(conn: &mut DbConnection, author: UserId) -> Result<Vec<Comment
         .load(conn)?)
 }
 
+/// A queue item with its unresolved flags, oldest first.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub row: QueueRow,
+    pub flags: Vec<OpenFlag>,
+}
+
 /// One comment as the queues show it.
-pub fn item(conn: &mut DbConnection, id: i64) -> Result<Option<QueueRow>, ApiError> {
-    Ok(comments::table
+pub fn item(conn: &mut DbConnection, id: CommentId) -> Result<Option<QueueItem>, ApiError> {
+    let row: Option<QueueRow> = comments::table
         .inner_join(articles::table)
         .left_join(users::table.on(comments::author_id.eq(users::id.nullable())))
-        .filter(comments::id.eq(id))
+        .filter(comments::id.eq(id.0))
         .select((
             Comment::as_select(),
             users::username.nullable(),
@@ -365,5 +643,8 @@ pub fn item(conn: &mut DbConnection, id: i64) -> Result<Option<QueueRow>, ApiErr
             articles::title,
         ))
         .first(conn)
-        .optional()?)
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let flags = open_flags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    Ok(Some(QueueItem { row, flags }))
 }

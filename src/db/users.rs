@@ -3,8 +3,11 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::moderation::LogEntry;
+use super::page::Page;
 use super::schema::{sessions, users};
 use super::{DbConnection, is_unique_violation_on};
+use crate::domain::standing::{self, Standing};
 use crate::domain::user::{
     Email, Role, SessionId, UserId, UserStatus, Username, email_key, username_key,
 };
@@ -50,9 +53,17 @@ impl User {
 
     /// The standing in force at `now` (a suspension past its end reads as active).
     pub fn status_at(&self, now: DateTime<Utc>) -> UserStatus {
-        UserStatus::parse(&self.status)
-            .unwrap_or(UserStatus::Deleted)
-            .effective(self.banned_until_utc(), now)
+        self.standing(now).status
+    }
+
+    /// The standing at `now`, with the ban's end and reason while it holds.
+    pub fn standing(&self, now: DateTime<Utc>) -> Standing<'_> {
+        Standing::at(
+            UserStatus::parse(&self.status).unwrap_or(UserStatus::Deleted),
+            self.banned_until_utc(),
+            self.ban_reason.as_deref(),
+            now,
+        )
     }
 }
 
@@ -136,6 +147,16 @@ pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>, ApiErro
         .select(User::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Finds an account by id unless it is erased.
+#[tracing::instrument(skip_all)]
+pub fn find_live(
+    conn: &mut DbConnection,
+    id: UserId,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, ApiError> {
+    Ok(find(conn, id)?.filter(|u| u.status_at(now) != UserStatus::Deleted))
 }
 
 /// The live account behind an access token: the user exists, is not erased, and the
@@ -369,6 +390,37 @@ pub fn set_role(
     Ok(())
 }
 
+/// Gives a live account (404 otherwise) a role for `admin` and logs it; the last admin
+/// cannot give up the role (409 `last_admin`). Answers the account.
+#[tracing::instrument(skip_all)]
+pub fn change_role(
+    conn: &mut DbConnection,
+    admin: UserId,
+    target: UserId,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<User, ApiError> {
+    let at = now.naive_utc();
+    let user = find_live(conn, target, now)?.ok_or(ApiError::NotFound("user"))?;
+    if !standing::may_change_role(user.role(), role, || count_admins(conn))? {
+        return Err(ApiError::Conflict(Conflict::LastAdmin));
+    }
+    set_role(conn, target, role, at)?;
+    super::moderation::log(
+        conn,
+        &LogEntry {
+            actor: Some(admin),
+            action: "role_change",
+            comment: None,
+            user: Some(target.0),
+            reason: Some(role.as_str()),
+            note: Some(&format!("from {}", user.role)),
+            at,
+        },
+    )?;
+    find(conn, target)?.ok_or(ApiError::NotFound("user"))
+}
+
 /// Live accounts with role `admin`.
 pub fn count_admins(conn: &mut DbConnection) -> Result<i64, ApiError> {
     Ok(users::table
@@ -378,15 +430,15 @@ pub fn count_admins(conn: &mut DbConnection) -> Result<i64, ApiError> {
         .get_result(conn)?)
 }
 
-/// Live accounts whose username or email starts with `prefix` (compared by their
-/// keys), in id order after `after`.
+/// A page of live accounts whose username or email starts with `prefix` (compared by
+/// their keys), in id order after `after`.
 #[tracing::instrument(skip_all)]
 pub fn search(
     conn: &mut DbConnection,
     prefix: &str,
-    after: Option<i64>,
+    after: Option<UserId>,
     limit: i64,
-) -> Result<Vec<User>, ApiError> {
+) -> Result<Page<User>, ApiError> {
     let mut query = users::table
         .filter(users::status.ne(UserStatus::Deleted.as_str()))
         .select(User::as_select())
@@ -409,7 +461,11 @@ pub fn search(
         );
     }
     if let Some(after) = after {
-        query = query.filter(users::id.gt(after));
+        query = query.filter(users::id.gt(after.0));
     }
-    Ok(query.order(users::id.asc()).limit(limit + 1).load(conn)?)
+    let rows = query
+        .order(users::id.asc())
+        .limit(Page::<User>::probe(limit))
+        .load(conn)?;
+    Ok(Page::of(rows, limit))
 }

@@ -2,12 +2,15 @@
 
 pub mod article;
 pub mod comment;
+pub mod invalid;
 pub mod markdown;
 pub mod moderation;
 pub mod settings;
+pub mod standing;
 pub mod text;
 pub mod thread;
 pub mod user;
+pub mod verdict;
 
 /// Declares an enum stored as `Text` (the migrations `CHECK` the same words) and sent in
 /// the same lowercase form: `as_str`, `parse`, `ALL`, serde, the OpenAPI schema, and the

@@ -3,12 +3,9 @@
 use actix_web::{HttpResponse, web};
 
 use crate::db::moderation;
-use crate::db::schema::comments;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry;
-use diesel::dsl::count_star;
-use diesel::prelude::*;
 
 /// Requests by route template and status, latency histograms, pool state, comments by
 /// status and moderation queue depths.
@@ -24,24 +21,11 @@ pub async fn handle(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "in_use").set(in_use);
         metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "idle").set(idle);
     }
-    let (by_status, queues) = state
-        .db
-        .read(|conn| {
-            let by_status: Vec<(String, i64)> = comments::table
-                .group_by(comments::status)
-                .select((comments::status, count_star()))
-                .load(conn)?;
-            Ok((by_status, moderation::queue_totals(conn, None)?))
-        })
-        .await?;
-    for status in ["approved", "pending", "rejected", "deleted"] {
-        let n = by_status
-            .iter()
-            .find(|(s, _)| s == status)
-            .map_or(0, |(_, n)| *n);
+    let overview = state.db.read(moderation::overview).await?;
+    for (status, n) in overview.by_status {
         metrics::gauge!("comments", "status" => status).set(n as f64);
     }
-    for (queue, n) in queues {
+    for (queue, n) in overview.queues {
         metrics::gauge!("moderation_queue_depth", "queue" => queue).set(n as f64);
     }
     let body = telemetry::prometheus()

@@ -3,10 +3,9 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::db::moderation::{self, LogEntry};
 use crate::db::users;
-use crate::domain::user::{Role, UserId, UserStatus};
-use crate::error::{ApiError, Conflict};
+use crate::domain::user::{Role, UserId};
+use crate::error::ApiError;
 use crate::routes::extract::Admin;
 use crate::routes::moderation::UserStanding;
 use crate::state::AppState;
@@ -33,32 +32,9 @@ pub async fn handle(
     let target = UserId(path.into_inner());
     let admin = caller.0.user.user_id();
     let now = state.clock.now();
-    let at = state.clock.now_naive();
     let user = state
         .db
-        .write(move |conn| {
-            let user = users::find(conn, target)?
-                .filter(|u| u.status_at(now) != UserStatus::Deleted)
-                .ok_or(ApiError::NotFound("user"))?;
-            if user.role() == Role::Admin && role != Role::Admin && users::count_admins(conn)? <= 1
-            {
-                return Err(ApiError::Conflict(Conflict::LastAdmin));
-            }
-            users::set_role(conn, target, role, at)?;
-            moderation::log(
-                conn,
-                &LogEntry {
-                    actor: Some(admin),
-                    action: "role_change",
-                    comment: None,
-                    user: Some(target.0),
-                    reason: Some(role.as_str()),
-                    note: Some(&format!("from {}", user.role)),
-                    at,
-                },
-            )?;
-            users::find(conn, target)?.ok_or(ApiError::NotFound("user"))
-        })
+        .write(move |conn| users::change_role(conn, admin, target, role, now))
         .await?;
     Ok(HttpResponse::Ok().json(UserStanding::new(&user, now)))
 }

@@ -4,11 +4,9 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{UserStanding, account_below};
-use crate::db::moderation::{self, Decision, LogEntry};
-use crate::db::users;
-use crate::domain::comment::CommentStatus;
-use crate::domain::moderation::Reason;
+use super::{UserStanding, invalid};
+use crate::db::moderation;
+use crate::domain::standing::Ban;
 use crate::domain::user::UserId;
 use crate::error::ApiError;
 use crate::routes::extract::Moderator;
@@ -37,66 +35,21 @@ pub async fn handle(
     path: web::Path<i64>,
     body: web::Json<BanRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let target = UserId(path.into_inner());
-    let BanRequest {
-        until,
-        reason,
-        reject_pending,
-    } = body.into_inner();
-    let reason = reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::invalid(
-            "reason",
-            "must be 1 to 500 characters long",
-        ));
-    }
+    let body = body.into_inner();
+    let moderator = caller.0.user;
     let now = state.clock.now();
-    if until.is_some_and(|u| u <= now) {
-        return Err(ApiError::invalid("until", "must be in the future"));
-    }
-    if target == caller.0.user.user_id() {
-        return Err(ApiError::invalid("id", "you cannot ban yourself"));
-    }
-    let moderator = caller.0.user.user_id();
-    let moderator_role = caller.0.user.role();
-    let at = state.clock.now_naive();
+    let ban = Ban::new(
+        moderator.user_id(),
+        UserId(path.into_inner()),
+        body.until,
+        &body.reason,
+        body.reject_pending,
+        now,
+    )
+    .map_err(invalid)?;
     let user = state
         .db
-        .write(move |conn| {
-            account_below(conn, target, moderator_role, now)?;
-            let until = until.map(|u| u.naive_utc());
-            users::ban(conn, target, until, &reason, at)?;
-            let note = until.map(|u| format!("until {}", u.and_utc().to_rfc3339()));
-            moderation::log(
-                conn,
-                &LogEntry {
-                    actor: Some(moderator),
-                    action: "ban",
-                    comment: None,
-                    user: Some(target.0),
-                    reason: Some(&reason),
-                    note: note.as_deref(),
-                    at,
-                },
-            )?;
-            if reject_pending {
-                for comment in moderation::pending_by(conn, target)? {
-                    moderation::decide(
-                        conn,
-                        &comment,
-                        &Decision {
-                            moderator: Some(moderator),
-                            status: CommentStatus::Rejected,
-                            moderation_reason: Some(Reason::Moderator),
-                            rejection_reason: Some("other"),
-                            note: Some("author banned"),
-                            at,
-                        },
-                    )?;
-                }
-            }
-            users::find(conn, target)?.ok_or(ApiError::NotFound("user"))
-        })
+        .write(move |conn| moderation::ban_account(conn, &moderator, &ban, now))
         .await?;
     Ok(HttpResponse::Ok().json(UserStanding::new(&user, now)))
 }

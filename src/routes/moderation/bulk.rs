@@ -3,17 +3,12 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::check_note;
-use super::decide::{Verdict, rejection_reason};
-use crate::db::comments;
-use crate::db::moderation;
-use crate::domain::comment::{CommentId, CommentStatus};
+use super::invalid;
+use crate::db::moderation::{self, Moderated, Ruling};
+use crate::domain::verdict::{self, Verdict};
 use crate::error::ApiError;
 use crate::routes::extract::Moderator;
 use crate::state::AppState;
-
-/// Most comments in one bulk decision.
-const MAX_IDS: usize = 500;
 
 /// One decision for many comments.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -35,6 +30,15 @@ pub struct BulkResponse {
     pub not_found: Vec<i64>,
 }
 
+impl From<Moderated> for BulkResponse {
+    fn from(done: Moderated) -> Self {
+        Self {
+            updated: done.updated.into_iter().map(|id| id.0).collect(),
+            not_found: done.not_found.into_iter().map(|id| id.0).collect(),
+        }
+    }
+}
+
 /// Approves or rejects many comments in one transaction.
 #[utoipa::path(post, path = "/api/v1/mod/comments/bulk", tag = "moderation", request_body = BulkRequest, security(("bearer" = [])), responses((status = 200, description = "What happened to each id", body = BulkResponse)))]
 #[tracing::instrument(skip_all)]
@@ -44,48 +48,16 @@ pub async fn handle(
     body: web::Json<BulkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    if body.ids.is_empty() || body.ids.len() > MAX_IDS {
-        return Err(ApiError::invalid(
-            "ids",
-            format!("give 1 to {MAX_IDS} comment ids"),
-        ));
-    }
-    let verdict = match body.action.as_str() {
-        "approve" => Verdict::Approve,
-        "reject" => Verdict::Reject(rejection_reason(
-            body.reason.as_deref().unwrap_or_default(),
-        )?),
-        _ => return Err(ApiError::invalid("action", "must be approve or reject")),
+    let ids = verdict::bulk_ids(body.ids).map_err(invalid)?;
+    let ruling = Ruling {
+        moderator: caller.0.user.user_id(),
+        verdict: Verdict::parse(&body.action, body.reason.as_deref()).map_err(invalid)?,
+        note: verdict::note(body.note).map_err(invalid)?,
+        at: state.clock.now_naive(),
     };
-    let note = check_note(body.note)?;
-    let mut ids = body.ids;
-    ids.sort_unstable();
-    ids.dedup();
-    let at = state.clock.now_naive();
-    let result = state
+    let done = state
         .db
-        .write(move |conn| {
-            let mut result = BulkResponse {
-                updated: Vec::new(),
-                not_found: Vec::new(),
-            };
-            for id in ids {
-                match comments::find(conn, CommentId(id))?
-                    .filter(|c| c.status() != CommentStatus::Deleted)
-                {
-                    Some(comment) => {
-                        moderation::decide(
-                            conn,
-                            &comment,
-                            &verdict.decision(caller.clone(), note.as_deref(), at),
-                        )?;
-                        result.updated.push(id);
-                    }
-                    None => result.not_found.push(id),
-                }
-            }
-            Ok(result)
-        })
+        .write(move |conn| moderation::moderate_all(conn, &ids, &ruling))
         .await?;
-    Ok(HttpResponse::Ok().json(result))
+    Ok(HttpResponse::Ok().json(BulkResponse::from(done)))
 }

@@ -4,7 +4,9 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::db::moderation::{self, LogFilter};
+use crate::db::moderation::{self, LogFilter, LogRow};
+use crate::domain::comment::CommentId;
+use crate::domain::user::UserId;
 use crate::error::ApiError;
 use crate::routes::comments::AuthorView;
 use crate::routes::extract::Moderator;
@@ -24,6 +26,17 @@ pub struct LogQuery {
     pub cursor: Option<String>,
 }
 
+impl LogQuery {
+    /// The filters.
+    fn filter(&self) -> LogFilter {
+        LogFilter {
+            comment: self.comment_id.map(CommentId),
+            user: self.user_id.map(UserId),
+            moderator: self.moderator_id.map(UserId),
+        }
+    }
+}
+
 /// One decision.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LogItem {
@@ -38,6 +51,24 @@ pub struct LogItem {
     pub user_id: Option<i64>,
     pub reason: Option<String>,
     pub note: Option<String>,
+}
+
+impl From<(LogRow, Option<String>)> for LogItem {
+    fn from((row, username): (LogRow, Option<String>)) -> Self {
+        Self {
+            id: row.id,
+            at: row.at.and_utc(),
+            actor: row
+                .actor_id
+                .zip(username)
+                .map(|(id, username)| AuthorView::new(id, username)),
+            action: row.action,
+            comment_id: row.comment_id,
+            user_id: row.user_id,
+            reason: row.reason,
+            note: row.note,
+        }
+    }
 }
 
 /// A page of the log.
@@ -60,46 +91,28 @@ pub async fn handle(
     let before = query
         .cursor
         .as_deref()
-        .map(|c| Cursor::decode(c, "log"))
+        .map(|c| Cursor::decode(c, SCOPE))
         .transpose()?
         .map(|c| c.id);
-    let filter = LogFilter {
-        comment: query.comment_id,
-        user: query.user_id,
-        moderator: query.moderator_id,
-    };
-    let rows = state
+    let filter = query.filter();
+    let page = state
         .db
         .read(move |conn| moderation::log_page(conn, filter, before, limit))
         .await?;
-    let page = usize::try_from(limit).unwrap_or(usize::MAX);
-    let next_cursor = (rows.len() > page)
-        .then(|| rows.get(page - 1))
-        .flatten()
-        .map(|(r, _)| {
-            Cursor {
-                scope: "log".into(),
-                key: 0,
-                id: r.id,
-            }
-            .encode()
-        });
-    let items = rows
-        .into_iter()
-        .take(page)
-        .map(|(row, username)| LogItem {
-            id: row.id,
-            at: row.at.and_utc(),
-            actor: row
-                .actor_id
-                .zip(username)
-                .map(|(id, username)| AuthorView::new(id, username)),
-            action: row.action,
-            comment_id: row.comment_id,
-            user_id: row.user_id,
-            reason: row.reason,
-            note: row.note,
-        })
-        .collect();
+    let next_cursor = page.last_if_more().map(|(row, _)| cursor_at(row.id));
+    let items = page.rows.into_iter().map(LogItem::from).collect();
     Ok(HttpResponse::Ok().json(LogResponse { items, next_cursor }))
+}
+
+/// The cursor scope: log lines, newest first.
+const SCOPE: &str = "log";
+
+/// The cursor of the page after the one ending at `id`.
+fn cursor_at(id: i64) -> String {
+    Cursor {
+        scope: SCOPE.into(),
+        key: 0,
+        id,
+    }
+    .encode()
 }

@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::db::moderation::QueueRow;
+use crate::db::moderation::{OpenFlag, QueueItem};
 use crate::db::users::User;
+use crate::domain::invalid::Invalid;
 use crate::domain::user::{UserStatus, Viewer};
 use crate::routes::comments::CommentView;
 
@@ -44,14 +45,19 @@ pub struct ModeratedComment {
     pub flag_notes: Vec<FlagNote>,
 }
 
+impl From<OpenFlag> for FlagNote {
+    fn from(flag: OpenFlag) -> Self {
+        Self {
+            reason: flag.reason,
+            note: flag.note,
+        }
+    }
+}
+
 impl ModeratedComment {
-    /// Builds the view from a queue row and the comment's unresolved flags.
-    pub fn new(
-        row: QueueRow,
-        open_flags: Vec<FlagNote>,
-        moderator: Viewer,
-        now: DateTime<Utc>,
-    ) -> Self {
+    /// Builds the view from a queue item (the comment and its unresolved flags).
+    pub fn new(item: QueueItem, moderator: Viewer, now: DateTime<Utc>) -> Self {
+        let QueueItem { row, flags } = item;
         let mut comment = CommentView::new(
             &row.comment,
             row.username.clone(),
@@ -69,8 +75,9 @@ impl ModeratedComment {
             author.approved_count = Some(row.author_approved.unwrap_or(0));
             author.rejected_count = Some(row.author_rejected.unwrap_or(0));
         }
+        let flag_notes: Vec<FlagNote> = flags.into_iter().map(FlagNote::from).collect();
         let mut flags = BTreeMap::new();
-        for flag in &open_flags {
+        for flag in &flag_notes {
             *flags.entry(flag.reason.clone()).or_insert(0) += 1;
         }
         let article = ArticleRef {
@@ -80,7 +87,7 @@ impl ModeratedComment {
         Self {
             comment: comment.with_article(article),
             flags,
-            flag_notes: open_flags,
+            flag_notes,
         }
     }
 }
@@ -105,24 +112,15 @@ pub struct UserStanding {
 impl UserStanding {
     /// The view of `user` at `now`.
     pub fn new(user: &User, now: DateTime<Utc>) -> Self {
-        let status = user.status_at(now);
-        let banned = status == UserStatus::Banned;
+        let standing = user.standing(now);
         Self {
             id: user.id,
             username: user.username.clone(),
             email: user.email.clone(),
             role: user.role.clone(),
-            status: status.as_str().to_owned(),
-            banned_until: if banned {
-                user.banned_until_utc()
-            } else {
-                None
-            },
-            ban_reason: if banned {
-                user.ban_reason.clone()
-            } else {
-                None
-            },
+            status: standing.status.as_str().to_owned(),
+            banned_until: standing.banned_until,
+            ban_reason: standing.ban_reason.map(str::to_owned),
             created_at: user.created_at.and_utc(),
             approved_count: user.approved_count,
             rejected_count: user.rejected_count,
@@ -130,62 +128,7 @@ impl UserStanding {
     }
 }
 
-/// The moderators' view of one comment, loaded fresh.
-pub(crate) fn load_item(
-    conn: &mut crate::db::DbConnection,
-    id: i64,
-    moderator: Viewer,
-    now: DateTime<Utc>,
-) -> Result<ModeratedComment, crate::error::ApiError> {
-    let row = crate::db::moderation::item(conn, id)?
-        .ok_or(crate::error::ApiError::NotFound("comment"))?;
-    let flags = crate::db::moderation::open_flags_of(conn, &[id])?
-        .into_iter()
-        .map(|(_, reason, note)| FlagNote { reason, note })
-        .collect();
-    Ok(ModeratedComment::new(row, flags, moderator, now))
-}
-
-/// The reasons a moderator may give for a rejection (shown to the author).
-pub const REJECTION_REASONS: [&str; 10] = [
-    "spam",
-    "offensive",
-    "abusive",
-    "harassment",
-    "hate_speech",
-    "illegal_content",
-    "misinformation",
-    "off_topic",
-    "advertising",
-    "other",
-];
-
-/// Checks an optional moderator note: at most 1000 characters.
-pub(crate) fn check_note(note: Option<String>) -> Result<Option<String>, crate::error::ApiError> {
-    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
-        return Err(crate::error::ApiError::invalid(
-            "note",
-            "must be at most 1000 characters long",
-        ));
-    }
-    Ok(note)
-}
-
-/// A live account that a moderator of `role` may ban or unban: 404 when there is none
-/// (or it is erased), 403 unless it ranks below the moderator.
-pub(crate) fn account_below(
-    conn: &mut crate::db::DbConnection,
-    target: crate::domain::user::UserId,
-    role: crate::domain::user::Role,
-    now: DateTime<Utc>,
-) -> Result<User, crate::error::ApiError> {
-    use crate::error::{ApiError, Forbidden};
-    let user = crate::db::users::find(conn, target)?
-        .filter(|u| u.status_at(now) != UserStatus::Deleted)
-        .ok_or(ApiError::NotFound("user"))?;
-    if user.role() >= role {
-        return Err(ApiError::Forbidden(Forbidden::NotAllowed));
-    }
-    Ok(user)
+/// The problem a refused input makes: a 422 naming its field.
+pub(crate) fn invalid(refused: Invalid) -> crate::error::ApiError {
+    crate::error::ApiError::invalid(refused.field, refused.message)
 }

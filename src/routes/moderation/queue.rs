@@ -1,14 +1,14 @@
 //! `GET /mod/queue`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{FlagNote, ModeratedComment};
-use crate::db::articles;
-use crate::db::moderation::{self, Queue};
-use crate::domain::comment::ArticleKey;
+use super::ModeratedComment;
+use crate::db::moderation::{self, Queue, QueueFilter, QueueListing};
+use crate::domain::comment::{ArticleKey, CommentId};
+use crate::domain::user::Viewer;
 use crate::error::ApiError;
 use crate::routes::extract::Moderator;
 use crate::routes::pagination::{self, Cursor};
@@ -26,6 +26,45 @@ pub struct QueueQuery {
     pub cursor: Option<String>,
 }
 
+impl QueueQuery {
+    /// The page asked for; the cursor must come from the same queue.
+    fn parse(self) -> Result<QueueFilter, ApiError> {
+        let queue = match self.queue.as_deref() {
+            None => Queue::Pending,
+            Some(q) => Queue::parse(q).ok_or_else(|| {
+                ApiError::invalid(
+                    "queue",
+                    "must be pending, reported, unmoderated, rejected or approved",
+                )
+            })?,
+        };
+        let article = self
+            .article
+            .as_deref()
+            .map(ArticleKey::parse)
+            .transpose()
+            .map_err(|m| ApiError::invalid("article", m))?;
+        let limit = pagination::limit(self.limit)?;
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::decode(c, &scope(queue)))
+            .transpose()?
+            .map(|c| (c.key, CommentId(c.id)));
+        Ok(QueueFilter {
+            queue,
+            article,
+            after,
+            limit,
+        })
+    }
+}
+
+/// The cursor scope of a queue.
+fn scope(queue: Queue) -> String {
+    format!("queue:{}", queue.name())
+}
+
 /// A page of a queue.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueResponse {
@@ -33,6 +72,34 @@ pub struct QueueResponse {
     pub next_cursor: Option<String>,
     /// Comments in each queue (for the article, when filtered).
     pub counts: BTreeMap<&'static str, i64>,
+}
+
+impl QueueResponse {
+    /// The page of `queue` as `moderator` sees it at `now`.
+    fn new(
+        listing: QueueListing,
+        queue: Queue,
+        moderator: Viewer,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        // The cursor carries the open flags the reported queue is ordered by.
+        let next_cursor = listing.page.last_if_more().map(|last| {
+            Cursor {
+                scope: scope(queue),
+                key: i64::try_from(last.flags.len()).unwrap_or(i64::MAX),
+                id: last.row.comment.id,
+            }
+            .encode()
+        });
+        let items = listing.page.rows.into_iter();
+        Self {
+            items: items
+                .map(|i| ModeratedComment::new(i, moderator, now))
+                .collect(),
+            next_cursor,
+            counts: listing.totals.into_iter().collect(),
+        }
+    }
 }
 
 /// A page of one moderation queue, with totals for all of them.
@@ -43,80 +110,12 @@ pub async fn handle(
     caller: Moderator,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let queue = match query.queue.as_deref() {
-        None => Queue::Pending,
-        Some(q) => Queue::parse(q).ok_or_else(|| {
-            ApiError::invalid(
-                "queue",
-                "must be pending, reported, unmoderated, rejected or approved",
-            )
-        })?,
-    };
-    let article = query
-        .article
-        .as_deref()
-        .map(ArticleKey::parse)
-        .transpose()
-        .map_err(|m| ApiError::invalid("article", m))?;
-    let limit = pagination::limit(query.limit)?;
-    let scope = format!("queue:{}", queue.name());
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| Cursor::decode(c, &scope))
-        .transpose()?
-        .map(|c| (c.key, c.id));
-    let viewer = caller.0.viewer();
-    let now = state.clock.now();
-    let (rows, flags, counts) = state
+    let filter = query.into_inner().parse()?;
+    let queue = filter.queue;
+    let listing = state
         .db
-        .read(move |conn| {
-            let article_id = match &article {
-                Some(key) => match articles::find_by_key(conn, key.as_str())? {
-                    Some(a) => Some(a.article_id()),
-                    None => return Ok((Vec::new(), Vec::new(), Vec::new())),
-                },
-                None => None,
-            };
-            let rows = moderation::queue_page(conn, queue, article_id, after, limit)?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
-            let flags = moderation::open_flags_of(conn, &ids)?;
-            let counts = moderation::queue_totals(conn, article_id)?;
-            Ok((rows, flags, counts))
-        })
+        .read(move |conn| moderation::queue(conn, &filter))
         .await?;
-    let mut notes: HashMap<i64, Vec<FlagNote>> = HashMap::new();
-    for (comment, reason, note) in flags {
-        notes
-            .entry(comment)
-            .or_default()
-            .push(FlagNote { reason, note });
-    }
-    let page = usize::try_from(limit).unwrap_or(usize::MAX);
-    let more = rows.len() > page;
-    let items: Vec<ModeratedComment> = rows
-        .into_iter()
-        .take(page)
-        .map(|row| {
-            let flags = notes.remove(&row.comment.id).unwrap_or_default();
-            ModeratedComment::new(row, flags, viewer, now)
-        })
-        .collect();
-    let next_cursor = more.then(|| items.last()).flatten().map(|last| {
-        let open: i64 = last.flags.values().sum();
-        Cursor {
-            scope,
-            key: open,
-            id: last.comment.id,
-        }
-        .encode()
-    });
-    let mut totals: BTreeMap<&'static str, i64> = Queue::ALL.iter().map(|(n, _)| (*n, 0)).collect();
-    totals.extend(counts);
-    Ok(HttpResponse::Ok().json(QueueResponse {
-        items,
-        next_cursor,
-        counts: totals,
-    }))
+    let now = state.clock.now();
+    Ok(HttpResponse::Ok().json(QueueResponse::new(listing, queue, caller.0.viewer(), now)))
 }

@@ -2,9 +2,8 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::{UserStanding, account_below};
-use crate::db::moderation::{self, LogEntry};
-use crate::db::users;
+use super::UserStanding;
+use crate::db::moderation;
 use crate::domain::user::UserId;
 use crate::error::ApiError;
 use crate::routes::extract::Moderator;
@@ -19,29 +18,11 @@ pub async fn handle(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let target = UserId(path.into_inner());
-    let moderator = caller.0.user.user_id();
-    let moderator_role = caller.0.user.role();
+    let moderator = caller.0.user;
     let now = state.clock.now();
-    let at = state.clock.now_naive();
     let user = state
         .db
-        .write(move |conn| {
-            account_below(conn, target, moderator_role, now)?;
-            users::unban(conn, target, at)?;
-            moderation::log(
-                conn,
-                &LogEntry {
-                    actor: Some(moderator),
-                    action: "unban",
-                    comment: None,
-                    user: Some(target.0),
-                    reason: None,
-                    note: None,
-                    at,
-                },
-            )?;
-            users::find(conn, target)?.ok_or(ApiError::NotFound("user"))
-        })
+        .write(move |conn| moderation::lift_ban(conn, &moderator, target, now))
         .await?;
     Ok(HttpResponse::Ok().json(UserStanding::new(&user, now)))
 }

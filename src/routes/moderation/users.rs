@@ -5,10 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use super::UserStanding;
 use crate::db::users;
+use crate::domain::user::UserId;
 use crate::error::ApiError;
 use crate::routes::extract::Moderator;
 use crate::routes::pagination::{self, Cursor};
 use crate::state::AppState;
+
+/// Longest search prefix: the longest email address.
+const MAX_QUERY_CHARS: usize = 254;
 
 /// Query parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -19,6 +23,19 @@ pub struct UsersQuery {
     pub q: String,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+}
+
+impl UsersQuery {
+    /// The prefix to search for, trimmed.
+    fn prefix(&self) -> Result<String, ApiError> {
+        if self.q.chars().count() > MAX_QUERY_CHARS {
+            return Err(ApiError::invalid(
+                "q",
+                format!("must be at most {MAX_QUERY_CHARS} characters long"),
+            ));
+        }
+        Ok(self.q.trim().to_owned())
+    }
 }
 
 /// A page of accounts.
@@ -37,41 +54,37 @@ pub async fn handle(
     query: web::Query<UsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    if query.q.chars().count() > 254 {
-        return Err(ApiError::invalid(
-            "q",
-            "must be at most 254 characters long",
-        ));
-    }
+    let prefix = query.prefix()?;
     let limit = pagination::limit(query.limit)?;
     let after = query
         .cursor
         .as_deref()
-        .map(|c| Cursor::decode(c, "users"))
+        .map(|c| Cursor::decode(c, SCOPE))
         .transpose()?
-        .map(|c| c.id);
-    let prefix = query.q.trim().to_owned();
-    let found = state
+        .map(|c| UserId(c.id));
+    let page = state
         .db
         .read(move |conn| users::search(conn, &prefix, after, limit))
         .await?;
-    let page = usize::try_from(limit).unwrap_or(usize::MAX);
-    let next_cursor = (found.len() > page)
-        .then(|| found.get(page - 1))
-        .flatten()
-        .map(|u| {
-            Cursor {
-                scope: "users".into(),
-                key: 0,
-                id: u.id,
-            }
-            .encode()
-        });
+    let next_cursor = page.last_if_more().map(|u| cursor_at(u.id));
     let now = state.clock.now();
-    let items = found
+    let items = page
+        .rows
         .iter()
-        .take(page)
         .map(|u| UserStanding::new(u, now))
         .collect();
     Ok(HttpResponse::Ok().json(UsersResponse { items, next_cursor }))
+}
+
+/// The cursor scope: accounts in id order.
+const SCOPE: &str = "users";
+
+/// The cursor of the page after the one ending at `id`.
+fn cursor_at(id: i64) -> String {
+    Cursor {
+        scope: SCOPE.into(),
+        key: 0,
+        id,
+    }
+    .encode()
 }
