@@ -490,8 +490,8 @@ fn log_decision(
         &LogEntry {
             actor: None,
             action: decision.log_action(),
-            comment: Some(comment.id),
-            user: comment.author_id,
+            comment: Some(comment.comment_id()),
+            user: comment.author(),
             reason: decision.reason.map(|r| r.as_str()),
             note: None,
             at: now,

@@ -25,8 +25,8 @@ pub struct LogEntry<'a> {
     /// `None` for automatic decisions.
     pub actor: Option<UserId>,
     pub action: &'a str,
-    pub comment: Option<i64>,
-    pub user: Option<i64>,
+    pub comment: Option<CommentId>,
+    pub user: Option<UserId>,
     pub reason: Option<&'a str>,
     pub note: Option<&'a str>,
     pub at: NaiveDateTime,
@@ -39,8 +39,8 @@ pub fn log(conn: &mut DbConnection, entry: &LogEntry<'_>) -> Result<(), ApiError
             moderation_log::at.eq(entry.at),
             moderation_log::actor_id.eq(entry.actor.map(|a| a.0)),
             moderation_log::action.eq(entry.action),
-            moderation_log::comment_id.eq(entry.comment),
-            moderation_log::user_id.eq(entry.user),
+            moderation_log::comment_id.eq(entry.comment.map(|c| c.0)),
+            moderation_log::user_id.eq(entry.user.map(|u| u.0)),
             moderation_log::reason.eq(entry.reason),
             moderation_log::note.eq(entry.note),
         ))
@@ -243,8 +243,8 @@ pub fn decide(
         &LogEntry {
             actor: decision.moderator,
             action,
-            comment: Some(comment.id),
-            user: comment.author_id,
+            comment: Some(comment.comment_id()),
+            user: comment.author(),
             reason: decision
                 .rejection_reason
                 .or(decision.moderation_reason.map(Reason::as_str)),
@@ -313,7 +313,7 @@ pub fn ban_account(
             actor: Some(moderator.user_id()),
             action: "ban",
             comment: None,
-            user: Some(ban.target.0),
+            user: Some(ban.target),
             reason: Some(&ban.reason),
             note: ban.log_note().as_deref(),
             at,
@@ -351,7 +351,7 @@ pub fn lift_ban(
             actor: Some(moderator.user_id()),
             action: "unban",
             comment: None,
-            user: Some(target.0),
+            user: Some(target),
             reason: None,
             note: None,
             at,

@@ -412,7 +412,7 @@ pub fn change_role(
             actor: Some(admin),
             action: "role_change",
             comment: None,
-            user: Some(target.0),
+            user: Some(target),
             reason: Some(role.as_str()),
             note: Some(&format!("from {}", user.role)),
             at,

@@ -8,7 +8,7 @@ use crate::db::articles::{self, ArticleChanges};
 use crate::domain::article::{ArticleModeration, ArticleStatus};
 use crate::domain::comment::{ArticleKey, article_text, web_url};
 use crate::error::{ApiError, FieldErrors};
-use crate::routes::articles::get::{ArticleQuery, ArticleView};
+use crate::routes::articles::{ArticleQuery, ArticleView};
 use crate::routes::extract::Moderator;
 use crate::state::AppState;
 
