@@ -43,6 +43,16 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
+    /// The encoded cursor of a list ordered by id alone, after the item `id`.
+    pub fn after_id(scope: &str, id: i64) -> String {
+        Self {
+            scope: scope.to_owned(),
+            key: 0,
+            id,
+        }
+        .encode()
+    }
+
     /// Reads a cursor; one that is unreadable or from another list or order is a 400.
     pub fn decode(raw: &str, scope: &str) -> Result<Self, ApiError> {
         let unreadable = || ApiError::Malformed("The cursor is unreadable.".into());

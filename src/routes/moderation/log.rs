@@ -109,10 +109,5 @@ const SCOPE: &str = "log";
 
 /// The cursor of the page after the one ending at `id`.
 fn cursor_at(id: i64) -> String {
-    Cursor {
-        scope: SCOPE.into(),
-        key: 0,
-        id,
-    }
-    .encode()
+    Cursor::after_id(SCOPE, id)
 }
