@@ -42,14 +42,22 @@ impl Application {
             let settings = settings.clone();
             tokio::task::spawn_blocking(move || prepare_state(&settings, clock)).await??
         };
-        telemetry::prometheus();
+        let recorder = telemetry::prometheus();
         let limits = state.limits.clone();
-        // Idle keys are forgotten so the limiters' memory stays bounded.
+        // Idle keys are forgotten so the limiters' memory stays bounded, and the
+        // recorder's upkeep drains its histogram buffers.
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            let mut ticks = 0u64;
             loop {
                 tick.tick().await;
-                limits.forget_idle();
+                ticks += 1;
+                if let Some(recorder) = recorder {
+                    recorder.run_upkeep();
+                }
+                if ticks.is_multiple_of(12) {
+                    limits.forget_idle();
+                }
             }
         });
         let state = web::Data::new(state);

@@ -43,6 +43,23 @@ where
         .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
+/// The method as a metrics label and in logs: actix accepts any token as a method, so
+/// only the known ones are named (a label per made-up method would let anyone create
+/// series without bound).
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// The process-wide Prometheus recorder (installed once, shared by every app in the
 /// process, as the `metrics` macros use one global recorder).
 pub fn prometheus() -> Option<&'static PrometheusHandle> {
@@ -71,7 +88,7 @@ pub async fn observe_request(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let method = req.method().clone();
+    let method = method_label(req.method());
     let path = req.path().to_owned();
     let res = next.call(req).await;
     let elapsed = started.elapsed().as_secs_f64();
@@ -94,8 +111,7 @@ pub async fn observe_request(
         latency_ms = format!("{:.2}", elapsed * 1000.0),
         "request"
     );
-    let method = method.to_string();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string())
+    metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status.to_string())
         .increment(1);
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(elapsed);

@@ -6,14 +6,15 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use chrono::{DateTime, Utc};
 
+use super::gate::Access;
 use crate::db::comments::Writer;
 use crate::db::users::{self, User};
-use crate::domain::user::{Role, SessionId, UserStatus, Viewer};
-use crate::error::{ApiError, Forbidden};
+use crate::domain::user::{SessionId, UserStatus, Viewer};
+use crate::error::ApiError;
 use crate::limits::ClientIp;
 use crate::state::AppState;
 
@@ -30,26 +31,36 @@ impl FromRequest for CurrentUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // The route's gate (`routes::gate`) has authenticated the caller already.
+        if let Some(caller) = req.extensions().get::<CurrentUser>().cloned() {
+            return Box::pin(async { Ok(caller) });
+        }
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
+        let req = req.clone();
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("AppState missing")))?;
-            let token = token?;
-            let auth = state.tokens.verify_access(&token)?;
-            let user = state
-                .db
-                .read(move |conn| users::find_by_session(conn, auth.user, auth.session))
-                .await?
-                .ok_or(ApiError::Unauthorized(
-                    "The session has ended; log in again.",
-                ))?;
-            Ok(CurrentUser {
-                user,
-                session: auth.session,
-            })
+            authenticate(&state, &req).await
         })
     }
+}
+
+/// The caller of `req`, from its bearer token and the database: the session must be
+/// live and the account exist.
+pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<CurrentUser, ApiError> {
+    let token = bearer_token(req)?;
+    let auth = state.tokens.verify_access(&token)?;
+    let user = state
+        .db
+        .read(move |conn| users::find_by_session(conn, auth.user, auth.session))
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "The session has ended; log in again.",
+        ))?;
+    Ok(CurrentUser {
+        user,
+        session: auth.session,
+    })
 }
 
 impl CurrentUser {
@@ -124,7 +135,8 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_owned())
 }
 
-/// A caller with role `moderator` or `admin` (403 for readers).
+/// A caller with role `moderator` or `admin` in good standing (403 for readers and for
+/// banned or suspended staff).
 #[derive(Debug, Clone)]
 pub struct Moderator(pub CurrentUser);
 
@@ -133,18 +145,12 @@ impl FromRequest for Moderator {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let user = user.await?;
-            if !user.user.role().can_moderate() {
-                return Err(ApiError::Forbidden(Forbidden::NotAllowed));
-            }
-            Ok(Moderator(user))
-        })
+        let staff = staff(req, payload, Access::Moderator);
+        Box::pin(async move { staff.await.map(Moderator) })
     }
 }
 
-/// A caller with role `admin` (403 for everyone else).
+/// A caller with role `admin` in good standing (403 for everyone else).
 #[derive(Debug, Clone)]
 pub struct Admin(pub CurrentUser);
 
@@ -153,14 +159,26 @@ impl FromRequest for Admin {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let user = user.await?;
-            if user.user.role() != Role::Admin {
-                return Err(ApiError::Forbidden(Forbidden::NotAllowed));
-            }
-            Ok(Admin(user))
-        })
+        let staff = staff(req, payload, Access::Admin);
+        Box::pin(async move { staff.await.map(Admin) })
+    }
+}
+
+/// The caller, if `access` admits them (the route's gate checked it already; this
+/// keeps the extractor right on its own).
+fn staff(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    access: Access,
+) -> impl Future<Output = Result<CurrentUser, ApiError>> + use<> {
+    let user = CurrentUser::from_request(req, payload);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    async move {
+        let user = user.await?;
+        let state =
+            state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("AppState missing")))?;
+        access.check(Some(&user), &state)?;
+        Ok(user)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod comments;
 pub mod counts;
 pub mod extract;
+pub mod gate;
 pub mod health;
 pub mod me;
 pub mod metrics;
@@ -14,19 +15,22 @@ pub mod moderation;
 pub mod openapi;
 pub mod pagination;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
-/// Declares the routes once: `configure` registers them (each path one resource listing
-/// its methods, so a wrong method answers 405, not 404) and `ROUTES` lists them.
+/// Declares the routes once, each method with its access level (`get(public): …`):
+/// `configure` registers them (each path one resource listing its methods, so a wrong
+/// method answers 405, not 404, and each method behind its `gate`), `ROUTES` lists them,
+/// and `access` says who may call each.
 macro_rules! sitemap {
     (
-        root { $($rpath:literal => { $($rmethod:ident : $rhandler:path),+ $(,)? }),* $(,)? }
-        api $prefix:literal { $($path:literal => { $($method:ident : $handler:path),+ $(,)? }),* $(,)? }
+        root { $($rpath:literal => { $($rmethod:ident($raccess:ident) : $rhandler:path),+ $(,)? }),* $(,)? }
+        api $prefix:literal { $($path:literal => { $($method:ident($access:ident) : $handler:path),+ $(,)? }),* $(,)? }
     ) => {
         /// Registers every route.
         pub fn configure(cfg: &mut web::ServiceConfig) {
-            $( cfg.service(web::resource($rpath)$(.$rmethod($rhandler))+); )*
-            cfg.service(web::scope($prefix)$(.service(web::resource($path)$(.$method($handler))+))*);
+            $( cfg.service(web::resource($rpath)$(.route(web::$rmethod().to($rhandler).wrap(from_fn(gate::$raccess))))+); )*
+            cfg.service(web::scope($prefix)$(.service(web::resource($path)$(.route(web::$method().to($handler).wrap(from_fn(gate::$access))))+))*);
         }
 
         /// Every registered (method, full path), paths in OpenAPI form.
@@ -34,45 +38,53 @@ macro_rules! sitemap {
             $($( (stringify!($rmethod), $rpath), )+)*
             $($( (stringify!($method), concat!($prefix, $path)), )+)*
         ];
+
+        /// Every registered (method, full path) with who may call it.
+        pub fn access() -> Vec<(&'static str, &'static str, Option<gate::Access>)> {
+            vec![
+                $($( (stringify!($rmethod), $rpath, gate::Access::named(stringify!($raccess))), )+)*
+                $($( (stringify!($method), concat!($prefix, $path), gate::Access::named(stringify!($access))), )+)*
+            ]
+        }
     };
 }
 
 sitemap! {
     root {
-        "/healthz" => { get: health::healthz },
-        "/readyz" => { get: health::readyz },
-        "/metrics" => { get: metrics::handle },
+        "/healthz" => { get(public): health::healthz },
+        "/readyz" => { get(public): health::readyz },
+        "/metrics" => { get(public): metrics::handle },
     }
     api "/api/v1" {
-        "/openapi.json" => { get: openapi::handle },
-        "/auth/register" => { post: auth::register::handle },
-        "/auth/login" => { post: auth::login::handle },
-        "/auth/refresh" => { post: auth::refresh::handle },
-        "/auth/sso" => { post: auth::sso::handle },
-        "/auth/logout" => { post: auth::logout::handle },
-        "/me" => { get: me::get::handle, delete: me::delete::handle },
-        "/me/password" => { put: me::password::handle },
-        "/me/export" => { get: me::export::handle },
-        "/comments" => { get: comments::list::handle, post: comments::create::handle },
+        "/openapi.json" => { get(public): openapi::handle },
+        "/auth/register" => { post(public): auth::register::handle },
+        "/auth/login" => { post(public): auth::login::handle },
+        "/auth/refresh" => { post(public): auth::refresh::handle },
+        "/auth/sso" => { post(public): auth::sso::handle },
+        "/auth/logout" => { post(user): auth::logout::handle },
+        "/me" => { get(user): me::get::handle, delete(user): me::delete::handle },
+        "/me/password" => { put(user): me::password::handle },
+        "/me/export" => { get(user): me::export::handle },
+        "/comments" => { get(public): comments::list::handle, post(user): comments::create::handle },
         "/comments/{id}" => {
-            get: comments::get::handle,
-            patch: comments::edit::handle,
-            delete: comments::delete::handle,
+            get(public): comments::get::handle,
+            patch(user): comments::edit::handle,
+            delete(user): comments::delete::handle,
         },
-        "/comments/{id}/flags" => { post: comments::flag::handle },
-        "/comments/{id}/like" => { put: comments::like::put, delete: comments::like::delete },
-        "/counts" => { get: counts::get::handle, post: counts::post::handle },
-        "/articles" => { get: articles::get::handle },
-        "/mod/queue" => { get: moderation::queue::handle },
-        "/mod/comments/bulk" => { post: moderation::bulk::handle },
-        "/mod/comments/{id}/approve" => { post: moderation::decide::approve },
-        "/mod/comments/{id}/reject" => { post: moderation::decide::reject },
-        "/mod/users" => { get: moderation::users::handle },
-        "/mod/users/{id}/ban" => { post: moderation::ban::handle },
-        "/mod/users/{id}/unban" => { post: moderation::unban::handle },
-        "/mod/log" => { get: moderation::log::handle },
-        "/mod/articles" => { put: moderation::articles::handle },
-        "/admin/settings" => { get: admin::settings::get, put: admin::settings::put },
-        "/admin/users/{id}/role" => { put: admin::role::handle },
+        "/comments/{id}/flags" => { post(user): comments::flag::handle },
+        "/comments/{id}/like" => { put(user): comments::like::put, delete(user): comments::like::delete },
+        "/counts" => { get(public): counts::get::handle, post(public): counts::post::handle },
+        "/articles" => { get(public): articles::get::handle },
+        "/mod/queue" => { get(moderator): moderation::queue::handle },
+        "/mod/comments/bulk" => { post(moderator): moderation::bulk::handle },
+        "/mod/comments/{id}/approve" => { post(moderator): moderation::decide::approve },
+        "/mod/comments/{id}/reject" => { post(moderator): moderation::decide::reject },
+        "/mod/users" => { get(moderator): moderation::users::handle },
+        "/mod/users/{id}/ban" => { post(moderator): moderation::ban::handle },
+        "/mod/users/{id}/unban" => { post(moderator): moderation::unban::handle },
+        "/mod/log" => { get(moderator): moderation::log::handle },
+        "/mod/articles" => { put(moderator): moderation::articles::handle },
+        "/admin/settings" => { get(admin): admin::settings::get, put(admin): admin::settings::put },
+        "/admin/users/{id}/role" => { put(admin): admin::role::handle },
     }
 }

@@ -7,6 +7,7 @@ mod cli;
 mod comments;
 mod counts;
 mod errors;
+mod hardening;
 mod health;
 mod helpers;
 mod migrations;

@@ -1,0 +1,139 @@
+//! What a security review found, each closed: authorisation before any parsing, staff
+//! in bad standing without powers, metrics without unbounded labels.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tribune::routes::gate::Access;
+
+use crate::helpers::{Ban, TestApp, expect_problem, for_each_backend, id_of};
+
+const A: &str = "artikel-1";
+
+/// A request to `path` (its `{id}` unparseable) with a body and query that cannot be
+/// read, as `token`.
+async fn garbled(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> StatusCode {
+    let url = app.url(&format!(
+        "{}?limit=many&article=",
+        path.replace("{id}", "abc")
+    ));
+    let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let mut req = app
+        .client
+        .request(method, url)
+        .header("content-type", "application/json")
+        .body("{\"not json");
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn every_protected_route_refuses_anonymous_callers_before_reading_the_request() {
+    for_each_backend(async |app: &TestApp| {
+        let routes = tribune::routes::access();
+        assert!(routes.iter().all(|(_, _, access)| access.is_some()));
+        for (method, path, access) in routes {
+            if access == Some(Access::Public) {
+                continue;
+            }
+            // Extractors race; one try could pass by luck, ten in a row cannot.
+            for _ in 0..10 {
+                let status = garbled(app, method, path, None).await;
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_routes_refuse_readers_before_reading_the_request() {
+    for_each_backend(async |app: &TestApp| {
+        let reader = app.register_reader("leser").await;
+        for (method, path, access) in tribune::routes::access() {
+            if !matches!(access, Some(Access::Moderator | Access::Admin)) {
+                continue;
+            }
+            for _ in 0..10 {
+                let status = garbled(app, method, path, Some(&reader.access_token)).await;
+                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_invalid_token_is_refused_before_a_bad_body_is_read() {
+    for_each_backend(async |app: &TestApp| {
+        for _ in 0..10 {
+            let status = garbled(app, "post", "/comments", Some("not-a-token")).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            // Public routes too: a token that is sent must be valid.
+            let status = garbled(app, "get", "/comments", Some("not-a-token")).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn banned_and_suspended_moderators_keep_no_powers() {
+    for_each_backend(async |app: &TestApp| {
+        let admin = app.account_with_role("chefin", "admin").await;
+        let banned = app.account_with_role("gesperrt", "moderator").await;
+        let suspended = app.account_with_role("pausiert", "moderator").await;
+        let reader = app.register_reader("leser").await;
+        let comment = id_of(&app.comment_ok(&reader, A, "Hallo", None).await);
+        app.ban_ok(&admin, banned.user_id, &Ban::new("abuse of powers"))
+            .await;
+        let until = chrono::Utc::now() + chrono::TimeDelta::days(3);
+        app.ban_ok(
+            &admin,
+            suspended.user_id,
+            &Ban::new("cooling off").until(until),
+        )
+        .await;
+        for staff in [&banned, &suspended] {
+            let rejected = app.reject(staff, comment, "spam", None).await;
+            expect_problem(rejected, StatusCode::FORBIDDEN, "account_banned").await;
+            let ban = app.ban(staff, reader.user_id, &Ban::new("x")).await;
+            expect_problem(ban, StatusCode::FORBIDDEN, "account_banned").await;
+            let close = app
+                .update_article(staff, A, &json!({"status": "closed"}))
+                .await;
+            expect_problem(close, StatusCode::FORBIDDEN, "account_banned").await;
+            let users = app.find_users(staff, "le").await;
+            expect_problem(users, StatusCode::FORBIDDEN, "account_banned").await;
+        }
+        // Nothing they tried took effect.
+        let article = app.article_ok(A).await;
+        assert_eq!(article["status"], "open");
+        assert_eq!(
+            app.get_comment_ok(&reader, comment).await["status"],
+            "approved"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn made_up_methods_create_no_metrics_series() {
+    for_each_backend(async |app: &TestApp| {
+        for i in 0..20 {
+            let method = Method::from_bytes(format!("BOGUS{i}X").as_bytes()).unwrap();
+            let res = app
+                .client
+                .request(method, app.url("/counts?article=a"))
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_client_error(), "{}", res.status());
+        }
+        let metrics = app.get("/metrics", None).await.text().await.unwrap();
+        assert!(!metrics.contains("BOGUS"), "made-up methods became labels");
+        assert!(metrics.contains("method=\"other\""));
+    })
+    .await;
+}
