@@ -30,6 +30,8 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Bearer token `/metrics` requires; without one only local, direct callers may read it.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Database flags, shared by every command.
@@ -135,6 +137,10 @@ pub struct ServeArgs {
     /// Comma-separated IPs of reverse proxies whose X-Forwarded-For is believed.
     #[arg(long, env = "TRIBUNE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Bearer token for `/metrics` (at least 32 bytes); without it only callers on this
+    /// machine that come through no proxy may read the metrics.
+    #[arg(long, env = "TRIBUNE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -169,6 +175,12 @@ impl ServeArgs {
             anyhow::ensure!(
                 valid || origin.is_empty(),
                 "TRIBUNE_CORS_ORIGINS: {origin:?} is not an origin like https://www.zeitung.de"
+            );
+        }
+        if let Some(token) = &self.metrics_token {
+            anyhow::ensure!(
+                token.len() >= MIN_SECRET_BYTES,
+                "TRIBUNE_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes long"
             );
         }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -209,6 +221,7 @@ impl ServeArgs {
                 flag: self.rate_limit_flag,
             },
             trusted_proxies: self.trusted_proxies,
+            metrics_token: self.metrics_token.map(SecretString::from),
         })
     }
 }

@@ -162,5 +162,6 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         clock,
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
         trusted_proxies: settings.trusted_proxies.clone(),
+        metrics_token: settings.metrics_token.clone(),
     })
 }

@@ -4,6 +4,8 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use secrecy::SecretString;
+
 use crate::auth::password::Passwords;
 use crate::auth::sso::SsoVerifier;
 use crate::auth::tokens::Tokens;
@@ -27,6 +29,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// Every read cache (see `cache` for why their answers are exact).
     pub caches: Caches,
+    /// Required to read `/metrics`, when set (else only local callers may).
+    pub metrics_token: Option<SecretString>,
 }
 
 impl AppState {

@@ -34,10 +34,12 @@
 //! closes at a scheduled moment), carry `valid_until` ([`Fresh::until`]); the cache
 //! treats them as missing from that moment on, by the service's clock.
 //!
-//! Two scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Settings`]
+//! Three scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Settings`]
 //! moves with this instance's settings changes and with every commit the watcher sees,
 //! but not with this instance's other writes, so a stream of posts does not re-read the
-//! settings for each post (they change only through `Db::write_settings`).
+//! settings for each post (they change only through `Db::write_settings`);
+//! [`Scope::Clock`] never moves, for the one answer allowed to lag (the metrics'
+//! database totals, kept a few seconds so scrapes cannot hammer the database).
 //!
 //! The word-list matchers are not a cache of database state: they are a pure function of
 //! the settings' word lists, kept with the settings entry and rebuilt when a new
@@ -49,9 +51,12 @@
 //!
 //! **Memory.** Each cache is bounded in bytes (keys and values as weighed by [`Weigh`]),
 //! not in entries. When an insert would pass the budget, entries of past generations and
-//! expired ones go first; if that is not enough, arbitrary entries follow until a quarter
-//! of the budget is free. An answer larger than an eighth of its budget is served but
-//! not kept.
+//! expired ones go first, then entries not served since they were kept, then the rest,
+//! until a quarter of the budget is free; an entry that was served survives a round, so
+//! a flood of one-off keys cannot push out what readers keep asking for. An answer larger
+//! than an eighth of its budget, or already expired, is served but not kept. Keys come
+//! only from validated input: whole count answers are kept only for queries of nothing
+//! but `article` keys, and pages of articles that do not exist are not kept.
 //!
 //! **The tests that prove it:** `cached_counts_and_pages_follow_every_write_on_this_instance`,
 //! `a_cached_page_does_not_outlive_a_scheduled_closing` and
@@ -75,6 +80,7 @@ pub use read_cache::{Fresh, ReadCache, Reading, Scope, Weigh};
 
 use crate::clock::Clock;
 use crate::db::changes::ChangeSignal;
+use crate::db::moderation::Overview;
 use crate::domain::comment::Sort;
 use crate::domain::moderation::Site;
 
@@ -91,6 +97,8 @@ pub struct Caches {
     pub first_pages: ReadCache<FirstPage, Bytes>,
     /// The site settings in force, with their matchers.
     pub site: ReadCache<(), Arc<Site>>,
+    /// The metrics' database totals, for a few seconds (they may lag; see `Scope::Clock`).
+    pub overview: ReadCache<(), Arc<Overview>>,
 }
 
 impl Caches {
@@ -101,6 +109,7 @@ impl Caches {
             count_answers: ReadCache::new(signal, clock, Scope::Changes, 32 * MIB),
             first_pages: ReadCache::new(signal, clock, Scope::Changes, 64 * MIB),
             site: ReadCache::new(signal, clock, Scope::Settings, 32 * MIB),
+            overview: ReadCache::new(signal, clock, Scope::Clock, MIB),
         }
     }
 }
@@ -151,6 +160,12 @@ pub struct FirstPage {
 impl Weigh for FirstPage {
     fn weigh(&self) -> usize {
         self.article.weigh() + std::mem::size_of::<Self>()
+    }
+}
+
+impl Weigh for Arc<Overview> {
+    fn weigh(&self) -> usize {
+        std::mem::size_of::<Overview>() + 32 * (self.by_status.len() + self.queues.len())
     }
 }
 

@@ -6,6 +6,7 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::NaiveDateTime;
@@ -54,6 +55,9 @@ pub enum Scope {
     Changes,
     /// Moves with settings changes and every commit seen by the watcher.
     Settings,
+    /// Never moves: entries go stale only at their `valid_until` (for answers that may
+    /// lag, such as the metrics' database totals).
+    Clock,
 }
 
 /// The generation of one scope, taken before a database read; only a cache makes one.
@@ -91,6 +95,8 @@ struct Entry<V> {
     valid_until: Option<NaiveDateTime>,
     value: V,
     weight: usize,
+    /// Served since it was kept (or since the last eviction round spared it).
+    hit: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -141,6 +147,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
         let generation = match self.scope {
             Scope::Changes => self.signal.generation(),
             Scope::Settings => self.signal.settings_generation(),
+            Scope::Clock => 0,
         };
         Reading {
             generation,
@@ -229,7 +236,12 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
             .get(key)
             .filter(|entry| entry.generation == reading.generation)
             .filter(|entry| entry.valid_until.is_none_or(|until| now < until))
-            .map(|entry| entry.value.clone())
+            .map(|entry| {
+                if !entry.hit.load(Ordering::Relaxed) {
+                    entry.hit.store(true, Ordering::Relaxed);
+                }
+                entry.value.clone()
+            })
     }
 
     /// The value last kept for `key`, whatever its generation (to reuse what a new value
@@ -250,7 +262,10 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
             return;
         }
         let weight = key.weigh() + fresh.value.weigh() + ENTRY_OVERHEAD;
-        if weight > self.budget / 8 {
+        let expired = fresh
+            .valid_until
+            .is_some_and(|until| until <= self.clock.now_naive());
+        if weight > self.budget / 8 || expired {
             return;
         }
         let Ok(mut entries) = self.entries.write() else {
@@ -264,6 +279,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
             valid_until: fresh.valid_until,
             value: fresh.value,
             weight,
+            hit: AtomicBool::new(false),
         };
         entries.bytes += weight;
         if let Some(old) = entries.map.insert(key, entry) {
@@ -271,8 +287,10 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
         }
     }
 
-    /// Frees room for `needed` bytes: stale and expired entries first, then others until
-    /// a quarter of the budget is free.
+    /// Frees room for `needed` bytes: stale and expired entries first, then entries never
+    /// served since they were kept, then the rest, until a quarter of the budget is free.
+    /// An entry that was served survives a round (its mark is cleared), so a flood of
+    /// new keys, each asked for once, cannot push out what readers keep asking for.
     fn make_room(&self, entries: &mut Entries<K, V>, needed: usize) {
         let current = self.reading().generation;
         let now = self.clock.now_naive();
@@ -287,11 +305,17 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
         });
         entries.bytes -= freed;
         let target = (self.budget - self.budget / 4).saturating_sub(needed);
-        if entries.bytes > target {
+        for spare_served in [true, false] {
+            if entries.bytes <= target {
+                return;
+            }
             let mut excess = entries.bytes - target;
             let mut freed = 0;
             entries.map.retain(|_, entry| {
                 if excess == 0 {
+                    return true;
+                }
+                if spare_served && entry.hit.swap(false, Ordering::Relaxed) {
                     return true;
                 }
                 excess = excess.saturating_sub(entry.weight);
@@ -401,6 +425,26 @@ mod tests {
         }
         assert!(cache.last("old-0").is_none(), "stale entries were evicted");
         assert!(cache.bytes() > budget / 2, "the cache still holds entries");
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_does_not_push_out_entries_readers_ask_for() {
+        let budget = 64 * 1024;
+        let (_, _, cache) = cache(budget);
+        let reading = cache.reading();
+        cache.insert(reading, "hot".into(), Fresh::new(1));
+        for i in 0..10_000 {
+            assert_eq!(cache.get(reading, "hot"), Some(1), "after {i} new keys");
+            cache.insert(reading, format!("flood-{i}"), Fresh::new(i));
+        }
+    }
+
+    #[test]
+    fn an_answer_already_expired_is_not_kept() {
+        let (_, clock, cache) = cache(1 << 20);
+        let now = clock.now_naive();
+        cache.insert(cache.reading(), "gone".into(), Fresh::until(1, Some(now)));
+        assert_eq!(cache.bytes(), 0);
     }
 
     #[test]

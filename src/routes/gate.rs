@@ -15,6 +15,9 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+
 use super::extract::{CurrentUser, authenticate};
 use crate::domain::user::Role;
 use crate::error::{ApiError, Forbidden};
@@ -31,6 +34,9 @@ pub enum Access {
     Moderator,
     /// An admin whose account is in good standing.
     Admin,
+    /// The operator: the metrics token when one is configured, else only a direct
+    /// caller on this machine (loopback, no forwarding headers).
+    Operator,
 }
 
 impl Access {
@@ -41,6 +47,7 @@ impl Access {
             "user" => Some(Self::User),
             "moderator" => Some(Self::Moderator),
             "admin" => Some(Self::Admin),
+            "operator" => Some(Self::Operator),
             _ => None,
         }
     }
@@ -54,7 +61,7 @@ impl Access {
             };
         };
         let allowed = match self {
-            Self::Public | Self::User => return Ok(()),
+            Self::Public | Self::User | Self::Operator => return Ok(()),
             Self::Moderator => caller.user.role().can_moderate(),
             Self::Admin => caller.user.role() == Role::Admin,
         };
@@ -63,6 +70,46 @@ impl Access {
         }
         // A banned or suspended moderator keeps no powers.
         caller.ensure_can_write(state.clock.now())
+    }
+}
+
+/// The middleware for the operator's routes (metrics).
+pub async fn operator(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("AppState missing")))?;
+    admit_operator(&req, &state)?;
+    next.call(req).await
+}
+
+/// Whether the request comes from the operator (see `Access::Operator`).
+fn admit_operator(req: &ServiceRequest, state: &AppState) -> Result<(), ApiError> {
+    let headers = req.headers();
+    if let Some(expected) = &state.metrics_token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Compared as digests, so the time taken says nothing about the token.
+        let digest = |s: &str| Sha256::digest(s.as_bytes());
+        if digest(sent) != digest(expected.expose_secret()) {
+            return Err(ApiError::Unauthorized("The metrics token is required."));
+        }
+        return Ok(());
+    }
+    let direct = req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+        && !["x-forwarded-for", "forwarded", "x-real-ip"]
+            .iter()
+            .any(|h| headers.contains_key(*h));
+    if direct {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(Forbidden::NotAllowed))
     }
 }
 

@@ -53,7 +53,7 @@ sitemap! {
     root {
         "/healthz" => { get(public): health::healthz },
         "/readyz" => { get(public): health::readyz },
-        "/metrics" => { get(public): metrics::handle },
+        "/metrics" => { get(operator): metrics::handle },
     }
     api "/api/v1" {
         "/openapi.json" => { get(public): openapi::handle },

@@ -34,7 +34,7 @@ async fn every_protected_route_refuses_anonymous_callers_before_reading_the_requ
         let routes = tribune::routes::access();
         assert!(routes.iter().all(|(_, _, access)| access.is_some()));
         for (method, path, access) in routes {
-            if access == Some(Access::Public) {
+            if matches!(access, Some(Access::Public | Access::Operator)) {
                 continue;
             }
             // Extractors race; one try could pass by luck, ten in a row cannot.
@@ -134,6 +134,82 @@ async fn made_up_methods_create_no_metrics_series() {
         let metrics = app.get("/metrics", None).await.text().await.unwrap();
         assert!(!metrics.contains("BOGUS"), "made-up methods became labels");
         assert!(metrics.contains("method=\"other\""));
+    })
+    .await;
+}
+
+/// The `cache_bytes` gauge of `cache` in a metrics text.
+fn cache_bytes(metrics: &str, cache: &str) -> f64 {
+    let prefix = format!("cache_bytes{{cache=\"{cache}\"}} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {prefix} in the metrics"))
+}
+
+#[tokio::test]
+async fn padded_count_queries_and_unknown_articles_do_not_fill_the_caches() {
+    for_each_backend(async |app: &TestApp| {
+        let pad = "x".repeat(4000);
+        for i in 0..40 {
+            let res = app
+                .get(&format!("/counts?article=a&pad={pad}&n={i}"), None)
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+        let long = "y".repeat(400);
+        for i in 0..120 {
+            let page = app
+                .get(&format!("/comments?article=nichts-{i}-{long}"), None)
+                .await;
+            assert_eq!(page.status(), StatusCode::OK);
+        }
+        let metrics = app.get("/metrics", None).await.text().await.unwrap();
+        // Kept, they would hold 40 × 4 KB and 120 × 0.7 KB.
+        assert!(
+            cache_bytes(&metrics, "count_answers") < 40_000.0,
+            "{metrics}"
+        );
+        assert!(cache_bytes(&metrics, "first_pages") < 40_000.0, "{metrics}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn metrics_need_the_token_when_one_is_set() {
+    let token = "metrics-token-that-is-long-enough-0123456789";
+    for backend in crate::helpers::backends() {
+        let db = crate::helpers::TestDb::new(backend);
+        let app = TestApp::spawn_with(db, |s| {
+            s.metrics_token = Some(token.to_owned().into());
+        })
+        .await;
+        let anonymous = app.get("/metrics", None).await;
+        expect_problem(anonymous, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let wrong = app
+            .get("/metrics", Some("metrics-token-that-is-wrong"))
+            .await;
+        expect_problem(wrong, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let right = app.get("/metrics", Some(token)).await;
+        assert_eq!(right.status(), StatusCode::OK);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn without_a_token_metrics_answer_only_direct_local_callers() {
+    for_each_backend(async |app: &TestApp| {
+        let direct = app.get("/metrics", None).await;
+        assert_eq!(direct.status(), StatusCode::OK);
+        let proxied = app
+            .client
+            .get(app.url("/metrics"))
+            .header("x-forwarded-for", "203.0.113.9")
+            .send()
+            .await
+            .unwrap();
+        expect_problem(proxied, StatusCode::FORBIDDEN, "forbidden").await;
     })
     .await;
 }

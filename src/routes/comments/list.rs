@@ -163,7 +163,8 @@ async fn build_page(state: &AppState, request: PageRequest) -> Result<Fresh<web:
         .read(move |conn| comments::thread_page(conn, &lookup, sort, after, reader, limit))
         .await?;
     let Some(page) = page else {
-        return serialise(None, &ListResponse::empty(key));
+        // Not kept: random keys of articles that do not exist must not fill the cache.
+        return serialise(Some(now), &ListResponse::empty(key));
     };
     // A page of an article that closes later must not outlive that moment.
     let valid_until = page.article.closes_at.filter(|at| now < *at);

@@ -19,26 +19,42 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     // Article pages ask for the same sets again and again: a whole answer is kept by
     // its query string while nothing changed, and read once per change however many
-    // ask at the same time.
+    // ask at the same time. Only queries of nothing but `article` keys are kept, so
+    // padding a query with other parameters cannot mint new entries.
     let (state, req) = (&state, &req);
+    let query = req.query_string();
+    if !only_article_keys(query) {
+        let reading = state.caches.count_answers.reading();
+        let answer = respond(state, keys_of(query)?, reading).await?;
+        return Ok(super::answer(req, answer));
+    }
     let answer = state
         .caches
         .count_answers
-        .get_or_load(req.query_string(), |reading| async move {
+        .get_or_load(query, |reading| async move {
             // Parsed only on a miss: a hit needs nothing but the query string.
-            let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-                .map_err(|e| {
-                    ApiError::Malformed(format!("The query string could not be read: {e}"))
-                })?;
-            let raw: Vec<String> = query
-                .into_inner()
-                .into_iter()
-                .filter(|(name, _)| name == "article")
-                .map(|(_, key)| key)
-                .collect();
-            let keys = parse_keys(raw, MAX_KEYS, "article")?;
-            respond(state, keys, reading).await.map(Fresh::new)
+            respond(state, keys_of(query)?, reading)
+                .await
+                .map(Fresh::new)
         })
         .await?;
     Ok(super::answer(req, answer))
+}
+
+/// Whether the query string holds `article=` parameters and nothing else.
+fn only_article_keys(query: &str) -> bool {
+    query.split('&').all(|pair| pair.starts_with("article="))
+}
+
+/// The validated keys of a `GET /counts` query string.
+fn keys_of(query: &str) -> Result<Vec<String>, ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+        .map_err(|e| ApiError::Malformed(format!("The query string could not be read: {e}")))?;
+    let raw: Vec<String> = pairs
+        .into_inner()
+        .into_iter()
+        .filter(|(name, _)| name == "article")
+        .map(|(_, key)| key)
+        .collect();
+    parse_keys(raw, MAX_KEYS, "article")
 }

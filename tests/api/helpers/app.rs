@@ -66,6 +66,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
             ..Default::default()
         },
         trusted_proxies: Vec::new(),
+        metrics_token: None,
     }
 }
 
