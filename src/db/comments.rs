@@ -405,8 +405,8 @@ pub fn post(
     let placement = match post.parent {
         None => Placement::TOP,
         Some(id) => {
-            let parent =
-                find(conn, id)?.ok_or_else(|| ApiError::invalid("parent_id", "no such comment"))?;
+            let parent = find(conn, id)?
+                .ok_or_else(|| ApiError::invalid("parent_id", thread::NOT_REPLIABLE))?;
             thread::place_reply(&as_parent(&parent, article.article_id()), writer.id)
                 .map_err(|m| ApiError::invalid("parent_id", m))?
         }

@@ -312,6 +312,13 @@ fn free_username(conn: &mut DbConnection, base: &Username) -> Result<Username, A
 #[tracing::instrument(skip_all)]
 pub fn erase(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Result<(), ApiError> {
     use super::schema::flags;
+    // The last admin may not leave the site without one.
+    let role = find(conn, user)?.map(|u| u.role());
+    if let Some(role) = role
+        && !standing::may_change_role(role, Role::Reader, || count_admins(conn))?
+    {
+        return Err(ApiError::Conflict(Conflict::LastAdmin));
+    }
     for comment in super::comments::by_author(conn, user)? {
         super::comments::delete(conn, &comment, true, now)?;
     }
@@ -421,21 +428,28 @@ pub fn change_role(
     find(conn, target)?.ok_or(ApiError::NotFound("user"))
 }
 
-/// Live accounts with role `admin`.
+/// Live accounts with role `admin`. On PostgreSQL their rows stay locked until the
+/// transaction ends, so two admins stepping down at once cannot both see the other
+/// (SQLite's single writer serialises them anyway).
 pub fn count_admins(conn: &mut DbConnection) -> Result<i64, ApiError> {
-    Ok(users::table
+    let admins = users::table
         .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::status.ne(UserStatus::Deleted.as_str()))
-        .count()
-        .get_result(conn)?)
+        .select(users::id);
+    let ids: Vec<i64> = match conn {
+        DbConnection::Postgres(pg) => admins.for_update().load(pg)?,
+        DbConnection::Sqlite(lite) => admins.load(lite)?,
+    };
+    Ok(i64::try_from(ids.len()).unwrap_or(i64::MAX))
 }
 
-/// A page of live accounts whose username or email starts with `prefix` (compared by
-/// their keys), in id order after `after`.
+/// A page of live accounts whose username (or, `by_email`, email) starts with `prefix`
+/// (compared by their keys), in id order after `after`.
 #[tracing::instrument(skip_all)]
 pub fn search(
     conn: &mut DbConnection,
     prefix: &str,
+    by_email: bool,
     after: Option<UserId>,
     limit: i64,
 ) -> Result<Page<User>, ApiError> {
@@ -453,12 +467,12 @@ pub fn search(
             .collect();
         let name_pattern = format!("{}%", crate::domain::text::fold_key(&escaped));
         let email_pattern = format!("{}%", email_key(&escaped));
-        query = query.filter(
-            users::username_key
-                .like(name_pattern)
-                .escape('\\')
-                .or(users::email_key.like(email_pattern).escape('\\')),
-        );
+        let by_name = users::username_key.like(name_pattern).escape('\\');
+        query = if by_email {
+            query.filter(by_name.or(users::email_key.like(email_pattern).escape('\\')))
+        } else {
+            query.filter(by_name)
+        };
     }
     if let Some(after) = after {
         query = query.filter(users::id.gt(after.0));

@@ -82,16 +82,17 @@ impl Placement {
     };
 }
 
+/// Why a reply is refused, whatever the reason: a missing, hidden or foreign parent
+/// answer alike, so replying reveals nothing about comments the author cannot see.
+pub const NOT_REPLIABLE: &str = "is not a comment you can reply to";
+
 /// Where `author`'s reply to `parent` goes: under it, or beside it once the thread is
 /// `MAX_DEPTH` deep. Only approved comments, and the author's own held ones, take
-/// replies, and only from the same article; the error says why not.
+/// replies, and only from the same article (else `NOT_REPLIABLE`).
 pub fn place_reply(parent: &Parent, author: UserId) -> Result<Placement, &'static str> {
-    if !parent.same_article {
-        return Err("belongs to another article");
-    }
     let own_held = parent.author == Some(author) && parent.status == CommentStatus::Pending;
-    if parent.status != CommentStatus::Approved && !own_held {
-        return Err("cannot be replied to");
+    if !parent.same_article || (parent.status != CommentStatus::Approved && !own_held) {
+        return Err(NOT_REPLIABLE);
     }
     Ok(if parent.depth >= MAX_DEPTH {
         Placement {
@@ -197,9 +198,6 @@ mod tests {
             same_article: false,
             ..parent(0, CommentStatus::Approved)
         };
-        assert_eq!(
-            place_reply(&elsewhere, UserId(4)),
-            Err("belongs to another article")
-        );
+        assert_eq!(place_reply(&elsewhere, UserId(4)), Err(NOT_REPLIABLE));
     }
 }

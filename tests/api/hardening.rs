@@ -213,3 +213,58 @@ async fn without_a_token_metrics_answer_only_direct_local_callers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn replying_to_a_missing_hidden_or_foreign_comment_answers_alike() {
+    for_each_backend(async |app: &TestApp| {
+        let author = app.register_reader("autorin").await;
+        let other = app.register_reader("leser").await;
+        let moderator = app.account_with_role("mod", "moderator").await;
+        let hidden = id_of(&app.comment_ok(&author, A, "bald weg", None).await);
+        app.reject_ok(&moderator, hidden, "spam", None).await;
+        let foreign = id_of(&app.comment_ok(&author, "artikel-2", "anderswo", None).await);
+        let mut details = Vec::new();
+        for parent in [999_999, hidden, foreign] {
+            let res = app.comment(&other, A, "Antwort", Some(parent)).await;
+            let problem =
+                expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            details.push(problem["errors"].to_string());
+        }
+        assert_eq!(details[0], details[1]);
+        assert_eq!(details[1], details[2]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_erase_their_account() {
+    for_each_backend(async |app: &TestApp| {
+        let admin = app.account_with_role("chefin", "admin").await;
+        let erased = app.erase_account(&admin, crate::helpers::PASSWORD).await;
+        expect_problem(erased, StatusCode::CONFLICT, "last_admin").await;
+        assert_eq!(app.me_ok(&admin).await["role"], "admin");
+        // With a second admin, the first may go.
+        app.account_with_role("zweite", "admin").await;
+        let erased = app.erase_account(&admin, crate::helpers::PASSWORD).await;
+        assert_eq!(erased.status(), StatusCode::NO_CONTENT);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_admins_see_and_search_readers_addresses() {
+    for_each_backend(async |app: &TestApp| {
+        let admin = app.account_with_role("chefin", "admin").await;
+        let moderator = app.account_with_role("mod", "moderator").await;
+        app.register_reader("anna").await;
+        let seen = app.find_users_ok(&moderator, "anna").await;
+        assert_eq!(seen["items"][0]["username"], "anna");
+        assert_eq!(seen["items"][0]["email"], serde_json::Value::Null);
+        // A moderator cannot probe addresses by prefix either.
+        let by_email = app.find_users_ok(&moderator, "anna@").await;
+        assert_eq!(by_email["items"].as_array().map(Vec::len), Some(0));
+        let seen = app.find_users_ok(&admin, "anna@").await;
+        assert_eq!(seen["items"][0]["email"], "anna@example.org");
+    })
+    .await;
+}

@@ -36,5 +36,5 @@ pub async fn handle(
         .db
         .write(move |conn| users::change_role(conn, admin, target, role, now))
         .await?;
-    Ok(HttpResponse::Ok().json(UserStanding::new(&user, now)))
+    Ok(HttpResponse::Ok().json(UserStanding::new(&user, now, &caller.0.user)))
 }

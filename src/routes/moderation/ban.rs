@@ -36,7 +36,7 @@ pub async fn handle(
     body: web::Json<BanRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let moderator = caller.0.user;
+    let moderator = caller.0.user.clone();
     let now = state.clock.now();
     let ban = Ban::new(
         moderator.user_id(),
@@ -51,5 +51,5 @@ pub async fn handle(
         .db
         .write(move |conn| moderation::ban_account(conn, &moderator, &ban, now))
         .await?;
-    Ok(HttpResponse::Ok().json(UserStanding::new(&user, now)))
+    Ok(HttpResponse::Ok().json(UserStanding::new(&user, now, &caller.0.user)))
 }

@@ -97,6 +97,7 @@ impl ModeratedComment {
 pub struct UserStanding {
     pub id: i64,
     pub username: String,
+    /// Shown to admins only (moderators do not need readers' addresses).
     pub email: Option<String>,
     pub role: String,
     /// `active`, `banned` or `deleted` (a suspension past its end reads `active`).
@@ -110,13 +111,16 @@ pub struct UserStanding {
 }
 
 impl UserStanding {
-    /// The view of `user` at `now`.
-    pub fn new(user: &User, now: DateTime<Utc>) -> Self {
+    /// The view of `user` at `now` for `viewer` (the email only for an admin).
+    pub fn new(user: &User, now: DateTime<Utc>, viewer: &User) -> Self {
         let standing = user.standing(now);
         Self {
             id: user.id,
             username: user.username.clone(),
-            email: user.email.clone(),
+            email: user
+                .email
+                .clone()
+                .filter(|_| viewer.role() == crate::domain::user::Role::Admin),
             role: user.role.clone(),
             status: standing.status.as_str().to_owned(),
             banned_until: standing.banned_until,

@@ -18,11 +18,11 @@ pub async fn handle(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let target = UserId(path.into_inner());
-    let moderator = caller.0.user;
+    let moderator = caller.0.user.clone();
     let now = state.clock.now();
     let user = state
         .db
         .write(move |conn| moderation::lift_ban(conn, &moderator, target, now))
         .await?;
-    Ok(HttpResponse::Ok().json(UserStanding::new(&user, now)))
+    Ok(HttpResponse::Ok().json(UserStanding::new(&user, now, &caller.0.user)))
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::UserStanding;
 use crate::db::users;
-use crate::domain::user::UserId;
+use crate::domain::user::{Role, UserId};
 use crate::error::ApiError;
 use crate::routes::extract::Moderator;
 use crate::routes::pagination::{self, Cursor};
@@ -50,7 +50,7 @@ pub struct UsersResponse {
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,
-    _caller: Moderator,
+    caller: Moderator,
     query: web::Query<UsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -62,16 +62,18 @@ pub async fn handle(
         .map(|c| Cursor::decode(c, SCOPE))
         .transpose()?
         .map(|c| UserId(c.id));
+    // Only admins find readers by their address.
+    let by_email = caller.0.user.role() == Role::Admin;
     let page = state
         .db
-        .read(move |conn| users::search(conn, &prefix, after, limit))
+        .read(move |conn| users::search(conn, &prefix, by_email, after, limit))
         .await?;
     let next_cursor = page.last_if_more().map(|u| cursor_at(u.id));
     let now = state.clock.now();
     let items = page
         .rows
         .iter()
-        .map(|u| UserStanding::new(u, now))
+        .map(|u| UserStanding::new(u, now, &caller.0.user))
         .collect();
     Ok(HttpResponse::Ok().json(UsersResponse { items, next_cursor }))
 }
