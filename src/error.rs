@@ -104,6 +104,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    #[error("request timeout")]
+    RequestTimeout { after_secs: u64 },
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("database unavailable")]
@@ -210,6 +212,12 @@ impl ApiError {
                 "unsupported_media_type",
                 "Unsupported media type",
                 "Send the body as Content-Type: application/json.".into(),
+            ),
+            Self::RequestTimeout { after_secs } => (
+                S::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Request timeout",
+                format!("The request was not received within {after_secs} s."),
             ),
             Self::RateLimited { retry_after_secs } => (
                 S::TOO_MANY_REQUESTS,

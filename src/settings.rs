@@ -32,6 +32,10 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpAddr>,
     /// Bearer token `/metrics` requires; without one only local, direct callers may read it.
     pub metrics_token: Option<SecretString>,
+    /// Longest a request may take to arrive and be answered (408 past it).
+    pub request_timeout: Duration,
+    /// Open connections each worker accepts; further ones wait in the listen queue.
+    pub max_connections: usize,
 }
 
 /// Database flags, shared by every command.
@@ -141,6 +145,12 @@ pub struct ServeArgs {
     /// machine that come through no proxy may read the metrics.
     #[arg(long, env = "TRIBUNE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Seconds a request (its body included) may take before it is answered 408.
+    #[arg(long, env = "TRIBUNE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Open connections per worker thread.
+    #[arg(long, env = "TRIBUNE_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
 }
 
 impl ServeArgs {
@@ -222,6 +232,8 @@ impl ServeArgs {
             },
             trusted_proxies: self.trusted_proxies,
             metrics_token: self.metrics_token.map(SecretString::from),
+            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            max_connections: self.max_connections.max(1),
         })
     }
 }

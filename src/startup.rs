@@ -62,6 +62,7 @@ impl Application {
         });
         let state = web::Data::new(state);
         let cors_origins = settings.cors_origins.clone();
+        let request_timeout = settings.request_timeout;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
@@ -73,6 +74,9 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer")),
                 )
                 .wrap(cors(&cors_origins))
+                .wrap(from_fn(move |req, next| {
+                    telemetry::time_limit(request_timeout, req, next)
+                }))
                 .wrap(from_fn(telemetry::observe_request))
                 .app_data(state.clone())
                 .app_data(
@@ -86,6 +90,8 @@ impl Application {
                 .configure(routes::configure)
         })
         .listen(listener)?
+        .client_request_timeout(request_timeout.min(std::time::Duration::from_secs(10)))
+        .max_connections(settings.max_connections)
         .shutdown_timeout(30);
         if let Some(workers) = settings.workers {
             server = server.workers(workers.max(1));

@@ -43,6 +43,22 @@ where
         .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
+/// Middleware: answers 408 when a request, its body included, is not handled within
+/// `limit` (a client that sends its body a byte a second holds nothing for long).
+pub async fn time_limit(
+    limit: std::time::Duration,
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    match tokio::time::timeout(limit, next.call(req)).await {
+        Ok(res) => res,
+        Err(_) => Err(ApiError::RequestTimeout {
+            after_secs: limit.as_secs(),
+        }
+        .into()),
+    }
+}
+
 /// The method as a metrics label and in logs: actix accepts any token as a method, so
 /// only the known ones are named (a label per made-up method would let anyone create
 /// series without bound).

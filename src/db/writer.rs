@@ -22,8 +22,9 @@ const MAX_BATCH: usize = 128;
 pub type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
 
 /// One request's work: runs in its savepoint (or learns that there is no connection)
-/// and returns what to do once the batch's fate is known.
-pub type Job = Box<dyn FnOnce(Result<&mut DbConnection, &str>) -> Finish + Send>;
+/// and returns whether it succeeded (kept its changes) and what to do once the batch's
+/// fate is known.
+pub type Job = Box<dyn FnOnce(Result<&mut DbConnection, &str>) -> (bool, Finish) + Send>;
 
 /// Starts the writer thread; it stops when every sender is dropped.
 pub fn spawn(pool: Pool, changes: Arc<ChangeSignal>) -> std::io::Result<Sender<Job>> {
@@ -48,22 +49,29 @@ fn run(pool: &Pool, changes: &ChangeSignal, queue: &Receiver<Job>) {
             Err(e) => {
                 let reason = format!("no database connection: {e}");
                 for job in batch {
-                    job(Err(&reason))(Some(&reason));
+                    job(Err(&reason)).1(Some(&reason));
                 }
                 continue;
             }
         };
         let conn: &mut DbConnection = &mut conn;
         let mut finishes = Vec::with_capacity(batch.len());
+        let mut changed = false;
         let committed = conn.transaction::<(), diesel::result::Error, _>(|conn| {
             for job in batch {
-                finishes.push(job(Ok(conn)));
+                let (succeeded, finish) = job(Ok(conn));
+                changed |= succeeded;
+                finishes.push(finish);
             }
             Ok(())
         });
         match committed {
             Ok(()) => {
-                changes.bump();
+                // A batch whose every request failed (and rolled back) changed nothing:
+                // the caches stay as they are.
+                if changed {
+                    changes.bump();
+                }
                 for finish in finishes {
                     finish(None);
                 }
@@ -96,13 +104,50 @@ where
             .unwrap_or_else(|_| Err(ApiError::Unexpected(anyhow::anyhow!("a write panicked")))),
             Err(reason) => Err(ApiError::Unavailable(anyhow::anyhow!("{reason}"))),
         };
-        Box::new(move |commit_error: Option<&str>| {
+        let succeeded = outcome.is_ok();
+        let finish: Finish = Box::new(move |commit_error: Option<&str>| {
             let outcome = match (outcome, commit_error) {
                 (Ok(_), Some(reason)) => Err(ApiError::Unavailable(anyhow::anyhow!("{reason}"))),
                 (outcome, _) => outcome,
             };
             let _ = done.send(outcome);
-        })
+        });
+        (succeeded, finish)
     });
     (job, result)
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+
+    use crate::db::{Db, DbSettings};
+    use crate::error::ApiError;
+
+    fn sqlite() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = DbSettings {
+            url: dir.path().join("t.db").to_string_lossy().into_owned(),
+            pool_size: 2,
+            pool_timeout: std::time::Duration::from_secs(5),
+            sqlite_busy_timeout: std::time::Duration::from_secs(5),
+        };
+        let db = Db::connect(&settings).unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test]
+    async fn only_writes_that_kept_their_changes_move_the_generation() {
+        let (_dir, db) = sqlite();
+        let before = db.changes().generation();
+        let failed = db
+            .write(|_| Err::<(), _>(ApiError::NotFound("comment")))
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(db.changes().generation(), before, "a failed write bumped");
+        db.write(|conn| Ok(conn.batch_execute("CREATE TABLE t (x INTEGER)")?))
+            .await
+            .unwrap();
+        assert_ne!(db.changes().generation(), before);
+    }
 }

@@ -188,12 +188,9 @@ mod tests {
     fn only_approved_comments_and_ones_own_held_ones_take_replies() {
         let held = parent(0, CommentStatus::Pending);
         assert!(place_reply(&held, UserId(3)).is_ok());
-        assert_eq!(place_reply(&held, UserId(4)), Err("cannot be replied to"));
+        assert_eq!(place_reply(&held, UserId(4)), Err(NOT_REPLIABLE));
         let rejected = parent(0, CommentStatus::Rejected);
-        assert_eq!(
-            place_reply(&rejected, UserId(3)),
-            Err("cannot be replied to")
-        );
+        assert_eq!(place_reply(&rejected, UserId(3)), Err(NOT_REPLIABLE));
         let elsewhere = Parent {
             same_article: false,
             ..parent(0, CommentStatus::Approved)

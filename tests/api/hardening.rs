@@ -268,3 +268,45 @@ async fn only_admins_see_and_search_readers_addresses() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_body_sent_a_byte_at_a_time_is_cut_off_with_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    for backend in crate::helpers::backends() {
+        let db = crate::helpers::TestDb::new(backend);
+        let app = TestApp::spawn_with(db, |s| {
+            s.request_timeout = std::time::Duration::from_secs(2);
+        })
+        .await;
+        let address = app.address.trim_start_matches("http://").to_owned();
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let head = "POST /api/v1/counts HTTP/1.1\r\nHost: tribune\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{";
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        // Dribble the body; a server without a limit would wait for all 200 bytes.
+        for _ in 0..40 {
+            let mut chunk = [0u8; 1024];
+            let read = tokio::time::timeout(
+                std::time::Duration::from_millis(500),
+                stream.read(&mut chunk),
+            );
+            match read.await {
+                Ok(Ok(0)) => break,
+                Ok(Ok(n)) => {
+                    answer.extend_from_slice(&chunk[..n]);
+                    break;
+                }
+                Ok(Err(_)) => break,
+                Err(_) => {
+                    let _ = stream.write_all(b" ").await;
+                }
+            }
+        }
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("request_timeout"), "{answer}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(15));
+        app.stop().await;
+    }
+}

@@ -67,6 +67,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
         },
         trusted_proxies: Vec::new(),
         metrics_token: None,
+        request_timeout: std::time::Duration::from_secs(30),
+        max_connections: 10_000,
     }
 }
 
