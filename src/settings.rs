@@ -36,6 +36,9 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Open connections each worker accepts; further ones wait in the listen queue.
     pub max_connections: usize,
+    /// Hosts of the publisher's article pages (lowercase): a reader's comment may give
+    /// its article a title and URL only with a URL on one of them.
+    pub publisher_hosts: Vec<String>,
 }
 
 /// Database flags, shared by every command.
@@ -151,6 +154,10 @@ pub struct ServeArgs {
     /// Open connections per worker thread.
     #[arg(long, env = "TRIBUNE_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
+    /// Comma-separated hosts of the publisher's article pages (e.g. `www.zeitung.de`);
+    /// readers' comments name articles (title, URL) only with URLs on them.
+    #[arg(long, env = "TRIBUNE_PUBLISHER_HOSTS", value_delimiter = ',')]
+    pub publisher_hosts: Vec<String>,
 }
 
 impl ServeArgs {
@@ -234,6 +241,12 @@ impl ServeArgs {
             metrics_token: self.metrics_token.map(SecretString::from),
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             max_connections: self.max_connections.max(1),
+            publisher_hosts: self
+                .publisher_hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
         })
     }
 }

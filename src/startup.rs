@@ -169,5 +169,6 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
         trusted_proxies: settings.trusted_proxies.clone(),
         metrics_token: settings.metrics_token.clone(),
+        publisher_hosts: settings.publisher_hosts.clone(),
     })
 }

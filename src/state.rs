@@ -31,6 +31,8 @@ pub struct AppState {
     pub caches: Caches,
     /// Required to read `/metrics`, when set (else only local callers may).
     pub metrics_token: Option<SecretString>,
+    /// The publisher's hosts (lowercase): readers' comments may name articles on them.
+    pub publisher_hosts: Vec<String>,
 }
 
 impl AppState {

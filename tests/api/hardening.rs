@@ -310,3 +310,30 @@ async fn a_body_sent_a_byte_at_a_time_is_cut_off_with_408() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_readers_first_comment_names_its_article_only_from_the_publishers_pages() {
+    for_each_backend(async |app: &TestApp| {
+        let reader = app.register_reader("leser").await;
+        let phishing = json!({
+            "article": "phish", "body": "Hallo",
+            "article_title": "Zeitung: Please re-enter your password",
+            "article_url": "https://evil.example/login",
+        });
+        let res = app.post_comment(&reader, &phishing).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let article = app.article_ok("phish").await;
+        assert_eq!(article["title"], serde_json::Value::Null);
+        assert_eq!(article["url"], serde_json::Value::Null);
+
+        let genuine = json!({
+            "article": "echt", "body": "Hallo",
+            "article_title": "Wahl 2026", "article_url": "https://www.zeitung.de/wahl",
+        });
+        app.post_comment(&reader, &genuine).await;
+        let article = app.article_ok("echt").await;
+        assert_eq!(article["title"], "Wahl 2026");
+        assert_eq!(article["url"], "https://www.zeitung.de/wahl");
+    })
+    .await;
+}

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::CommentView;
 use crate::db::comments::{self, NewPost};
+use crate::domain::article::reader_may_name;
 use crate::domain::comment::{ArticleKey, CommentBody, CommentId, article_text, web_url};
 use crate::domain::markdown;
 use crate::domain::settings::SiteSettings;
@@ -69,7 +70,12 @@ pub async fn handle(
         .limits
         .check(Action::Post, &caller.user.id.to_string())?;
     let site = state.site().await?;
-    let post = body.into_inner().parse(&site.settings)?;
+    let mut post = body.into_inner().parse(&site.settings)?;
+    // The article's public title and link come from staff, or from the publisher's pages.
+    let staff = caller.user.role().can_moderate();
+    if !staff && !reader_may_name(post.url.as_deref(), &state.publisher_hosts) {
+        (post.title, post.url) = (None, None);
+    }
     let writer = caller.writer();
     let now = state.clock.now_naive();
     let (comment, article) = state

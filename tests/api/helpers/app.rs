@@ -69,6 +69,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         metrics_token: None,
         request_timeout: std::time::Duration::from_secs(30),
         max_connections: 10_000,
+        publisher_hosts: vec!["zeitung.de".into(), "www.zeitung.de".into()],
     }
 }
 
