@@ -84,6 +84,9 @@ pub struct ServeArgs {
     /// Lifetime of refresh tokens, seconds.
     #[arg(long, env = "TRIBUNE_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_ttl_secs: i64,
+    /// Absolute lifetime of a login session, seconds: then refresh fails, rotated or not.
+    #[arg(long, env = "TRIBUNE_SESSION_MAX_AGE_SECS", default_value_t = 90 * 24 * 3600)]
+    pub session_max_age_secs: i64,
     /// Argon2id memory per hash, KiB (at least 19456).
     #[arg(long, env = "TRIBUNE_ARGON2_MEMORY_KIB", default_value_t = PasswordSettings::OWASP_MIN_MEMORY_KIB)]
     pub argon2_memory_kib: u32,
@@ -155,8 +158,10 @@ impl ServeArgs {
             "Argon2id parameters below the OWASP minimum (m=19456 KiB, t=2, p=1)"
         );
         anyhow::ensure!(
-            self.access_token_ttl_secs > 0 && self.refresh_token_ttl_secs > 0,
-            "token lifetimes must be positive"
+            self.access_token_ttl_secs > 0
+                && self.refresh_token_ttl_secs > 0
+                && self.session_max_age_secs > 0,
+            "token and session lifetimes must be positive"
         );
         for origin in &self.cors_origins {
             let origin = origin.trim();
@@ -179,6 +184,7 @@ impl ServeArgs {
             tokens: TokenSettings {
                 access_ttl: TimeDelta::seconds(self.access_token_ttl_secs),
                 refresh_ttl: TimeDelta::seconds(self.refresh_token_ttl_secs),
+                session_max_age: TimeDelta::seconds(self.session_max_age_secs),
             },
             passwords: PasswordSettings {
                 memory_kib: self.argon2_memory_kib,

@@ -18,11 +18,13 @@ pub const ISSUER: &str = "tribune";
 /// The least length of a configured JWT secret, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
 
-/// Token lifetimes.
+/// Token and session lifetimes.
 #[derive(Debug, Clone)]
 pub struct TokenSettings {
     pub access_ttl: TimeDelta,
     pub refresh_ttl: TimeDelta,
+    /// Absolute lifetime of a session: past it, refresh fails however often it rotated.
+    pub session_max_age: TimeDelta,
 }
 
 /// Claims of an access token.
@@ -89,6 +91,11 @@ impl Tokens {
     /// Lifetime of an access token, seconds.
     pub fn access_ttl_secs(&self) -> i64 {
         self.settings.access_ttl.num_seconds()
+    }
+
+    /// Absolute lifetime of a session.
+    pub fn session_max_age(&self) -> TimeDelta {
+        self.settings.session_max_age
     }
 
     /// A signed access token for a session.

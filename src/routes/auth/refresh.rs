@@ -19,7 +19,8 @@ pub struct RefreshRequest {
 }
 
 /// Exchanges a refresh token for a new pair. Each token works once: presenting a used
-/// one revokes its whole session (someone else has a copy).
+/// one revokes its whole session (someone else has a copy). A session older than its
+/// absolute lifetime is not refreshed.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "accounts", request_body = RefreshRequest, responses((status = 200, description = "A new token pair", body = AuthResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
@@ -32,10 +33,11 @@ pub async fn handle(
     let next = state.tokens.refresh_token();
     let now = state.clock.now_naive();
     let (new_hash, expires_at) = (next.hash.clone(), next.expires_at);
+    let max_age = state.tokens.session_max_age();
     let (rotation, user) = state
         .db
         .write(move |conn| {
-            let rotation = sessions::rotate(conn, &old_hash, &new_hash, now, expires_at)?;
+            let rotation = sessions::rotate(conn, &old_hash, &new_hash, now, expires_at, max_age)?;
             let user = match rotation {
                 Rotation::Rotated { user, .. } => users::find(conn, user)?,
                 Rotation::Invalid | Rotation::Replayed => None,

@@ -45,6 +45,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         tokens: TokenSettings {
             access_ttl: TimeDelta::minutes(15),
             refresh_ttl: TimeDelta::days(30),
+            session_max_age: TimeDelta::days(90),
         },
         passwords: PasswordSettings {
             memory_kib: 256,
