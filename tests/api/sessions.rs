@@ -153,6 +153,30 @@ async fn a_session_ends_after_its_absolute_lifetime_however_often_it_rotated() {
 }
 
 #[tokio::test]
+async fn answers_carrying_tokens_or_personal_data_are_not_stored() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let email = "bert@example.org";
+        let responses = [
+            (
+                app.register("bert", email, PASSWORD).await,
+                StatusCode::CREATED,
+            ),
+            (app.login("anna", PASSWORD).await, StatusCode::OK),
+            (app.refresh(&anna.refresh_token).await, StatusCode::OK),
+            (app.export(&anna).await, StatusCode::OK),
+        ];
+        for (res, status) in responses {
+            let url = res.url().to_string();
+            let cache_control = res.headers().get("cache-control").cloned();
+            expect_status(res, status).await;
+            assert_eq!(cache_control.unwrap(), "no-store", "{url}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn logout_ends_the_session_and_only_it() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;

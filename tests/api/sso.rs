@@ -224,3 +224,15 @@ async fn simultaneous_first_sign_ons_create_one_account_and_no_500() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn sign_on_answers_are_not_stored() {
+    for_each_backend(async |app| {
+        let res = app
+            .sso(&hs256(&json!({"sub": "pub-1", "exp": in_an_hour()})))
+            .await;
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        expect_status(res, StatusCode::OK).await;
+    })
+    .await;
+}

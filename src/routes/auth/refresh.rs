@@ -1,5 +1,6 @@
 //! `POST /auth/refresh`.
 
+use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -49,7 +50,9 @@ pub async fn handle(
         (Rotation::Rotated { session, .. }, Some(user))
             if user.status_at(state.clock.now()) != UserStatus::Deleted =>
         {
-            Ok(HttpResponse::Ok().json(AuthResponse::new(&state, &user, session, next.token)?))
+            Ok(HttpResponse::Ok()
+                .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+                .json(AuthResponse::new(&state, &user, session, next.token)?))
         }
         (Rotation::Replayed, _) => Err(ApiError::Unauthorized(
             "This refresh token was already used; its session is revoked.",

@@ -1,5 +1,6 @@
 //! `POST /auth/sso`.
 
+use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -51,5 +52,7 @@ pub async fn handle(
             Ok((user, session))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AuthResponse::new(&state, &user, session, refresh.token)?))
+    Ok(HttpResponse::Ok()
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .json(AuthResponse::new(&state, &user, session, refresh.token)?))
 }
