@@ -105,9 +105,23 @@ pub struct ServeArgs {
     /// PEM public key of the publisher's login system (RS256, ES256 or EdDSA), or a path to one.
     #[arg(long, env = "TRIBUNE_SSO_PUBLIC_KEY")]
     pub sso_public_key: Option<String>,
-    /// Required `aud` of publisher tokens, if any.
+    /// Required `aud` of publisher tokens, if any (set it in production).
     #[arg(long, env = "TRIBUNE_SSO_AUDIENCE")]
     pub sso_audience: Option<String>,
+    /// Required `iss` of publisher tokens, if any (set it in production).
+    #[arg(long, env = "TRIBUNE_SSO_ISSUER")]
+    pub sso_issuer: Option<String>,
+    /// Longest lifetime (`exp - iat`) of a publisher token, seconds.
+    #[arg(
+        long,
+        env = "TRIBUNE_SSO_MAX_TOKEN_LIFETIME_SECS",
+        default_value_t = 600
+    )]
+    pub sso_max_token_lifetime_secs: i64,
+    /// `on`: publisher tokens need a `jti` and work once; `off` only if the publisher
+    /// cannot send one.
+    #[arg(long, env = "TRIBUNE_SSO_REPLAY_PROTECTION", default_value = "on", value_parser = ["on", "off"])]
+    pub sso_replay_protection: String,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TRIBUNE_WORKERS")]
     pub workers: Option<usize>,
@@ -197,6 +211,9 @@ impl ServeArgs {
                 secret: self.sso_secret.map(SecretString::from),
                 public_key: self.sso_public_key,
                 audience: self.sso_audience,
+                issuer: self.sso_issuer,
+                max_token_lifetime: TimeDelta::seconds(self.sso_max_token_lifetime_secs),
+                replay_protection: self.sso_replay_protection == "on",
             },
             workers: self.workers,
             cors_origins: self

@@ -56,7 +56,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         sso: SsoSettings {
             secret: Some(SecretString::from(SSO_SECRET)),
             public_key: Some(fixture("sso_ed25519_public.pem")),
-            audience: None,
+            ..Default::default()
         },
         workers: Some(2),
         cors_origins: Vec::new(),
