@@ -93,6 +93,9 @@ pub struct ServeArgs {
     /// Lifetime of refresh tokens, seconds.
     #[arg(long, env = "TRIBUNE_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_ttl_secs: i64,
+    /// Absolute lifetime of a login session, seconds: then refresh fails, rotated or not.
+    #[arg(long, env = "TRIBUNE_SESSION_MAX_AGE_SECS", default_value_t = 90 * 24 * 3600)]
+    pub session_max_age_secs: i64,
     /// Argon2id memory per hash, KiB (at least 19456).
     #[arg(long, env = "TRIBUNE_ARGON2_MEMORY_KIB", default_value_t = PasswordSettings::OWASP_MIN_MEMORY_KIB)]
     pub argon2_memory_kib: u32,
@@ -111,9 +114,23 @@ pub struct ServeArgs {
     /// PEM public key of the publisher's login system (RS256, ES256 or EdDSA), or a path to one.
     #[arg(long, env = "TRIBUNE_SSO_PUBLIC_KEY")]
     pub sso_public_key: Option<String>,
-    /// Required `aud` of publisher tokens, if any.
+    /// Required `aud` of publisher tokens, if any (set it in production).
     #[arg(long, env = "TRIBUNE_SSO_AUDIENCE")]
     pub sso_audience: Option<String>,
+    /// Required `iss` of publisher tokens, if any (set it in production).
+    #[arg(long, env = "TRIBUNE_SSO_ISSUER")]
+    pub sso_issuer: Option<String>,
+    /// Longest lifetime (`exp - iat`) of a publisher token, seconds.
+    #[arg(
+        long,
+        env = "TRIBUNE_SSO_MAX_TOKEN_LIFETIME_SECS",
+        default_value_t = 600
+    )]
+    pub sso_max_token_lifetime_secs: i64,
+    /// `on`: publisher tokens need a `jti` and work once; `off` only if the publisher
+    /// cannot send one.
+    #[arg(long, env = "TRIBUNE_SSO_REPLAY_PROTECTION", default_value = "on", value_parser = ["on", "off"])]
+    pub sso_replay_protection: String,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TRIBUNE_WORKERS")]
     pub workers: Option<usize>,
@@ -178,8 +195,10 @@ impl ServeArgs {
             "Argon2id parameters below the OWASP minimum (m=19456 KiB, t=2, p=1)"
         );
         anyhow::ensure!(
-            self.access_token_ttl_secs > 0 && self.refresh_token_ttl_secs > 0,
-            "token lifetimes must be positive"
+            self.access_token_ttl_secs > 0
+                && self.refresh_token_ttl_secs > 0
+                && self.session_max_age_secs > 0,
+            "token and session lifetimes must be positive"
         );
         for origin in &self.cors_origins {
             let origin = origin.trim();
@@ -208,6 +227,7 @@ impl ServeArgs {
             tokens: TokenSettings {
                 access_ttl: TimeDelta::seconds(self.access_token_ttl_secs),
                 refresh_ttl: TimeDelta::seconds(self.refresh_token_ttl_secs),
+                session_max_age: TimeDelta::seconds(self.session_max_age_secs),
             },
             passwords: PasswordSettings {
                 memory_kib: self.argon2_memory_kib,
@@ -220,6 +240,9 @@ impl ServeArgs {
                 secret: self.sso_secret.map(SecretString::from),
                 public_key: self.sso_public_key,
                 audience: self.sso_audience,
+                issuer: self.sso_issuer,
+                max_token_lifetime: TimeDelta::seconds(self.sso_max_token_lifetime_secs),
+                replay_protection: self.sso_replay_protection == "on",
             },
             workers: self.workers,
             cors_origins: self

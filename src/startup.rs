@@ -162,7 +162,7 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
     Ok(AppState {
         tokens: Tokens::new(&secret, settings.tokens.clone(), clock.clone()),
         passwords: Passwords::new(&settings.passwords)?,
-        sso: SsoVerifier::new(&settings.sso, clock.clone())?,
+        sso: SsoVerifier::new(&settings.sso, &secret, clock.clone())?,
         caches: Caches::new(db.changes(), &clock),
         db,
         clock,

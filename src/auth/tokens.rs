@@ -15,14 +15,23 @@ use crate::error::ApiError;
 /// The `iss` of every access token.
 pub const ISSUER: &str = "tribune";
 
+/// The `aud` of every access token: they are for Tribune's API and nothing else.
+pub const AUDIENCE: &str = "tribune";
+
+/// The JWT header `typ` of every access token (RFC 9068), so no other kind of JWT
+/// signed with a key Tribune trusts passes for one, and one never passes for another.
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
 /// The least length of a configured JWT secret, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
 
-/// Token lifetimes.
+/// Token and session lifetimes.
 #[derive(Debug, Clone)]
 pub struct TokenSettings {
     pub access_ttl: TimeDelta,
     pub refresh_ttl: TimeDelta,
+    /// Absolute lifetime of a session: past it, refresh fails however often it rotated.
+    pub session_max_age: TimeDelta,
 }
 
 /// Claims of an access token.
@@ -35,6 +44,8 @@ pub struct AccessClaims {
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
+    /// Always `AUDIENCE`.
+    pub aud: String,
 }
 
 /// Who an access token speaks for.
@@ -67,16 +78,17 @@ pub struct Tokens {
 const LEEWAY_SECS: i64 = 30;
 
 impl Tokens {
-    /// Keys from the secret; `validation` pins HS256 and demands `exp`, `iat`, `iss`, `sub`.
+    /// Keys from the secret; `validation` pins HS256 and demands `exp`, `iat`, `iss`,
+    /// `aud` and `sub` (the header `typ` is checked in `verify_access`).
     pub fn new(secret: &SecretString, settings: TokenSettings, clock: Clock) -> Self {
         let bytes = secret.expose_secret().as_bytes();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.set_issuer(&[ISSUER]);
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "sub"]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         // Expiry is checked against the service clock below.
         validation.validate_exp = false;
-        validation.validate_aud = false;
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
@@ -91,6 +103,11 @@ impl Tokens {
         self.settings.access_ttl.num_seconds()
     }
 
+    /// Absolute lifetime of a session.
+    pub fn session_max_age(&self) -> TimeDelta {
+        self.settings.session_max_age
+    }
+
     /// A signed access token for a session.
     pub fn access_token(&self, user: UserId, session: SessionId) -> Result<String, ApiError> {
         let now = self.clock.now().timestamp();
@@ -100,15 +117,23 @@ impl Tokens {
             iat: now,
             exp: now + self.settings.access_ttl.num_seconds(),
             iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let header = Header {
+            typ: Some(ACCESS_TOKEN_TYPE.to_owned()),
+            ..Header::new(Algorithm::HS256)
+        };
+        jsonwebtoken::encode(&header, &claims, &self.encoding)
             .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("signing failed: {e}")))
     }
 
-    /// Checks signature, algorithm, issuer and expiry of an access token.
+    /// Checks signature, algorithm, type, issuer, audience and expiry of an access token.
     pub fn verify_access(&self, token: &str) -> Result<Authenticated, ApiError> {
         let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
             .map_err(|_| ApiError::Unauthorized("The access token is invalid."))?;
+        if !is_access_token_type(data.header.typ.as_deref()) {
+            return Err(ApiError::Unauthorized("The access token is invalid."));
+        }
         let claims = data.claims;
         let now = self.clock.now().timestamp();
         if claims.exp + LEEWAY_SECS <= now {
@@ -137,6 +162,15 @@ impl Tokens {
             expires_at: (self.clock.now() + self.settings.refresh_ttl).naive_utc(),
         }
     }
+}
+
+/// Whether a JWT header `typ` names an access token (`at+jwt`, or its media type
+/// `application/at+jwt`, in any case: RFC 9068 §4).
+pub fn is_access_token_type(typ: Option<&str>) -> bool {
+    typ.is_some_and(|typ| {
+        let typ = typ.to_ascii_lowercase();
+        typ.strip_prefix("application/").unwrap_or(&typ) == ACCESS_TOKEN_TYPE
+    })
 }
 
 /// The stored form of a refresh token. The token is 256 random bits, so a plain

@@ -15,6 +15,7 @@ pub mod reactions;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod sso_tokens;
 pub mod users;
 pub mod writer;
 

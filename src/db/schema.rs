@@ -48,6 +48,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    sso_seen_tokens (jti) {
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     articles (id) {
         id -> BigInt,
         key -> Text,

@@ -1,6 +1,6 @@
 //! Login sessions and their rotating refresh tokens (stored only as hashes).
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 use super::prepared::Prepared;
@@ -50,7 +50,7 @@ fn insert_token(
 pub enum Rotation {
     /// The token was current: it is now used, and the new one replaces it.
     Rotated { user: UserId, session: SessionId },
-    /// Unknown, expired, or its session is revoked.
+    /// Unknown, expired, or its session is revoked or past its absolute lifetime.
     Invalid,
     /// The token had been used already: its session is now revoked.
     Replayed,
@@ -58,7 +58,8 @@ pub enum Rotation {
 
 /// Exchanges a refresh token for a new one in the same session. A token used twice
 /// means it leaked: the whole session is revoked. The caller must commit even for
-/// `Replayed`, so the revocation sticks.
+/// `Replayed`, so the revocation sticks. A session older than `max_age` ends however
+/// often it rotated, and no new token outlives it.
 #[tracing::instrument(skip_all)]
 pub fn rotate(
     conn: &mut DbConnection,
@@ -66,6 +67,7 @@ pub fn rotate(
     new_hash: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
+    max_age: TimeDelta,
 ) -> Result<Rotation, ApiError> {
     let found = refresh_tokens::table
         .inner_join(sessions::table)
@@ -76,6 +78,7 @@ pub fn rotate(
             refresh_tokens::used_at,
             sessions::id,
             sessions::user_id,
+            sessions::created_at,
             sessions::revoked_at,
         ))
         .first::<(
@@ -84,14 +87,20 @@ pub fn rotate(
             Option<NaiveDateTime>,
             i64,
             i64,
+            NaiveDateTime,
             Option<NaiveDateTime>,
         )>(conn)
         .optional()?;
-    let Some((token_id, token_expires, used_at, session_id, user_id, revoked_at)) = found else {
+    let Some((token_id, token_expires, used_at, session_id, user_id, created_at, revoked_at)) =
+        found
+    else {
         return Ok(Rotation::Invalid);
     };
     let session = SessionId(session_id);
-    if revoked_at.is_some() {
+    let session_ends = created_at
+        .checked_add_signed(max_age)
+        .unwrap_or(NaiveDateTime::MAX);
+    if revoked_at.is_some() || session_ends <= now {
         return Ok(Rotation::Invalid);
     }
     if used_at.is_some() {
@@ -116,7 +125,7 @@ pub fn rotate(
         revoke(conn, session, now)?;
         return Ok(Rotation::Replayed);
     }
-    insert_token(conn, session, new_hash, now, expires_at)?;
+    insert_token(conn, session, new_hash, now, expires_at.min(session_ends))?;
     Ok(Rotation::Rotated {
         user: UserId(user_id),
         session,

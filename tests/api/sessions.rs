@@ -126,6 +126,57 @@ async fn refresh_tokens_expire_and_unknown_ones_are_refused() {
 }
 
 #[tokio::test]
+async fn a_session_ends_after_its_absolute_lifetime_however_often_it_rotated() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let mut refresh_token = anna.refresh_token.clone();
+        // Refreshed within every 30 days, for 87 days of the 90.
+        for _ in 0..3 {
+            app.clock.advance(TimeDelta::days(29));
+            let body = expect_status(app.refresh(&refresh_token).await, StatusCode::OK).await;
+            refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
+        }
+
+        app.clock.advance(TimeDelta::days(4));
+
+        expect_problem(
+            app.refresh(&refresh_token).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+        // A new login starts a new session.
+        let again = app.login_ok("anna", PASSWORD).await;
+        expect_status(app.refresh(&again.refresh_token).await, StatusCode::OK).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn answers_carrying_tokens_or_personal_data_are_not_stored() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let email = "bert@example.org";
+        let responses = [
+            (
+                app.register("bert", email, PASSWORD).await,
+                StatusCode::CREATED,
+            ),
+            (app.login("anna", PASSWORD).await, StatusCode::OK),
+            (app.refresh(&anna.refresh_token).await, StatusCode::OK),
+            (app.export(&anna).await, StatusCode::OK),
+        ];
+        for (res, status) in responses {
+            let url = res.url().to_string();
+            let cache_control = res.headers().get("cache-control").cloned();
+            expect_status(res, status).await;
+            assert_eq!(cache_control.unwrap(), "no-store", "{url}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn logout_ends_the_session_and_only_it() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;

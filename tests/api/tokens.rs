@@ -1,4 +1,5 @@
-//! Access tokens: HS256 pinned, `exp`/`iat`/`iss` checked, sessions checked in the database.
+//! Access tokens: HS256 pinned, `typ`/`exp`/`iat`/`iss`/`aud` checked, sessions checked in
+//! the database.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,13 +19,17 @@ fn claims_of(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
+/// A token as Tribune would sign it (header `typ: at+jwt`), with `alg` and `secret`.
 fn sign(alg: Algorithm, secret: &str, claims: &Value) -> String {
-    jsonwebtoken::encode(
-        &Header::new(alg),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    let header = Header {
+        typ: Some("at+jwt".into()),
+        ..Header::new(alg)
+    };
+    sign_with(&header, secret, claims)
+}
+
+fn sign_with(header: &Header, secret: &str, claims: &Value) -> String {
+    jsonwebtoken::encode(header, claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
 }
 
 async fn assert_unauthorized(app: &TestApp, token: &str) {
@@ -117,6 +122,34 @@ async fn forged_tokens_are_refused() {
         expect_status(app.me(&anna).await, StatusCode::OK).await;
         let resigned = sign(Algorithm::HS256, JWT_SECRET, &claims);
         expect_status(app.me(&resigned).await, StatusCode::OK).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn access_tokens_carry_their_own_type_and_audience() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let claims = claims_of(&anna.access_token);
+        let header = jsonwebtoken::decode_header(&anna.access_token).unwrap();
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+        assert_eq!(claims["aud"], "tribune");
+
+        // The same claims as a plain JWT, or without or with another audience: refused.
+        let plain = sign_with(&Header::new(Algorithm::HS256), JWT_SECRET, &claims);
+        assert_unauthorized(app, &plain).await;
+        let mut no_aud = claims.clone();
+        no_aud.as_object_mut().unwrap().remove("aud");
+        assert_unauthorized(app, &sign(Algorithm::HS256, JWT_SECRET, &no_aud)).await;
+        let mut other_aud = claims.clone();
+        other_aud["aud"] = json!("publisher");
+        assert_unauthorized(app, &sign(Algorithm::HS256, JWT_SECRET, &other_aud)).await;
+
+        expect_status(
+            app.me(&sign(Algorithm::HS256, JWT_SECRET, &claims)).await,
+            StatusCode::OK,
+        )
+        .await;
     })
     .await;
 }

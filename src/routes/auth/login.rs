@@ -1,5 +1,6 @@
 //! `POST /auth/login`.
 
+use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -63,5 +64,7 @@ pub async fn handle(
         .db
         .write(move |conn| sessions::create(conn, user_id, &refresh_hash, now, expires_at))
         .await?;
-    Ok(HttpResponse::Ok().json(AuthResponse::new(&state, &user, session, refresh.token)?))
+    Ok(HttpResponse::Ok()
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .json(AuthResponse::new(&state, &user, session, refresh.token)?))
 }

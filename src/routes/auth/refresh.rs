@@ -1,5 +1,6 @@
 //! `POST /auth/refresh`.
 
+use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -19,7 +20,8 @@ pub struct RefreshRequest {
 }
 
 /// Exchanges a refresh token for a new pair. Each token works once: presenting a used
-/// one revokes its whole session (someone else has a copy).
+/// one revokes its whole session (someone else has a copy). A session older than its
+/// absolute lifetime is not refreshed.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "accounts", request_body = RefreshRequest, responses((status = 200, description = "A new token pair", body = AuthResponse)))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
@@ -32,10 +34,11 @@ pub async fn handle(
     let next = state.tokens.refresh_token();
     let now = state.clock.now_naive();
     let (new_hash, expires_at) = (next.hash.clone(), next.expires_at);
+    let max_age = state.tokens.session_max_age();
     let (rotation, user) = state
         .db
         .write(move |conn| {
-            let rotation = sessions::rotate(conn, &old_hash, &new_hash, now, expires_at)?;
+            let rotation = sessions::rotate(conn, &old_hash, &new_hash, now, expires_at, max_age)?;
             let user = match rotation {
                 Rotation::Rotated { user, .. } => users::find(conn, user)?,
                 Rotation::Invalid | Rotation::Replayed => None,
@@ -47,7 +50,9 @@ pub async fn handle(
         (Rotation::Rotated { session, .. }, Some(user))
             if user.status_at(state.clock.now()) != UserStatus::Deleted =>
         {
-            Ok(HttpResponse::Ok().json(AuthResponse::new(&state, &user, session, next.token)?))
+            Ok(HttpResponse::Ok()
+                .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+                .json(AuthResponse::new(&state, &user, session, next.token)?))
         }
         (Rotation::Replayed, _) => Err(ApiError::Unauthorized(
             "This refresh token was already used; its session is revoked.",

@@ -1,5 +1,6 @@
 //! `POST /auth/register`.
 
+use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -60,5 +61,7 @@ pub async fn handle(
         })
         .await?;
     let body = AuthResponse::new(&state, &user, session, refresh.token)?;
-    Ok(HttpResponse::Created().json(body))
+    Ok(HttpResponse::Created()
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .json(body))
 }

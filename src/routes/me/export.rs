@@ -1,5 +1,6 @@
 //! `GET /me/export`.
 
+use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -140,6 +141,7 @@ pub async fn handle(
         .await?;
     let export = Export::new(&caller.user, data, state.clock.now());
     Ok(HttpResponse::Ok()
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .insert_header((
             "Content-Disposition",
             "attachment; filename=\"tribune-export.json\"",

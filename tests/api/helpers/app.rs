@@ -45,6 +45,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         tokens: TokenSettings {
             access_ttl: TimeDelta::minutes(15),
             refresh_ttl: TimeDelta::days(30),
+            session_max_age: TimeDelta::days(90),
         },
         passwords: PasswordSettings {
             memory_kib: 256,
@@ -55,7 +56,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         sso: SsoSettings {
             secret: Some(SecretString::from(SSO_SECRET)),
             public_key: Some(fixture("sso_ed25519_public.pem")),
-            audience: None,
+            ..Default::default()
         },
         workers: Some(2),
         cors_origins: Vec::new(),
