@@ -96,6 +96,9 @@ pub struct ServeArgs {
     /// Password hashes computed at once (default: half the cores); the rest queue.
     #[arg(long, env = "TRIBUNE_ARGON2_MAX_CONCURRENT")]
     pub argon2_max_concurrent: Option<usize>,
+    /// Password hashes waiting at most (default: 16 per hashing thread); more get 503.
+    #[arg(long, env = "TRIBUNE_ARGON2_MAX_QUEUED")]
+    pub argon2_max_queued: Option<usize>,
     /// HS256 secret of the publisher's login system, for `/auth/sso`.
     #[arg(long, env = "TRIBUNE_SSO_SECRET", hide_env_values = true)]
     pub sso_secret: Option<String>,
@@ -172,6 +175,8 @@ impl ServeArgs {
             );
         }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // Half the cores by default: a login flood never takes the whole machine.
+        let hashing_threads = self.argon2_max_concurrent.unwrap_or(cores / 2).max(1);
         Ok(Settings {
             database: database.to_settings(),
             bind: self.bind,
@@ -184,8 +189,11 @@ impl ServeArgs {
                 memory_kib: self.argon2_memory_kib,
                 iterations: self.argon2_iterations,
                 parallelism: self.argon2_parallelism,
-                // Half the cores by default: a login flood never takes the whole machine.
-                max_concurrent: self.argon2_max_concurrent.unwrap_or(cores / 2).max(1),
+                max_concurrent: hashing_threads,
+                max_queued: self
+                    .argon2_max_queued
+                    .unwrap_or(16 * hashing_threads)
+                    .max(1),
             },
             sso: SsoSettings {
                 secret: self.sso_secret.map(SecretString::from),

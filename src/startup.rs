@@ -77,6 +77,9 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .configure(routes::configure)
         })
+        // A client that closes its side has gone: drop its request at once, so work it
+        // queued (a password hash) is skipped instead of done for nobody.
+        .h1_allow_half_closed(false)
         .listen(listener)?
         .shutdown_timeout(30);
         if let Some(workers) = settings.workers {

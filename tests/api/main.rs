@@ -9,6 +9,7 @@ mod counts;
 mod errors;
 mod health;
 mod helpers;
+mod limits;
 mod migrations;
 mod moderation;
 mod openapi;
