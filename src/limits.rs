@@ -1,7 +1,7 @@
-//! Rate limits per client IP (registration, login, refresh) and per account (posting,
-//! editing, flagging), with governor's keyed GCRA limiters.
+//! Rate limits per client network (registration, login, refresh) and per account
+//! (posting, editing, flagging), with governor's keyed GCRA limiters.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::str::FromStr;
 
@@ -72,6 +72,8 @@ pub struct RateLimitSettings {
     pub post: Rate,
     pub edit: Rate,
     pub flag: Rate,
+    /// IPv6 clients are keyed by this prefix (one /64 is one subscriber).
+    pub ipv6_prefix: u8,
 }
 
 impl Default for RateLimitSettings {
@@ -88,6 +90,7 @@ impl Default for RateLimitSettings {
             post: rate(10, 60),
             edit: rate(20, 60),
             flag: rate(20, 60),
+            ipv6_prefix: 64,
         }
     }
 }
@@ -95,6 +98,7 @@ impl Default for RateLimitSettings {
 /// The limiters.
 pub struct RateLimits {
     limiters: Option<[DefaultKeyedRateLimiter<String>; 6]>,
+    ipv6_prefix: u8,
 }
 
 impl RateLimits {
@@ -111,7 +115,15 @@ impl RateLimits {
             ]
             .map(|rate| RateLimiter::keyed(rate.quota()))
         });
-        Self { limiters }
+        Self {
+            limiters,
+            ipv6_prefix: settings.ipv6_prefix.clamp(1, 128),
+        }
+    }
+
+    /// The prefix length IPv6 clients are keyed by.
+    pub fn ipv6_prefix(&self) -> u8 {
+        self.ipv6_prefix
     }
 
     fn limiter(&self, action: Action) -> Option<&DefaultKeyedRateLimiter<String>> {
@@ -143,11 +155,25 @@ impl RateLimits {
 }
 
 /// The client's IP: the socket peer, or, when the peer is a trusted proxy, the last
-/// address in `X-Forwarded-For` that is not one.
+/// address in `X-Forwarded-For` that is not one. The extractor gives it as the client's
+/// network ([`ClientIp::network`]), what per-IP limits count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub Option<IpAddr>);
 
 impl ClientIp {
+    /// The network of the address: IPv4 as it is (also when mapped into IPv6), IPv6 cut
+    /// to its first `ipv6_prefix` bits, since one subscriber gets a whole /64 (or more).
+    pub fn network(self, ipv6_prefix: u8) -> Self {
+        Self(self.0.map(|ip| match ip.to_canonical() {
+            IpAddr::V6(v6) => {
+                let bits = u32::from(ipv6_prefix.min(128));
+                let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+                IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask))
+            }
+            v4 => v4,
+        }))
+    }
+
     /// The key for per-IP limits.
     pub fn key(&self) -> String {
         self.0
@@ -208,6 +234,19 @@ mod tests {
             ClientIp::resolve(Some(proxy), None, &[proxy]).0,
             Some(proxy)
         );
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_prefix() {
+        let net = |ip: &str, prefix| ClientIp(Some(ip.parse().unwrap())).network(prefix).key();
+        assert_eq!(net("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::");
+        assert_eq!(net("2001:db8:1:2:bbbb::9", 64), "2001:db8:1:2::");
+        assert_ne!(net("2001:db8:1:3::1", 64), net("2001:db8:1:2::1", 64));
+        assert_eq!(net("2001:db8:1:3::1", 48), "2001:db8:1::");
+        assert_eq!(net("2001:db8::1", 128), "2001:db8::1");
+        assert_eq!(net("203.0.113.7", 64), "203.0.113.7");
+        assert_eq!(net("::ffff:203.0.113.7", 64), "203.0.113.7");
+        assert_eq!(ClientIp(None).network(64).key(), "unknown");
     }
 
     #[test]

@@ -135,6 +135,9 @@ pub struct ServeArgs {
     /// Flags per account.
     #[arg(long, env = "TRIBUNE_RATE_LIMIT_FLAG", default_value = "20/minute")]
     pub rate_limit_flag: Rate,
+    /// Prefix length by which IPv6 clients are counted (a subscriber's network).
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_IPV6_PREFIX", default_value_t = 64, value_parser = clap::value_parser!(u8).range(1..=128))]
+    pub rate_limit_ipv6_prefix: u8,
     /// Comma-separated IPs of reverse proxies whose X-Forwarded-For is believed.
     #[arg(long, env = "TRIBUNE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
@@ -215,6 +218,7 @@ impl ServeArgs {
                 post: self.rate_limit_post,
                 edit: self.rate_limit_edit,
                 flag: self.rate_limit_flag,
+                ipv6_prefix: self.rate_limit_ipv6_prefix,
             },
             trusted_proxies: self.trusted_proxies,
         })
