@@ -1,5 +1,6 @@
-//! Rate limits per client network (registration, login, refresh) and per account
-//! (posting, editing, flagging), with governor's keyed GCRA limiters.
+//! Rate limits per client network (registration, login, refresh), per account (login,
+//! posting, editing, flagging) and across all clients (the actions that hash a
+//! password), with governor's keyed GCRA limiters.
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
@@ -8,6 +9,7 @@ use std::str::FromStr;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::domain::user::{email_key, username_key};
 use crate::error::ApiError;
 
 /// What is limited.
@@ -19,6 +21,10 @@ pub enum Action {
     Post,
     Edit,
     Flag,
+    /// Login attempts per login name (known or not).
+    LoginAccount,
+    /// Every password hash (registrations, logins, password checks) of all clients.
+    Hashing,
 }
 
 /// A number of requests per window, e.g. `10/minute`.
@@ -72,6 +78,10 @@ pub struct RateLimitSettings {
     pub post: Rate,
     pub edit: Rate,
     pub flag: Rate,
+    /// Login attempts per login name, from any address.
+    pub login_account: Rate,
+    /// Registrations, logins and password checks of all clients together.
+    pub hashing_total: Rate,
     /// IPv6 clients are keyed by this prefix (one /64 is one subscriber).
     pub ipv6_prefix: u8,
 }
@@ -90,6 +100,8 @@ impl Default for RateLimitSettings {
             post: rate(10, 60),
             edit: rate(20, 60),
             flag: rate(20, 60),
+            login_account: rate(20, 3600),
+            hashing_total: rate(20, 1),
             ipv6_prefix: 64,
         }
     }
@@ -97,7 +109,7 @@ impl Default for RateLimitSettings {
 
 /// The limiters.
 pub struct RateLimits {
-    limiters: Option<[DefaultKeyedRateLimiter<String>; 6]>,
+    limiters: Option<[DefaultKeyedRateLimiter<String>; 8]>,
     ipv6_prefix: u8,
 }
 
@@ -112,6 +124,8 @@ impl RateLimits {
                 settings.post,
                 settings.edit,
                 settings.flag,
+                settings.login_account,
+                settings.hashing_total,
             ]
             .map(|rate| RateLimiter::keyed(rate.quota()))
         });
@@ -145,12 +159,40 @@ impl RateLimits {
         })
     }
 
+    /// Counts one login attempt with `login` (username or email address) from `client`:
+    /// per client network, per login name (the same for names without an account, so a
+    /// 429 tells nothing about which exist) and against the total.
+    pub fn check_login(&self, client: &ClientIp, login: &str) -> Result<(), ApiError> {
+        self.check(Action::Login, &client.key())?;
+        self.check(Action::LoginAccount, &login_key(login))?;
+        self.check_hashing_total()
+    }
+
+    /// Counts one password hash against the total of all clients.
+    pub fn check_hashing_total(&self) -> Result<(), ApiError> {
+        self.check(Action::Hashing, "all")
+    }
+
     /// Forgets keys whose limits have fully recovered (keeps memory bounded).
     pub fn forget_idle(&self) {
         for limiter in self.limiters.iter().flatten() {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+    }
+}
+
+/// The key of per-name login limits: the name as accounts are looked up by it, so
+/// `Anna`, `ANNA` and `anna` share one budget.
+pub fn login_key(login: &str) -> String {
+    /// Longer logins match no account; they share one key rather than store each.
+    const MAX_KEY_BYTES: usize = 320;
+    if login.len() > MAX_KEY_BYTES {
+        "too-long".to_owned()
+    } else if login.contains('@') {
+        email_key(login)
+    } else {
+        username_key(login)
     }
 }
 
@@ -247,6 +289,13 @@ mod tests {
         assert_eq!(net("203.0.113.7", 64), "203.0.113.7");
         assert_eq!(net("::ffff:203.0.113.7", 64), "203.0.113.7");
         assert_eq!(ClientIp(None).network(64).key(), "unknown");
+    }
+
+    #[test]
+    fn login_names_share_a_key_as_accounts_are_looked_up() {
+        assert_eq!(login_key("Anna"), login_key("ANNA"));
+        assert_eq!(login_key("Anna@Example.org"), login_key("anna@example.org"));
+        assert_eq!(login_key(&"x".repeat(400)), login_key(&"y".repeat(500)));
     }
 
     #[test]

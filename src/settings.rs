@@ -135,6 +135,20 @@ pub struct ServeArgs {
     /// Flags per account.
     #[arg(long, env = "TRIBUNE_RATE_LIMIT_FLAG", default_value = "20/minute")]
     pub rate_limit_flag: Rate,
+    /// Login attempts per login name, from any address.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_LOGIN_ACCOUNT",
+        default_value = "20/hour"
+    )]
+    pub rate_limit_login_account: Rate,
+    /// Registrations, logins and password checks of all clients together.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_HASHING_TOTAL",
+        default_value = "20/second"
+    )]
+    pub rate_limit_hashing_total: Rate,
     /// Prefix length by which IPv6 clients are counted (a subscriber's network).
     #[arg(long, env = "TRIBUNE_RATE_LIMIT_IPV6_PREFIX", default_value_t = 64, value_parser = clap::value_parser!(u8).range(1..=128))]
     pub rate_limit_ipv6_prefix: u8,
@@ -218,6 +232,8 @@ impl ServeArgs {
                 post: self.rate_limit_post,
                 edit: self.rate_limit_edit,
                 flag: self.rate_limit_flag,
+                login_account: self.rate_limit_login_account,
+                hashing_total: self.rate_limit_hashing_total,
                 ipv6_prefix: self.rate_limit_ipv6_prefix,
             },
             trusted_proxies: self.trusted_proxies,

@@ -1,5 +1,6 @@
 //! Limits an attacker cannot step around (security review, issue 11): IPv6 clients
-//! counted by network, and a bounded hashing queue. Windows are an hour long, so no
+//! counted by network, login attempts counted per name as well as per address, a total
+//! for everything that hashes a password, and a bounded hashing queue. Windows are an hour long, so no
 //! limit recovers while a test runs, however slow the machine.
 
 use futures::future::join_all;
@@ -28,6 +29,8 @@ async fn for_each_backend_limited(
                 post: plenty,
                 edit: plenty,
                 flag: plenty,
+                login_account: plenty,
+                hashing_total: plenty,
                 ..RateLimitSettings::default()
             };
             limits(&mut l);
@@ -121,6 +124,81 @@ async fn registrations_from_one_ipv6_network_share_one_limit() {
 
         let created = StatusCode::CREATED;
         assert_eq!(statuses, [created, created, TOO_MANY, created]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn logins_to_one_name_are_limited_from_any_address() {
+    let limits = |l: &mut RateLimitSettings| l.login_account = rate("2/hour");
+    for_each_backend_limited(limits, async |app| {
+        app.register_reader("anna").await;
+        app.register_reader("bert").await;
+
+        let statuses = [
+            login_from(app, "198.51.100.1", "anna", "wrong password").await,
+            login_from(app, "198.51.100.2", "anna", PASSWORD).await,
+            // The same name in other case: the same budget, even with the right password.
+            login_from(app, "198.51.100.3", "ANNA", PASSWORD).await,
+            login_from(app, "198.51.100.3", "bert", PASSWORD).await,
+        ];
+
+        let (ok, wrong) = (StatusCode::OK, StatusCode::UNAUTHORIZED);
+        assert_eq!(statuses, [wrong, ok, TOO_MANY, ok]);
+        expect_problem(
+            from(
+                app,
+                "198.51.100.4",
+                Method::POST,
+                "/auth/login",
+                None,
+                json!({"login": "anna", "password": PASSWORD}),
+            )
+            .await,
+            TOO_MANY,
+            "rate_limited",
+        )
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn logins_to_unknown_names_are_limited_alike() {
+    let limits = |l: &mut RateLimitSettings| l.login_account = rate("2/hour");
+    for_each_backend_limited(limits, async |app| {
+        app.register_reader("anna").await;
+
+        let mut known = Vec::new();
+        let mut unknown = Vec::new();
+        for n in 0..3 {
+            known.push(login_from(app, &format!("198.51.100.{n}"), "anna", "guess").await);
+            unknown.push(login_from(app, &format!("203.0.113.{n}"), "nobody", "guess").await);
+        }
+
+        assert_eq!(known, unknown, "a 429 must not tell which names exist");
+        assert_eq!(
+            unknown,
+            [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, TOO_MANY]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn registrations_and_logins_of_all_clients_share_a_total() {
+    let limits = |l: &mut RateLimitSettings| l.hashing_total = rate("3/hour");
+    for_each_backend_limited(limits, async |app| {
+        let statuses = [
+            register_from(app, "198.51.100.1", "anna").await,
+            login_from(app, "198.51.100.2", "anna", PASSWORD).await,
+            register_from(app, "198.51.100.3", "bert").await,
+            login_from(app, "198.51.100.4", "bert", PASSWORD).await,
+            register_from(app, "198.51.100.5", "carl").await,
+        ];
+
+        let (ok, created) = (StatusCode::OK, StatusCode::CREATED);
+        assert_eq!(statuses, [created, ok, created, TOO_MANY, TOO_MANY]);
     })
     .await;
 }
