@@ -1,5 +1,5 @@
-//! Rate limits per client network (registration, login, refresh), per account (login,
-//! posting, editing, flagging) and across all clients (the actions that hash a
+//! Rate limits per client network (registration, login, refresh, password checks), per
+//! account (login, password checks, posting, editing, flagging) and across all clients (the actions that hash a
 //! password), with governor's keyed GCRA limiters.
 
 use std::net::{IpAddr, Ipv6Addr};
@@ -9,7 +9,7 @@ use std::str::FromStr;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::domain::user::{email_key, username_key};
+use crate::domain::user::{UserId, email_key, username_key};
 use crate::error::ApiError;
 
 /// What is limited.
@@ -23,6 +23,8 @@ pub enum Action {
     Flag,
     /// Login attempts per login name (known or not).
     LoginAccount,
+    /// Checks of the current password (changing it, erasing the account).
+    PasswordCheck,
     /// Every password hash (registrations, logins, password checks) of all clients.
     Hashing,
 }
@@ -80,6 +82,8 @@ pub struct RateLimitSettings {
     pub flag: Rate,
     /// Login attempts per login name, from any address.
     pub login_account: Rate,
+    /// Current-password checks, per account and per client network.
+    pub password_check: Rate,
     /// Registrations, logins and password checks of all clients together.
     pub hashing_total: Rate,
     /// IPv6 clients are keyed by this prefix (one /64 is one subscriber).
@@ -101,6 +105,7 @@ impl Default for RateLimitSettings {
             edit: rate(20, 60),
             flag: rate(20, 60),
             login_account: rate(20, 3600),
+            password_check: rate(10, 3600),
             hashing_total: rate(20, 1),
             ipv6_prefix: 64,
         }
@@ -109,7 +114,7 @@ impl Default for RateLimitSettings {
 
 /// The limiters.
 pub struct RateLimits {
-    limiters: Option<[DefaultKeyedRateLimiter<String>; 8]>,
+    limiters: Option<[DefaultKeyedRateLimiter<String>; 9]>,
     ipv6_prefix: u8,
 }
 
@@ -125,6 +130,7 @@ impl RateLimits {
                 settings.edit,
                 settings.flag,
                 settings.login_account,
+                settings.password_check,
                 settings.hashing_total,
             ]
             .map(|rate| RateLimiter::keyed(rate.quota()))
@@ -166,6 +172,20 @@ impl RateLimits {
         self.check(Action::Login, &client.key())?;
         self.check(Action::LoginAccount, &login_key(login))?;
         self.check_hashing_total()
+    }
+
+    /// Counts one check of `account`'s current password from `client`, per account and
+    /// per client network, and against the total.
+    pub fn check_password_check(&self, account: UserId, client: &ClientIp) -> Result<(), ApiError> {
+        self.check(Action::PasswordCheck, &format!("ip:{}", client.key()))?;
+        self.check(Action::PasswordCheck, &format!("user:{}", account.0))?;
+        self.check_hashing_total()
+    }
+
+    /// A wrong current password also spends one login attempt of the account's name,
+    /// so a stolen access token guesses no faster than a login form.
+    pub fn count_wrong_password(&self, username: &str) {
+        let _ = self.check(Action::LoginAccount, &login_key(username));
     }
 
     /// Counts one password hash against the total of all clients.

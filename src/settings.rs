@@ -142,6 +142,13 @@ pub struct ServeArgs {
         default_value = "20/hour"
     )]
     pub rate_limit_login_account: Rate,
+    /// Current-password checks (password change, erasure) per account and per client IP.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_PASSWORD_CHECK",
+        default_value = "10/hour"
+    )]
+    pub rate_limit_password_check: Rate,
     /// Registrations, logins and password checks of all clients together.
     #[arg(
         long,
@@ -233,6 +240,7 @@ impl ServeArgs {
                 edit: self.rate_limit_edit,
                 flag: self.rate_limit_flag,
                 login_account: self.rate_limit_login_account,
+                password_check: self.rate_limit_password_check,
                 hashing_total: self.rate_limit_hashing_total,
                 ipv6_prefix: self.rate_limit_ipv6_prefix,
             },

@@ -1,6 +1,7 @@
 //! Limits an attacker cannot step around (security review, issue 11): IPv6 clients
 //! counted by network, login attempts counted per name as well as per address, a total
-//! for everything that hashes a password, and a bounded hashing queue. Windows are an hour long, so no
+//! for everything that hashes a password, limits on current-password checks, and a
+//! bounded hashing queue. Windows are an hour long, so no
 //! limit recovers while a test runs, however slow the machine.
 
 use futures::future::join_all;
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 use tribune::limits::{Rate, RateLimitSettings};
 use tribune::settings::Settings;
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, backends, expect_problem};
+use crate::helpers::{PASSWORD, Session, TestApp, TestDb, backends, expect_problem, expect_status};
 
 /// Runs `test` once per configured backend against an app whose rate limits are on, as
 /// `limits` sets them (every limit not set is too high to matter), behind a trusted
@@ -30,6 +31,7 @@ async fn for_each_backend_limited(
                 edit: plenty,
                 flag: plenty,
                 login_account: plenty,
+                password_check: plenty,
                 hashing_total: plenty,
                 ..RateLimitSettings::default()
             };
@@ -83,6 +85,18 @@ async fn register_from(app: &TestApp, ip: &str, username: &str) -> StatusCode {
     from(app, ip, Method::POST, "/auth/register", None, body)
         .await
         .status()
+}
+
+async fn change_password_from(app: &TestApp, ip: &str, who: &Session, current: &str) -> Response {
+    let body = json!({"current_password": current, "new_password": "a new passphrase"});
+    let token = Some(who.access_token.as_str());
+    from(app, ip, Method::PUT, "/me/password", token, body).await
+}
+
+async fn erase_from(app: &TestApp, ip: &str, who: &Session, password: &str) -> Response {
+    let token = Some(who.access_token.as_str());
+    let body = json!({"password": password});
+    from(app, ip, Method::DELETE, "/me", token, body).await
 }
 
 const TOO_MANY: StatusCode = StatusCode::TOO_MANY_REQUESTS;
@@ -199,6 +213,69 @@ async fn registrations_and_logins_of_all_clients_share_a_total() {
 
         let (ok, created) = (StatusCode::OK, StatusCode::CREATED);
         assert_eq!(statuses, [created, ok, created, TOO_MANY, TOO_MANY]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn current_password_checks_are_limited_per_account() {
+    let limits = |l: &mut RateLimitSettings| l.password_check = rate("2/hour");
+    for_each_backend_limited(limits, async |app| {
+        let anna = app.register_reader("anna").await;
+
+        let first = change_password_from(app, "198.51.100.1", &anna, "guess one").await;
+        expect_problem(first, StatusCode::FORBIDDEN, "wrong_password").await;
+        let second = erase_from(app, "198.51.100.2", &anna, "guess two").await;
+        expect_problem(second, StatusCode::FORBIDDEN, "wrong_password").await;
+        // A stolen token cannot try even the right password now, from anywhere.
+        let third = change_password_from(app, "198.51.100.3", &anna, PASSWORD).await;
+        expect_problem(third, TOO_MANY, "rate_limited").await;
+        let fourth = erase_from(app, "198.51.100.4", &anna, PASSWORD).await;
+        expect_problem(fourth, TOO_MANY, "rate_limited").await;
+
+        app.me_ok(&anna).await;
+        app.login_ok("anna", PASSWORD).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn current_password_checks_are_limited_per_address() {
+    let limits = |l: &mut RateLimitSettings| l.password_check = rate("2/hour");
+    for_each_backend_limited(limits, async |app| {
+        let anna = app.register_reader("anna").await;
+        let bert = app.register_reader("bert").await;
+        let carl = app.register_reader("carl").await;
+        let ip = "2001:db8:7:7::1";
+
+        let anna_tries = change_password_from(app, ip, &anna, "guess").await;
+        let bert_tries = erase_from(app, "2001:db8:7:7::2", &bert, "guess").await;
+        let carl_tries = change_password_from(app, ip, &carl, PASSWORD).await;
+
+        expect_problem(anna_tries, StatusCode::FORBIDDEN, "wrong_password").await;
+        expect_problem(bert_tries, StatusCode::FORBIDDEN, "wrong_password").await;
+        expect_problem(carl_tries, TOO_MANY, "rate_limited").await;
+        let elsewhere = change_password_from(app, "198.51.100.9", &carl, PASSWORD).await;
+        expect_status(elsewhere, StatusCode::NO_CONTENT).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_spend_the_accounts_login_attempts() {
+    let limits = |l: &mut RateLimitSettings| l.login_account = rate("2/hour");
+    for_each_backend_limited(limits, async |app| {
+        let anna = app.register_reader("anna").await;
+
+        for guess in ["guess one", "guess two"] {
+            let res = change_password_from(app, "198.51.100.1", &anna, guess).await;
+            expect_problem(res, StatusCode::FORBIDDEN, "wrong_password").await;
+        }
+
+        assert_eq!(
+            login_from(app, "203.0.113.1", "anna", PASSWORD).await,
+            TOO_MANY
+        );
     })
     .await;
 }
