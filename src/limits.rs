@@ -1,6 +1,6 @@
 //! Rate limits per client network (registration, login, refresh, password checks), per
-//! account (login, password checks, posting, editing, flagging) and across all clients (the actions that hash a
-//! password), with governor's keyed GCRA limiters.
+//! account (login, password checks, posting, editing, flagging, liking) and across all
+//! clients (the actions that hash a password), with governor's keyed GCRA limiters.
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
@@ -25,6 +25,7 @@ pub enum Action {
     LoginAccount,
     /// Checks of the current password (changing it, erasing the account).
     PasswordCheck,
+    Like,
     /// Every password hash (registrations, logins, password checks) of all clients.
     Hashing,
 }
@@ -84,6 +85,8 @@ pub struct RateLimitSettings {
     pub login_account: Rate,
     /// Current-password checks, per account and per client network.
     pub password_check: Rate,
+    /// Likes and unlikes per account.
+    pub like: Rate,
     /// Registrations, logins and password checks of all clients together.
     pub hashing_total: Rate,
     /// IPv6 clients are keyed by this prefix (one /64 is one subscriber).
@@ -106,6 +109,7 @@ impl Default for RateLimitSettings {
             flag: rate(20, 60),
             login_account: rate(20, 3600),
             password_check: rate(10, 3600),
+            like: rate(60, 60),
             hashing_total: rate(20, 1),
             ipv6_prefix: 64,
         }
@@ -114,7 +118,7 @@ impl Default for RateLimitSettings {
 
 /// The limiters.
 pub struct RateLimits {
-    limiters: Option<[DefaultKeyedRateLimiter<String>; 9]>,
+    limiters: Option<[DefaultKeyedRateLimiter<String>; 10]>,
     ipv6_prefix: u8,
 }
 
@@ -131,6 +135,7 @@ impl RateLimits {
                 settings.flag,
                 settings.login_account,
                 settings.password_check,
+                settings.like,
                 settings.hashing_total,
             ]
             .map(|rate| RateLimiter::keyed(rate.quota()))

@@ -149,6 +149,9 @@ pub struct ServeArgs {
         default_value = "10/hour"
     )]
     pub rate_limit_password_check: Rate,
+    /// Likes and unlikes per account.
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_LIKE", default_value = "60/minute")]
+    pub rate_limit_like: Rate,
     /// Registrations, logins and password checks of all clients together.
     #[arg(
         long,
@@ -241,6 +244,7 @@ impl ServeArgs {
                 flag: self.rate_limit_flag,
                 login_account: self.rate_limit_login_account,
                 password_check: self.rate_limit_password_check,
+                like: self.rate_limit_like,
                 hashing_total: self.rate_limit_hashing_total,
                 ipv6_prefix: self.rate_limit_ipv6_prefix,
             },

@@ -1,8 +1,8 @@
-//! Limits an attacker cannot step around (security review, issue 11): IPv6 clients
-//! counted by network, login attempts counted per name as well as per address, a total
-//! for everything that hashes a password, limits on current-password checks, and a
-//! bounded hashing queue. Windows are an hour long, so no
-//! limit recovers while a test runs, however slow the machine.
+//! Rate limits an attacker cannot step around (security review, issue 11): IPv6
+//! clients counted by network, login attempts counted per name as well as per address,
+//! a total for everything that hashes a password, limits on current-password checks and
+//! likes, and a bounded hashing queue. Windows are an hour long, so no limit recovers
+//! while a test runs, however slow the machine.
 
 use futures::future::join_all;
 use reqwest::{Method, Response, StatusCode};
@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use tribune::limits::{Rate, RateLimitSettings};
 use tribune::settings::Settings;
 
-use crate::helpers::{PASSWORD, Session, TestApp, TestDb, backends, expect_problem, expect_status};
+use crate::helpers::{
+    PASSWORD, Session, TestApp, TestDb, backends, expect_problem, expect_status, id_of,
+};
 
 /// Runs `test` once per configured backend against an app whose rate limits are on, as
 /// `limits` sets them (every limit not set is too high to matter), behind a trusted
@@ -32,6 +34,7 @@ async fn for_each_backend_limited(
                 flag: plenty,
                 login_account: plenty,
                 password_check: plenty,
+                like: plenty,
                 hashing_total: plenty,
                 ..RateLimitSettings::default()
             };
@@ -276,6 +279,26 @@ async fn wrong_current_passwords_spend_the_accounts_login_attempts() {
             login_from(app, "203.0.113.1", "anna", PASSWORD).await,
             TOO_MANY
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn likes_are_limited_per_account() {
+    let limits = |l: &mut RateLimitSettings| l.like = rate("2/hour");
+    for_each_backend_limited(limits, async |app| {
+        let anna = app.register_reader("anna").await;
+        let bert = app.register_reader("bert").await;
+        let carl = app.register_reader("carl").await;
+        let comment = id_of(&app.comment_ok(&anna, "a", "Erster!", None).await);
+
+        app.like_ok(&bert, comment).await;
+        app.unlike_ok(&bert, comment).await;
+        expect_problem(app.like(&bert, comment).await, TOO_MANY, "rate_limited").await;
+        expect_problem(app.unlike(&bert, comment).await, TOO_MANY, "rate_limited").await;
+
+        let other = app.like_ok(&carl, comment).await;
+        assert_eq!(other["likes"], 1);
     })
     .await;
 }
