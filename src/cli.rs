@@ -141,6 +141,7 @@ async fn create_user(
         iterations: PasswordSettings::OWASP_MIN_ITERATIONS,
         parallelism: 1,
         max_concurrent: cores,
+        max_queued: 1,
     })?;
     let hash = passwords.hash(password.into_secret()).await?;
     let settings = database.to_settings();

@@ -1,13 +1,15 @@
-//! Rate limits per client IP (registration, login, refresh) and per account (posting,
-//! editing, flagging), with governor's keyed GCRA limiters.
+//! Rate limits per client network (registration, login, refresh, password checks), per
+//! account (login, password checks, posting, editing, flagging, liking) and across all
+//! clients (the actions that hash a password), with governor's keyed GCRA limiters.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::str::FromStr;
 
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::domain::user::{UserId, email_key, username_key};
 use crate::error::ApiError;
 
 /// What is limited.
@@ -19,6 +21,13 @@ pub enum Action {
     Post,
     Edit,
     Flag,
+    /// Login attempts per login name (known or not).
+    LoginAccount,
+    /// Checks of the current password (changing it, erasing the account).
+    PasswordCheck,
+    Like,
+    /// Every password hash (registrations, logins, password checks) of all clients.
+    Hashing,
 }
 
 /// A number of requests per window, e.g. `10/minute`.
@@ -72,6 +81,16 @@ pub struct RateLimitSettings {
     pub post: Rate,
     pub edit: Rate,
     pub flag: Rate,
+    /// Login attempts per login name, from any address.
+    pub login_account: Rate,
+    /// Current-password checks, per account and per client network.
+    pub password_check: Rate,
+    /// Likes and unlikes per account.
+    pub like: Rate,
+    /// Registrations, logins and password checks of all clients together.
+    pub hashing_total: Rate,
+    /// IPv6 clients are keyed by this prefix (one /64 is one subscriber).
+    pub ipv6_prefix: u8,
 }
 
 impl Default for RateLimitSettings {
@@ -88,13 +107,19 @@ impl Default for RateLimitSettings {
             post: rate(10, 60),
             edit: rate(20, 60),
             flag: rate(20, 60),
+            login_account: rate(20, 3600),
+            password_check: rate(10, 3600),
+            like: rate(60, 60),
+            hashing_total: rate(20, 1),
+            ipv6_prefix: 64,
         }
     }
 }
 
 /// The limiters.
 pub struct RateLimits {
-    limiters: Option<[DefaultKeyedRateLimiter<String>; 6]>,
+    limiters: Option<[DefaultKeyedRateLimiter<String>; 10]>,
+    ipv6_prefix: u8,
 }
 
 impl RateLimits {
@@ -108,10 +133,22 @@ impl RateLimits {
                 settings.post,
                 settings.edit,
                 settings.flag,
+                settings.login_account,
+                settings.password_check,
+                settings.like,
+                settings.hashing_total,
             ]
             .map(|rate| RateLimiter::keyed(rate.quota()))
         });
-        Self { limiters }
+        Self {
+            limiters,
+            ipv6_prefix: settings.ipv6_prefix.clamp(1, 128),
+        }
+    }
+
+    /// The prefix length IPv6 clients are keyed by.
+    pub fn ipv6_prefix(&self) -> u8 {
+        self.ipv6_prefix
     }
 
     fn limiter(&self, action: Action) -> Option<&DefaultKeyedRateLimiter<String>> {
@@ -133,6 +170,34 @@ impl RateLimits {
         })
     }
 
+    /// Counts one login attempt with `login` (username or email address) from `client`:
+    /// per client network, per login name (the same for names without an account, so a
+    /// 429 tells nothing about which exist) and against the total.
+    pub fn check_login(&self, client: &ClientIp, login: &str) -> Result<(), ApiError> {
+        self.check(Action::Login, &client.key())?;
+        self.check(Action::LoginAccount, &login_key(login))?;
+        self.check_hashing_total()
+    }
+
+    /// Counts one check of `account`'s current password from `client`, per account and
+    /// per client network, and against the total.
+    pub fn check_password_check(&self, account: UserId, client: &ClientIp) -> Result<(), ApiError> {
+        self.check(Action::PasswordCheck, &format!("ip:{}", client.key()))?;
+        self.check(Action::PasswordCheck, &format!("user:{}", account.0))?;
+        self.check_hashing_total()
+    }
+
+    /// A wrong current password also spends one login attempt of the account's name,
+    /// so a stolen access token guesses no faster than a login form.
+    pub fn count_wrong_password(&self, username: &str) {
+        let _ = self.check(Action::LoginAccount, &login_key(username));
+    }
+
+    /// Counts one password hash against the total of all clients.
+    pub fn check_hashing_total(&self) -> Result<(), ApiError> {
+        self.check(Action::Hashing, "all")
+    }
+
     /// Forgets keys whose limits have fully recovered (keeps memory bounded).
     pub fn forget_idle(&self) {
         for limiter in self.limiters.iter().flatten() {
@@ -142,12 +207,40 @@ impl RateLimits {
     }
 }
 
+/// The key of per-name login limits: the name as accounts are looked up by it, so
+/// `Anna`, `ANNA` and `anna` share one budget.
+pub fn login_key(login: &str) -> String {
+    /// Longer logins match no account; they share one key rather than store each.
+    const MAX_KEY_BYTES: usize = 320;
+    if login.len() > MAX_KEY_BYTES {
+        "too-long".to_owned()
+    } else if login.contains('@') {
+        email_key(login)
+    } else {
+        username_key(login)
+    }
+}
+
 /// The client's IP: the socket peer, or, when the peer is a trusted proxy, the last
-/// address in `X-Forwarded-For` that is not one.
+/// address in `X-Forwarded-For` that is not one. The extractor gives it as the client's
+/// network ([`ClientIp::network`]), what per-IP limits count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub Option<IpAddr>);
 
 impl ClientIp {
+    /// The network of the address: IPv4 as it is (also when mapped into IPv6), IPv6 cut
+    /// to its first `ipv6_prefix` bits, since one subscriber gets a whole /64 (or more).
+    pub fn network(self, ipv6_prefix: u8) -> Self {
+        Self(self.0.map(|ip| match ip.to_canonical() {
+            IpAddr::V6(v6) => {
+                let bits = u32::from(ipv6_prefix.min(128));
+                let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+                IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask))
+            }
+            v4 => v4,
+        }))
+    }
+
     /// The key for per-IP limits.
     pub fn key(&self) -> String {
         self.0
@@ -208,6 +301,26 @@ mod tests {
             ClientIp::resolve(Some(proxy), None, &[proxy]).0,
             Some(proxy)
         );
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_prefix() {
+        let net = |ip: &str, prefix| ClientIp(Some(ip.parse().unwrap())).network(prefix).key();
+        assert_eq!(net("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::");
+        assert_eq!(net("2001:db8:1:2:bbbb::9", 64), "2001:db8:1:2::");
+        assert_ne!(net("2001:db8:1:3::1", 64), net("2001:db8:1:2::1", 64));
+        assert_eq!(net("2001:db8:1:3::1", 48), "2001:db8:1::");
+        assert_eq!(net("2001:db8::1", 128), "2001:db8::1");
+        assert_eq!(net("203.0.113.7", 64), "203.0.113.7");
+        assert_eq!(net("::ffff:203.0.113.7", 64), "203.0.113.7");
+        assert_eq!(ClientIp(None).network(64).key(), "unknown");
+    }
+
+    #[test]
+    fn login_names_share_a_key_as_accounts_are_looked_up() {
+        assert_eq!(login_key("Anna"), login_key("ANNA"));
+        assert_eq!(login_key("Anna@Example.org"), login_key("anna@example.org"));
+        assert_eq!(login_key(&"x".repeat(400)), login_key(&"y".repeat(500)));
     }
 
     #[test]

@@ -108,6 +108,9 @@ pub struct ServeArgs {
     /// Password hashes computed at once (default: half the cores); the rest queue.
     #[arg(long, env = "TRIBUNE_ARGON2_MAX_CONCURRENT")]
     pub argon2_max_concurrent: Option<usize>,
+    /// Password hashes waiting at most (default: 16 per hashing thread); more get 503.
+    #[arg(long, env = "TRIBUNE_ARGON2_MAX_QUEUED")]
+    pub argon2_max_queued: Option<usize>,
     /// HS256 secret of the publisher's login system, for `/auth/sso`.
     #[arg(long, env = "TRIBUNE_SSO_SECRET", hide_env_values = true)]
     pub sso_secret: Option<String>,
@@ -158,6 +161,33 @@ pub struct ServeArgs {
     /// Flags per account.
     #[arg(long, env = "TRIBUNE_RATE_LIMIT_FLAG", default_value = "20/minute")]
     pub rate_limit_flag: Rate,
+    /// Login attempts per login name, from any address.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_LOGIN_ACCOUNT",
+        default_value = "20/hour"
+    )]
+    pub rate_limit_login_account: Rate,
+    /// Current-password checks (password change, erasure) per account and per client IP.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_PASSWORD_CHECK",
+        default_value = "10/hour"
+    )]
+    pub rate_limit_password_check: Rate,
+    /// Likes and unlikes per account.
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_LIKE", default_value = "60/minute")]
+    pub rate_limit_like: Rate,
+    /// Registrations, logins and password checks of all clients together.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_HASHING_TOTAL",
+        default_value = "20/second"
+    )]
+    pub rate_limit_hashing_total: Rate,
+    /// Prefix length by which IPv6 clients are counted (a subscriber's network).
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_IPV6_PREFIX", default_value_t = 64, value_parser = clap::value_parser!(u8).range(1..=128))]
+    pub rate_limit_ipv6_prefix: u8,
     /// Comma-separated IPs of reverse proxies whose X-Forwarded-For is believed.
     #[arg(long, env = "TRIBUNE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
@@ -220,6 +250,8 @@ impl ServeArgs {
             );
         }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // Half the cores by default: a login flood never takes the whole machine.
+        let hashing_threads = self.argon2_max_concurrent.unwrap_or(cores / 2).max(1);
         Ok(Settings {
             database: database.to_settings(),
             bind: self.bind,
@@ -233,8 +265,11 @@ impl ServeArgs {
                 memory_kib: self.argon2_memory_kib,
                 iterations: self.argon2_iterations,
                 parallelism: self.argon2_parallelism,
-                // Half the cores by default: a login flood never takes the whole machine.
-                max_concurrent: self.argon2_max_concurrent.unwrap_or(cores / 2).max(1),
+                max_concurrent: hashing_threads,
+                max_queued: self
+                    .argon2_max_queued
+                    .unwrap_or(16 * hashing_threads)
+                    .max(1),
             },
             sso: SsoSettings {
                 secret: self.sso_secret.map(SecretString::from),
@@ -259,6 +294,11 @@ impl ServeArgs {
                 post: self.rate_limit_post,
                 edit: self.rate_limit_edit,
                 flag: self.rate_limit_flag,
+                login_account: self.rate_limit_login_account,
+                password_check: self.rate_limit_password_check,
+                like: self.rate_limit_like,
+                hashing_total: self.rate_limit_hashing_total,
+                ipv6_prefix: self.rate_limit_ipv6_prefix,
             },
             trusted_proxies: self.trusted_proxies,
             metrics_token: self.metrics_token.map(SecretString::from),

@@ -89,6 +89,9 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .configure(routes::configure)
         })
+        // A client that closes its side has gone: drop its request at once, so work it
+        // queued (a password hash) is skipped instead of done for nobody.
+        .h1_allow_half_closed(false)
         .listen(listener)?
         .client_request_timeout(request_timeout.min(std::time::Duration::from_secs(10)))
         .max_connections(settings.max_connections)

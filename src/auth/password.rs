@@ -1,13 +1,15 @@
 //! Argon2id hashing on a small pool of dedicated threads, off the async workers, a
 //! bounded number at once, so a login flood queues instead of exhausting memory or
-//! stalling other requests.
+//! stalling other requests. The queue is bounded too (beyond it: 503 `unavailable` with
+//! `Retry-After`), so a flood cannot make every later login wait for seconds, and a job
+//! whose client has gone is dropped unhashed.
 //!
 //! Dedicated threads matter for memory: each hash allocates its whole memory cost
 //! (19 MiB), and the allocator keeps freed blocks in per-thread arenas. On tokio's
 //! blocking pool, whose threads come and go by the hundred, a flood left gigabytes
 //! resident; on N fixed threads it stays near N × the memory cost.
 
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use std::cell::RefCell;
@@ -30,6 +32,8 @@ pub struct PasswordSettings {
     pub parallelism: u32,
     /// Hashes computed at once (threads of the hashing pool); the rest queue.
     pub max_concurrent: usize,
+    /// Hashes waiting for a thread at most; more are refused with 503.
+    pub max_queued: usize,
 }
 
 impl PasswordSettings {
@@ -46,7 +50,7 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct Passwords {
     argon: Argon2<'static>,
     /// Feeds the hashing threads; they stop when every clone of it is dropped.
-    jobs: Sender<Job>,
+    jobs: SyncSender<Job>,
     /// Verified against when the account does not exist, so that answer takes as long
     /// as a wrong password.
     dummy_hash: Arc<str>,
@@ -66,7 +70,7 @@ impl Passwords {
         let dummy: String = (0..24).map(|_| rand::random::<char>()).collect();
         let dummy_hash = hash_with_buffer(&argon, dummy.as_bytes())
             .map_err(|e| anyhow::anyhow!("hashing failed: {e:?}"))?;
-        let (jobs, queue) = channel::<Job>();
+        let (jobs, queue) = sync_channel::<Job>(settings.max_queued.max(1));
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..settings.max_concurrent.max(1) {
             let queue = queue.clone();
@@ -97,16 +101,34 @@ impl Passwords {
         &self,
         f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let (done, result) = tokio::sync::oneshot::channel();
-        let span = Span::current();
-        self.jobs
-            .send(Box::new(move || {
-                let _ = done.send(span.in_scope(f));
-            }))
-            .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("the hashing threads stopped")))?;
-        result
+        self.enqueue(f)?
             .await
             .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("a hashing job was dropped")))?
+    }
+
+    /// Queues `f` for a hashing thread, or refuses with 503 when the queue is full. The
+    /// job is skipped if its receiver is gone by then (the request was dropped, e.g.
+    /// because the client disconnected).
+    fn enqueue<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<T, ApiError>>, ApiError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let span = Span::current();
+        let job: Job = Box::new(move || {
+            if !done.is_closed() {
+                let _ = done.send(span.in_scope(f));
+            }
+        });
+        self.jobs.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => {
+                ApiError::Unavailable(anyhow::anyhow!("the password hashing queue is full"))
+            }
+            TrySendError::Disconnected(_) => {
+                ApiError::Unexpected(anyhow::anyhow!("the hashing threads stopped"))
+            }
+        })?;
+        Ok(result)
     }
 
     /// Hashes a new password (PHC string with a fresh salt).
@@ -241,6 +263,60 @@ mod tests {
             b"battery stapler",
             &PasswordHash::new(&theirs).unwrap()
         ));
+    }
+
+    #[test]
+    fn a_full_queue_refuses_and_an_abandoned_job_is_not_hashed() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::mpsc;
+
+        let passwords = Passwords::new(&PasswordSettings {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+            max_concurrent: 1,
+            max_queued: 1,
+        })
+        .unwrap();
+        // The one thread is busy until released; then the queue takes one job.
+        let (release, gate) = mpsc::channel::<()>();
+        let (started, running) = mpsc::channel::<()>();
+        let busy = passwords
+            .enqueue(move || {
+                started.send(()).unwrap();
+                gate.recv().unwrap();
+                Ok(())
+            })
+            .unwrap();
+        running.recv().unwrap();
+        let hashed = Arc::new(AtomicBool::new(false));
+        let abandoned = passwords
+            .enqueue({
+                let hashed = hashed.clone();
+                move || {
+                    hashed.store(true, Ordering::SeqCst);
+                    Ok(())
+                }
+            })
+            .unwrap();
+
+        match passwords.enqueue(|| Ok(())) {
+            Err(ApiError::Unavailable(_)) => {}
+            other => panic!("expected 503, got {:?}", other.map(|_| ())),
+        }
+
+        // The request behind the queued job goes away before a thread is free.
+        drop(abandoned);
+        release.send(()).unwrap();
+        busy.blocking_recv().unwrap().unwrap();
+        // Jobs run in order, so once a later one is done the abandoned one was taken.
+        passwords
+            .enqueue(|| Ok(()))
+            .unwrap()
+            .blocking_recv()
+            .unwrap()
+            .unwrap();
+        assert!(!hashed.load(Ordering::SeqCst), "an abandoned job was run");
     }
 
     #[test]

@@ -186,19 +186,18 @@ impl FromRequest for ClientIp {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
+    /// The client's network (its IPv6 prefix), which per-IP limits count.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trusted = req
-            .app_data::<web::Data<AppState>>()
+        let state = req.app_data::<web::Data<AppState>>();
+        let trusted = state
             .map(|s| s.trusted_proxies.as_slice())
             .unwrap_or_default();
+        let ipv6_prefix = state.map_or(64, |s| s.limits.ipv6_prefix());
         let forwarded = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok());
-        std::future::ready(Ok(Self::resolve(
-            req.peer_addr().map(|a| a.ip()),
-            forwarded,
-            trusted,
-        )))
+        let client = Self::resolve(req.peer_addr().map(|a| a.ip()), forwarded, trusted);
+        std::future::ready(Ok(client.network(ipv6_prefix)))
     }
 }

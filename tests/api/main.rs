@@ -10,6 +10,7 @@ mod errors;
 mod hardening;
 mod health;
 mod helpers;
+mod limits;
 mod migrations;
 mod moderation;
 mod openapi;

@@ -205,17 +205,19 @@ async fn metrics_expose_requests_latency_pools_comments_and_queues() {
 
 #[tokio::test]
 async fn counts_keep_answering_while_a_login_flood_queues() {
+    const LOGINS: usize = 500;
     let app = TestApp::spawn_with(TestDb::new(crate::helpers::Backend::Sqlite), |s| {
         // The real cost, two hashes at a time.
         s.passwords.memory_kib = 19_456;
         s.passwords.iterations = 2;
         s.passwords.max_concurrent = 2;
+        // Every login waits its turn here (the queue's bound has its own test).
+        s.passwords.max_queued = LOGINS;
     })
     .await;
     let anna = app.register_reader("anna").await;
     app.comment_ok(&anna, "a", "eins", None).await;
     let done = Arc::new(AtomicUsize::new(0));
-    const LOGINS: usize = 500;
 
     let client = &app;
     let flood = join_all((0..LOGINS).map(|i| {

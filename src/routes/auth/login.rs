@@ -9,7 +9,7 @@ use super::AuthResponse;
 use crate::db::{sessions, users};
 use crate::domain::user::plausible_password;
 use crate::error::ApiError;
-use crate::limits::{Action, ClientIp};
+use crate::limits::ClientIp;
 use crate::state::AppState;
 
 /// Credentials.
@@ -32,8 +32,8 @@ pub async fn handle(
     client: ClientIp,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check(Action::Login, &client.key())?;
     let LoginRequest { login, password } = body.into_inner();
+    state.limits.check_login(&client, &login)?;
     let user = if login.len() <= MAX_LOGIN_BYTES {
         state
             .db

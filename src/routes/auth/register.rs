@@ -46,6 +46,7 @@ pub async fn handle(
     if !state.site().await?.settings.registration_open {
         return Err(ApiError::Forbidden(Forbidden::RegistrationClosed));
     }
+    state.limits.check_hashing_total()?;
     let hash = state.passwords.hash(password.into_secret()).await?;
     let refresh = state.tokens.refresh_token();
     let now = state.clock.now_naive();

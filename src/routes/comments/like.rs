@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::db::reactions;
 use crate::domain::comment::CommentId;
 use crate::error::ApiError;
+use crate::limits::Action;
 use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
 
@@ -45,6 +46,9 @@ async fn set(
     liked: bool,
 ) -> Result<HttpResponse, ApiError> {
     caller.ensure_can_write(state.clock.now())?;
+    state
+        .limits
+        .check(Action::Like, &caller.user.id.to_string())?;
     let now = state.clock.now_naive();
     let user = caller.user.user_id();
     let likes = state

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::db::users;
 use crate::error::{ApiError, Forbidden};
+use crate::limits::ClientIp;
 use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
 
@@ -23,14 +24,18 @@ pub struct EraseRequest {
 pub async fn handle(
     state: web::Data<AppState>,
     caller: CurrentUser,
+    client: ClientIp,
     body: web::Json<EraseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(hash) = caller.user.password_hash.clone() {
+        let limits = &state.limits;
+        limits.check_password_check(caller.user.user_id(), &client)?;
         let verified = state
             .passwords
             .verify(SecretString::from(body.into_inner().password), Some(hash))
             .await?;
         if !verified {
+            limits.count_wrong_password(&caller.user.username);
             return Err(ApiError::Forbidden(Forbidden::WrongPassword));
         }
     }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::db::{sessions, users};
 use crate::domain::user::NewPassword;
 use crate::error::{ApiError, Forbidden};
+use crate::limits::ClientIp;
 use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
 
@@ -25,6 +26,7 @@ pub struct ChangePassword {
 pub async fn handle(
     state: web::Data<AppState>,
     caller: CurrentUser,
+    client: ClientIp,
     body: web::Json<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let ChangePassword {
@@ -33,6 +35,8 @@ pub async fn handle(
     } = body.into_inner();
     let new_password =
         NewPassword::parse(&new_password).map_err(|m| ApiError::invalid("new_password", m))?;
+    let limits = &state.limits;
+    limits.check_password_check(caller.user.user_id(), &client)?;
     let verified = state
         .passwords
         .verify(
@@ -41,6 +45,7 @@ pub async fn handle(
         )
         .await?;
     if !verified {
+        limits.count_wrong_password(&caller.user.username);
         return Err(ApiError::Forbidden(Forbidden::WrongPassword));
     }
     let hash = state.passwords.hash(new_password.into_secret()).await?;

@@ -52,6 +52,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
             iterations: 1,
             parallelism: 1,
             max_concurrent: 2,
+            max_queued: 64,
         },
         sso: SsoSettings {
             secret: Some(SecretString::from(SSO_SECRET)),
