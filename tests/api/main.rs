@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod migrations;
 mod moderation;
+mod naughty;
 mod openapi;
 mod operations;
 mod privacy;
