@@ -14,8 +14,15 @@ pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres"
 /// migrate at the same time.
 const MIGRATION_LOCK_KEY: i64 = 0x0074_7269_6275_6e65;
 
-/// Applies pending migrations and returns the versions applied.
+/// Applies pending migrations and returns the versions applied; then computes what SQL
+/// cannot for rows from before a migration (usernames' skeletons).
 pub fn run_pending(db: &Db) -> anyhow::Result<Vec<String>> {
+    let applied = apply_pending(db)?;
+    db.with_writer_blocking(|conn| Ok(super::users::fill_username_skeletons(conn)?))?;
+    Ok(applied)
+}
+
+fn apply_pending(db: &Db) -> anyhow::Result<Vec<String>> {
     db.with_writer_blocking(|conn| match conn {
         DbConnection::Postgres(pg) => {
             pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;

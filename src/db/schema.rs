@@ -17,6 +17,7 @@ diesel::table! {
         rejected_count -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        username_skeleton -> Nullable<Text>,
     }
 }
 

@@ -33,6 +33,9 @@ pub struct User {
     pub rejected_count: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The look-alike key (`Username::skeleton`), unique; NULL once erased, and for an
+    /// account from before the column whose skeleton an older account already had.
+    pub username_skeleton: Option<String>,
 }
 
 impl User {
@@ -73,6 +76,7 @@ impl User {
 pub struct NewUser {
     pub username: String,
     pub username_key: Option<String>,
+    pub username_skeleton: Option<String>,
     pub email: Option<String>,
     pub email_key: Option<String>,
     pub password_hash: Option<String>,
@@ -94,6 +98,7 @@ impl NewUser {
         Self {
             username: username.as_str().to_owned(),
             username_key: Some(username.key()),
+            username_skeleton: Some(username.skeleton()),
             email: email.map(|e| e.as_str().to_owned()),
             email_key: email.map(Email::key),
             password_hash,
@@ -105,7 +110,8 @@ impl NewUser {
     }
 }
 
-/// Inserts an account; a taken username or email is a 409 with its own code.
+/// Inserts an account; a taken username (or one that looks like a taken one) or email
+/// is a 409 with its own code.
 #[tracing::instrument(skip_all)]
 pub fn insert(conn: &mut DbConnection, new: &NewUser) -> Result<User, ApiError> {
     diesel::insert_into(users::table)
@@ -113,7 +119,9 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser) -> Result<User, ApiError> 
         .returning(users::all_columns)
         .get_result::<User>(conn)
         .map_err(|e| {
-            if is_unique_violation_on(&e, "username_key") {
+            if is_unique_violation_on(&e, "username_key")
+                || is_unique_violation_on(&e, "username_skeleton")
+            {
                 ApiError::Conflict(Conflict::UsernameTaken)
             } else if is_unique_violation_on(&e, "email_key") {
                 ApiError::Conflict(Conflict::EmailTaken)
@@ -222,7 +230,7 @@ pub fn upsert_sso(
             .unwrap_or_else(|| Username::derive("reader"));
         let username = free_username(conn, &base)?;
         let email = match &profile.email {
-            Some(e) if !taken(conn, Handle::Email, &e.key(), None)? => Some(e),
+            Some(e) if !taken(conn, Handle::Email(e), None)? => Some(e),
             _ => None,
         };
         let mut new = NewUser::new(&username, email, None, Role::Reader, now);
@@ -239,12 +247,13 @@ pub fn upsert_sso(
     if let Some(name) = &profile.username {
         let key = name.key();
         if user.username_key.as_deref() != Some(key.as_str())
-            && !taken(conn, Handle::Username, &key, Some(user.user_id()))?
+            && !taken(conn, Handle::Username(name), Some(user.user_id()))?
         {
             diesel::update(users::table.find(user.id))
                 .set((
                     users::username.eq(name.as_str()),
                     users::username_key.eq(&key),
+                    users::username_skeleton.eq(name.skeleton()),
                     users::updated_at.eq(now),
                 ))
                 .execute(conn)?;
@@ -253,7 +262,7 @@ pub fn upsert_sso(
     if let Some(email) = &profile.email {
         let key = email.key();
         if user.email_key.as_deref() != Some(key.as_str())
-            && !taken(conn, Handle::Email, &key, Some(user.user_id()))?
+            && !taken(conn, Handle::Email(email), Some(user.user_id()))?
         {
             diesel::update(users::table.find(user.id))
                 .set((
@@ -267,24 +276,28 @@ pub fn upsert_sso(
     find(conn, user.user_id())?.ok_or(ApiError::NotFound("user"))
 }
 
-/// A handle readers are known by, unique over all accounts (in its folded form).
+/// A handle readers are known by, unique over all accounts (in its folded form, and a
+/// username also in its look-alike form).
 #[derive(Debug, Clone, Copy)]
-enum Handle {
-    Username,
-    Email,
+enum Handle<'a> {
+    Username(&'a Username),
+    Email(&'a Email),
 }
 
-/// Whether an account other than `except` has the folded handle `key`.
+/// Whether an account other than `except` has the handle (by its keys).
 fn taken(
     conn: &mut DbConnection,
-    handle: Handle,
-    key: &str,
+    handle: Handle<'_>,
     except: Option<UserId>,
 ) -> Result<bool, ApiError> {
     let mut query = users::table.select(users::id).into_boxed();
     query = match handle {
-        Handle::Username => query.filter(users::username_key.eq(key)),
-        Handle::Email => query.filter(users::email_key.eq(key)),
+        Handle::Username(name) => query.filter(
+            users::username_key
+                .eq(name.key())
+                .or(users::username_skeleton.eq(name.skeleton())),
+        ),
+        Handle::Email(email) => query.filter(users::email_key.eq(email.key())),
     };
     if let Some(id) = except {
         query = query.filter(users::id.ne(id.0));
@@ -294,16 +307,54 @@ fn taken(
 
 /// `base`, or `base_2`, `base_3`, … whichever is free first.
 fn free_username(conn: &mut DbConnection, base: &Username) -> Result<Username, ApiError> {
-    if !taken(conn, Handle::Username, &base.key(), None)? {
+    if !taken(conn, Handle::Username(base), None)? {
         return Ok(base.clone());
     }
     for n in 2..1000 {
         let candidate = base.with_suffix(n);
-        if !taken(conn, Handle::Username, &candidate.key(), None)? {
+        if !taken(conn, Handle::Username(&candidate), None)? {
             return Ok(candidate);
         }
     }
     Ok(base.with_suffix(rand::random::<u32>()))
+}
+
+/// Gives accounts from before the `username_skeleton` column their skeleton (SQL cannot
+/// compute it), oldest first; an account whose skeleton an older one already has keeps
+/// none (it keeps its name and login, only a new look-alike is no longer refused against
+/// it). Run after migrating, on every start: it only reads rows still without one.
+/// Answers how many rows it filled.
+#[tracing::instrument(skip_all)]
+pub fn fill_username_skeletons(conn: &mut DbConnection) -> Result<usize, ApiError> {
+    let missing: Vec<(i64, String)> = users::table
+        .filter(users::username_skeleton.is_null())
+        .filter(users::username_key.is_not_null())
+        .order(users::id.asc())
+        .select((users::id, users::username))
+        .load(conn)?;
+    let mut filled = 0;
+    for (id, username) in missing {
+        let skeleton = crate::domain::text::skeleton_key(&username);
+        let holder = users::table
+            .filter(users::username_skeleton.eq(&skeleton))
+            .select(users::id)
+            .first::<i64>(conn)
+            .optional()?;
+        if holder.is_some() {
+            tracing::warn!(user = id, "username looks like an older one's; no skeleton");
+            continue;
+        }
+        match diesel::update(users::table.find(id))
+            .set(users::username_skeleton.eq(&skeleton))
+            .execute(conn)
+        {
+            Ok(_) => filled += 1,
+            // Another instance starting at the same time filled a look-alike first.
+            Err(e) if is_unique_violation_on(&e, "username_skeleton") => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(filled)
 }
 
 /// Erases an account: its comments are deleted (text gone, author unlinked, counts
@@ -331,6 +382,7 @@ pub fn erase(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Resul
         .set((
             users::username.eq(""),
             users::username_key.eq(None::<String>),
+            users::username_skeleton.eq(None::<String>),
             users::email.eq(None::<String>),
             users::email_key.eq(None::<String>),
             users::password_hash.eq(None::<String>),

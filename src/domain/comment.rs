@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::text::nfc;
+use super::text::{is_default_ignorable, nfc};
 
 /// A comment's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -47,7 +47,8 @@ impl CommentStatus {
     }
 }
 
-/// A validated comment body: trimmed, NFC, no control characters but newline and tab.
+/// A validated comment body: trimmed, NFC, no control characters but newline and tab,
+/// something visible in it. Bidi controls may stay in the source; the rendering drops them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentBody(String);
 
@@ -56,7 +57,10 @@ impl CommentBody {
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self, String> {
         let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
         let body = nfc(unified.trim());
-        if body.is_empty() {
+        if body
+            .chars()
+            .all(|c| c.is_whitespace() || is_default_ignorable(c))
+        {
             return Err("must not be empty".into());
         }
         let len = body.chars().count();
@@ -275,6 +279,9 @@ mod tests {
     #[test]
     fn bodies_are_bounded_and_free_of_controls() {
         assert!(CommentBody::parse("   ", 10).is_err());
+        assert!(CommentBody::parse("\u{200b}", 10).is_err());
+        assert!(CommentBody::parse(" \u{feff}\u{202e} \u{2060}\n\u{ad}", 10).is_err());
+        assert!(CommentBody::parse("\u{202e}ok", 10).is_ok());
         assert!(CommentBody::parse("a\u{0}b", 10).is_err());
         assert!(CommentBody::parse("a\u{1b}[31mb", 10).is_err());
         assert!(CommentBody::parse("tab\tok\nline", 20).is_ok());

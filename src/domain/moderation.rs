@@ -52,19 +52,23 @@ impl Decision {
     }
 }
 
-/// Words and phrases matched whole, ignoring case and Unicode compatibility forms.
+/// Words and phrases matched whole, ignoring case, Unicode compatibility forms,
+/// invisible characters and look-alike letters of other scripts.
 #[derive(Debug, Default)]
 pub struct WordList {
-    /// Phrases (as token sequences) by their first token.
+    /// Phrases (as sequences of word keys) by their first word.
     by_first: HashMap<String, Vec<Vec<String>>>,
 }
 
-/// Splits folded text into words: runs of letters and digits.
-fn tokens(folded: &str) -> Vec<String> {
-    folded
+/// Splits text into the keys of its words: the folded text (invisible characters gone)
+/// is cut into runs of letters and digits, and each run is keyed by its confusable
+/// skeleton, so `ѕchеisse` (with Cyrillic letters) is the word `scheisse`. Skeletons are
+/// taken per word, after cutting, so word boundaries stay those of the text.
+fn words(text: &str) -> Vec<String> {
+    fold_key(text)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
-        .map(str::to_owned)
+        .map(|t| unicode_security::skeleton(t).collect())
         .collect()
 }
 
@@ -73,7 +77,7 @@ impl WordList {
     pub fn new<S: AsRef<str>>(entries: &[S]) -> Self {
         let mut by_first: HashMap<String, Vec<Vec<String>>> = HashMap::new();
         for entry in entries {
-            let phrase = tokens(&fold_key(entry.as_ref()));
+            let phrase = words(entry.as_ref());
             if let Some(first) = phrase.first() {
                 by_first.entry(first.clone()).or_default().push(phrase);
             }
@@ -81,7 +85,7 @@ impl WordList {
         Self { by_first }
     }
 
-    /// Whether any entry occurs in `words` (the folded tokens of a text).
+    /// Whether any entry occurs in `words` (the word keys of a text).
     fn matches(&self, words: &[String]) -> bool {
         if self.by_first.is_empty() {
             return false;
@@ -134,7 +138,7 @@ pub fn contains_link(body: &str) -> bool {
 
 /// Applies the rules in the contract's order; the first that matches decides.
 pub fn evaluate(body: &str, context: Context<'_>, matchers: &Matchers) -> Decision {
-    let words = tokens(&fold_key(body));
+    let words = words(body);
     let held = |reason| Decision {
         status: CommentStatus::Pending,
         reason: Some(reason),
@@ -263,8 +267,40 @@ mod tests {
     fn thousands_of_entries_build_and_match() {
         let entries: Vec<String> = (0..5000).map(|i| format!("wort{i}")).collect();
         let list = WordList::new(&entries);
-        assert!(list.matches(&tokens("ein wort4999 hier")));
-        assert!(!list.matches(&tokens("ein wort5000 hier")));
+        assert!(list.matches(&words("ein wort4999 hier")));
+        assert!(!list.matches(&words("ein wort5000 hier")));
+    }
+
+    #[test]
+    fn invisible_characters_and_look_alikes_do_not_hide_a_word() {
+        let s = SiteSettings {
+            banned_words: vec!["scheisse".into()],
+            suspect_words: vec!["idiot".into()],
+            ..SiteSettings::default()
+        };
+        for body in [
+            "sch\u{200b}eisse",
+            "sch\u{ad}eisse",
+            "so eine sch\u{2060}eiße!",
+            "\u{455}ch\u{435}isse",
+            "\u{405}CH\u{415}ISSE",
+            "sch\u{202e}eisse",
+        ] {
+            assert_eq!(
+                decide(body, &s, "default", 10).reason,
+                Some(Reason::BannedWord),
+                "{body:?}"
+            );
+        }
+        for body in ["id\u{2060}iot", "id\u{200d}iot", "\u{456}di\u{43e}t"] {
+            assert_eq!(
+                decide(body, &s, "default", 10).reason,
+                Some(Reason::SuspectWord),
+                "{body:?}"
+            );
+        }
+        // Invisible characters join, they do not split: a word stays a word.
+        assert_eq!(decide("sch eisse", &s, "default", 10).reason, None);
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::text::{fold_key, nfc};
+use super::text::{fold_key, is_default_ignorable, nfc, skeleton_key};
 
 /// A user's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -120,7 +120,8 @@ impl UserStatus {
 const USERNAME_MIN: usize = 3;
 const USERNAME_MAX: usize = 32;
 
-/// A valid username: 3–32 letters, digits, `_`, `-` or `.` (any script), in NFC.
+/// A valid username: 3–32 letters, digits, `_`, `-` or `.` (any script), in NFC, with
+/// nothing invisible (no zero-width characters, bidi controls or fillers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
@@ -133,6 +134,9 @@ impl Username {
             return Err(format!(
                 "must be {USERNAME_MIN} to {USERNAME_MAX} characters long"
             ));
+        }
+        if name.chars().any(is_default_ignorable) {
+            return Err("must not contain invisible or bidirectional control characters".into());
         }
         if !name.chars().all(is_username_char) {
             return Err("may contain only letters, digits, '_', '-' and '.'".into());
@@ -171,14 +175,20 @@ impl Username {
         &self.0
     }
 
-    /// The uniqueness key: two names differing only in case share it.
+    /// The login key: two names differing only in case share it.
     pub fn key(&self) -> String {
         fold_key(&self.0)
+    }
+
+    /// The look-alike key, unique too: two names that only look alike (Cyrillic `аdmin`
+    /// and Latin `admin`, `rn` and `m`) share it, so one cannot pass for the other.
+    pub fn skeleton(&self) -> String {
+        skeleton_key(&self.0)
     }
 }
 
 fn is_username_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '-' | '.')
+    (c.is_alphanumeric() && !is_default_ignorable(c)) || matches!(c, '_' | '-' | '.')
 }
 
 /// A syntactically valid email address.
@@ -186,7 +196,9 @@ fn is_username_char(c: char) -> bool {
 pub struct Email(String);
 
 impl Email {
-    /// Validates an address: one `@`, a non-empty local part, a dotted domain, no spaces.
+    /// Validates an address by RFC 5321/5322 syntax (with UTF-8, RFC 6531), and more
+    /// strictly: a dotted host name of letters, digits and `-` (no literal, no display
+    /// name), no spaces.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let email = nfc(raw.trim());
         let invalid = || Err("is not a valid email address".to_owned());
@@ -196,7 +208,8 @@ impl Email {
         let Some((local, domain)) = email.rsplit_once('@') else {
             return invalid();
         };
-        let bad_char = |c: char| c.is_whitespace() || c.is_control() || c == '@';
+        // A host name: letters and digits (any script, for IDNs), `-` and dots.
+        let bad_char = |c: char| !(c.is_alphanumeric() || c == '-' || c == '.');
         if local.is_empty()
             || local.len() > 64
             || local.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -206,6 +219,13 @@ impl Email {
             || domain.ends_with('.')
             || domain.contains("..")
         {
+            return invalid();
+        }
+        let strict = email_address::Options::default()
+            .with_required_tld()
+            .without_domain_literal()
+            .without_display_text();
+        if email_address::EmailAddress::parse_with_options(&email, strict).is_err() {
             return invalid();
         }
         Ok(Self(email))
@@ -295,8 +315,45 @@ mod tests {
     }
 
     #[test]
+    fn invisible_and_bidi_characters_are_refused_in_usernames() {
+        for name in [
+            "\u{202e}nimda",
+            "ad\u{200b}min",
+            "ad\u{2066}min\u{2069}",
+            "anna\u{200d}",
+            "\u{3164}\u{3164}\u{3164}",
+            "ann\u{ffa0}a",
+            "an\u{115f}na",
+        ] {
+            let error = Username::parse(name).unwrap_err();
+            assert!(error.contains("invisible"), "{name:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn usernames_that_look_alike_share_a_skeleton() {
+        let skeleton = |name| Username::parse(name).map(|u| u.skeleton());
+        // Cyrillic а.
+        assert_eq!(skeleton("\u{430}dmin"), skeleton("admin"));
+        assert_eq!(skeleton("ADMIN"), skeleton("admin"));
+        assert_ne!(skeleton("admin"), skeleton("admins"));
+        assert_ne!(
+            Username::parse("\u{430}dmin").map(|u| u.key()),
+            Username::parse("admin").map(|u| u.key())
+        );
+    }
+
+    #[test]
     fn derived_usernames_are_valid() {
-        for raw in ["Anna Müller", "", "x", "😀😀😀", &"long".repeat(20)] {
+        for raw in [
+            "Anna Müller",
+            "",
+            "x",
+            "😀😀😀",
+            &"long".repeat(20),
+            "\u{3164}\u{3164}\u{3164}",
+            "an\u{202e}na",
+        ] {
             let derived = Username::derive(raw);
             assert!(
                 Username::parse(derived.as_str()).is_ok(),
@@ -310,6 +367,8 @@ mod tests {
     fn emails() {
         assert!(Email::parse("anna@example.de").is_ok());
         assert!(Email::parse("Anh.Nguyen@ví-dụ.vn").is_ok());
+        assert!(Email::parse("jürgen+tribune@müller.de").is_ok());
+        assert!(Email::parse("o'brien@example.co.uk").is_ok());
         for bad in [
             "",
             "anna",
@@ -318,6 +377,18 @@ mod tests {
             "anna@localhost",
             "a b@x.de",
             "a@x..de",
+            "two@@example.org",
+            "a@b@example.org",
+            "anna@[127.0.0.1]",
+            "Anna <anna@example.de>",
+            "anna.@example.de",
+            ".anna@example.de",
+            "an..na@example.de",
+            "anna@-example.de",
+            "anna@example-.de",
+            "anna@exa_mple.de",
+            "anna@exa!mple.de",
+            "an(na)@example.de",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

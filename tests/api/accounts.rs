@@ -4,8 +4,10 @@ use diesel::prelude::*;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use tribune::db::schema::{refresh_tokens, users};
+use tribune::db::users::NewUser;
+use tribune::domain::user::{Email, Role, Username};
 
-use crate::helpers::{PASSWORD, expect_problem, expect_status, for_each_backend};
+use crate::helpers::{PASSWORD, TestApp, expect_problem, expect_status, for_each_backend};
 
 #[tokio::test]
 async fn register_creates_an_account_and_logs_it_in() {
@@ -267,6 +269,126 @@ async fn password_change_revokes_the_other_sessions() {
         )
         .await;
         app.login_ok("leser_anna", "new password 1").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn usernames_that_only_look_alike_are_taken() {
+    for_each_backend(async |app| {
+        let admin = app.register_reader("admin").await;
+
+        // Cyrillic а, then Greek Α: the same look, another name.
+        for look_alike in ["\u{430}dmin", "\u{391}DMIN"] {
+            let email = format!("{}@example.org", look_alike.len());
+            let res = app.register(look_alike, &email, PASSWORD).await;
+            expect_problem(res, StatusCode::CONFLICT, "username_taken").await;
+
+            let res = app.login(look_alike, PASSWORD).await;
+            expect_problem(res, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+        }
+        assert_eq!(app.login_ok("ADMIN", PASSWORD).await.user_id, admin.user_id);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invisible_and_bidi_characters_are_refused_in_usernames() {
+    for_each_backend(async |app| {
+        for name in [
+            "\u{202e}nimda",
+            "ad\u{200b}min",
+            "anna\u{200d}",
+            "\u{3164}\u{3164}\u{3164}",
+            "ann\u{ffa0}a",
+        ] {
+            let res = app.register(name, "hidden@example.org", PASSWORD).await;
+
+            let body =
+                expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(body["errors"][0]["field"], "username", "{name:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_email_addresses_are_refused() {
+    for_each_backend(async |app| {
+        for email in [
+            "two@@example.org",
+            "a@b@example.org",
+            "anna.@example.org",
+            "anna@exa_mple.org",
+            "anna@[127.0.0.1]",
+            "Anna <anna@example.org>",
+        ] {
+            let res = app.register("leser_anna", email, PASSWORD).await;
+
+            let body =
+                expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(body["errors"][0]["field"], "email", "{email}");
+            assert_eq!(
+                body["errors"][0]["message"], "is not a valid email address",
+                "{email}"
+            );
+        }
+        let res = app
+            .register("jürgen", "Jürgen+Tribune@Müller.de", PASSWORD)
+            .await;
+        expect_status(res, StatusCode::CREATED).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn accounts_from_before_skeletons_get_theirs_on_the_next_start() {
+    for_each_backend(async |app| {
+        // Two accounts as an older version stored them: no skeleton, and the second
+        // one a look-alike of the first (nothing refused it then).
+        let now = chrono::Utc::now().naive_utc();
+        let ids = app
+            .db
+            .connect()
+            .with_writer_blocking(|conn| {
+                let mut ids = Vec::new();
+                for name in ["admin", "\u{430}dmin"] {
+                    let name = Username::parse(name).unwrap();
+                    let email =
+                        Email::parse(&format!("{}@example.org", name.as_str().len())).unwrap();
+                    let mut old = NewUser::new(&name, Some(&email), None, Role::Reader, now);
+                    old.username_skeleton = None;
+                    ids.push(tribune::db::users::insert(conn, &old)?.id);
+                }
+                Ok(ids)
+            })
+            .unwrap();
+
+        let restarted = TestApp::spawn_with(app.db.clone(), |_| {}).await;
+
+        let skeletons: Vec<Option<String>> = restarted
+            .db
+            .connect()
+            .with_writer_blocking(|conn| {
+                Ok(users::table
+                    .filter(users::id.eq_any(&ids))
+                    .order(users::id)
+                    .select(users::username_skeleton)
+                    .load(conn)?)
+            })
+            .unwrap();
+        // The older account has it; the look-alike keeps none but still exists.
+        assert!(
+            skeletons[0].is_some() && skeletons[1].is_none(),
+            "{skeletons:?}"
+        );
+        for look_alike in ["ADMIN", "\u{430}DMIN", "\u{3b1}dmin"] {
+            let res = restarted
+                .register(look_alike, "new@example.org", PASSWORD)
+                .await;
+            expect_problem(res, StatusCode::CONFLICT, "username_taken").await;
+        }
+        restarted.stop().await;
     })
     .await;
 }

@@ -13,6 +13,7 @@ mod helpers;
 mod limits;
 mod migrations;
 mod moderation;
+mod naughty;
 mod openapi;
 mod operations;
 mod privacy;

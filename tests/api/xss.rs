@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Anonymous, expect_status, for_each_backend};
+use crate::helpers::{Anonymous, expect_problem, expect_status, for_each_backend, id_of};
 
 const CORPUS: &[&str] = &[
     "<script>alert(1)</script>",
@@ -34,6 +34,11 @@ const CORPUS: &[&str] = &[
     "<!-- <script>alert(1)</script> -->",
     "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
     "[x]: javascript:alert(1)\n\n[link][x]",
+    "[x](//evil.example/phish)",
+    "[x](/login)",
+    "[x](\\\\evil.example/phish)",
+    "[x]: //evil.example\n\n[link][x]",
+    "a\u{202e}gnp.exe\u{202c} [\u{2067}b](https://ok.example/)",
 ];
 
 /// Tags the renderer may produce.
@@ -54,8 +59,13 @@ const ALLOWED_TAGS: &[&str] = &[
 ];
 
 /// Checks every tag in `html` (text `<` is always escaped, so each `<` opens a tag):
-/// only allowed tags; only `href`, `rel` and `start` attributes; links to the web only.
-fn assert_harmless(source: &str, html: &str) {
+/// only allowed tags; only `href`, `rel` and `start` attributes; links to the web only
+/// (absolute); and no bidi control that could reorder the page around the comment.
+pub fn assert_harmless(source: &str, html: &str) {
+    assert!(
+        !html.contains(tribune::domain::text::is_bidi_control),
+        "{source:?} rendered a bidi control in {html:?}"
+    );
     for tag in html.split('<').skip(1) {
         let tag = tag.split('>').next().unwrap_or_default();
         let closing = tag.starts_with('/');
@@ -118,6 +128,65 @@ async fn the_xss_corpus_renders_harmless() {
         let res = app.list_comments(&Anonymous, "xss", "").await;
         assert_eq!(res.headers()["content-type"], "application/json");
         expect_status(res, StatusCode::OK).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn relative_and_protocol_relative_links_are_not_links() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        for body in [
+            "[x](//evil.example/phish)",
+            "[x](/login)",
+            "[x](../mod/queue)",
+            "[x](\\\\evil.example/phish)",
+        ] {
+            let comment = app.comment_ok(&anna, "links", body, None).await;
+
+            let html = comment["html"].as_str().unwrap();
+            assert!(!html.contains("href"), "{body:?} -> {html}");
+            assert!(html.contains('x'), "{body:?} -> {html}");
+        }
+        let absolute = app
+            .comment_ok(&anna, "links", "[x](https://ok.example/a)", None)
+            .await;
+        assert!(
+            absolute["html"]
+                .as_str()
+                .unwrap()
+                .contains(r#"href="https://ok.example/a""#)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bidi_controls_stay_in_the_source_but_not_in_the_html() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let body = "Rechnung_\u{202e}fdp.exe\u{202c} und \u{2067}x\u{2069}";
+
+        let comment = app.comment_ok(&anna, "bidi", body, None).await;
+
+        assert_eq!(comment["body"], body);
+        let html = comment["html"].as_str().unwrap();
+        assert_eq!(html, "<p>Rechnung_fdp.exe und x</p>\n");
+        let stored = app.get_comment_ok(&anna, id_of(&comment)).await;
+        assert_eq!(stored["html"], html);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_of_invisible_characters_is_empty() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        for body in ["\u{200b}", "\u{feff}\u{2060} \u{202e}\n\u{ad}"] {
+            let res = app.comment(&anna, "empty", body, None).await;
+
+            expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        }
     })
     .await;
 }
