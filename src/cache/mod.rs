@@ -93,8 +93,8 @@ pub struct Caches {
     pub counts: ReadCache<String, i64>,
     /// Whole `GET /counts` answers by query string.
     pub count_answers: ReadCache<CountsQuery, CountAnswer>,
-    /// Serialised anonymous first pages.
-    pub first_pages: ReadCache<FirstPage, Bytes>,
+    /// Serialised anonymous pages of threads.
+    pub pages: ReadCache<PageKey, Bytes>,
     /// The site settings in force, with their matchers.
     pub site: ReadCache<(), Arc<Site>>,
     /// The metrics' database totals, for a few seconds (they may lag; see `Scope::Clock`).
@@ -107,7 +107,7 @@ impl Caches {
         Self {
             counts: ReadCache::new(signal, clock, Scope::Changes, 16 * MIB),
             count_answers: ReadCache::new(signal, clock, Scope::Changes, 32 * MIB),
-            first_pages: ReadCache::new(signal, clock, Scope::Changes, 64 * MIB),
+            pages: ReadCache::new(signal, clock, Scope::Changes, 64 * MIB),
             site: ReadCache::new(signal, clock, Scope::Settings, 32 * MIB),
             overview: ReadCache::new(signal, clock, Scope::Clock, MIB),
         }
@@ -149,15 +149,17 @@ impl Weigh for CountAnswer {
     }
 }
 
-/// Which first page: of which article, in which order, how long.
+/// Which page of threads: of which article, in which order, how long, after which
+/// top-level comment (its likes and id; `None`: the first page).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FirstPage {
+pub struct PageKey {
     pub article: String,
     pub sort: Sort,
     pub limit: i64,
+    pub after: Option<(i64, i64)>,
 }
 
-impl Weigh for FirstPage {
+impl Weigh for PageKey {
     fn weigh(&self) -> usize {
         self.article.weigh() + std::mem::size_of::<Self>()
     }

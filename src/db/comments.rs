@@ -552,16 +552,27 @@ pub fn visible_one(
     id: CommentId,
     viewer: Option<Viewer>,
 ) -> Result<Option<(Authored, String, bool)>, ApiError> {
-    let Some(comment) = find(conn, id)? else {
+    let found = comments::table
+        .left_join(users::table.on(comments::author_id.eq(users::id.nullable())))
+        .filter(comments::id.eq(id.0))
+        .select((Comment::as_select(), users::username.nullable()))
+        .first::<Authored>(conn)
+        .optional()?;
+    let Some(authored) = found else {
         return Ok(None);
     };
-    let in_thread = thread(conn, comment.thread_id)?;
-    let nodes: Vec<_> = in_thread.iter().map(|(c, _)| c.node()).collect();
+    let node = authored.0.node();
     let visible = viewer.is_some_and(|v| v.moderator)
-        || thread::shown(&nodes, viewer.map(|v| v.id)).contains(&id);
-    let Some(authored) = in_thread.into_iter().find(|(c, _)| c.id == id.0) else {
-        return Ok(None);
-    };
+        || match node.status {
+            // Only a deleted comment's fate depends on the rest of its thread (it shows
+            // as a placeholder while something below it is visible).
+            CommentStatus::Deleted => {
+                let in_thread = thread(conn, authored.0.thread_id)?;
+                let nodes: Vec<_> = in_thread.iter().map(|(c, _)| c.node()).collect();
+                thread::shown(&nodes, viewer.map(|v| v.id)).contains(&id)
+            }
+            _ => thread::visible_to(&node, viewer.map(|v| v.id)),
+        };
     if !visible {
         return Ok(None);
     }

@@ -48,7 +48,7 @@ pub async fn handle(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     for (cache, bytes) in [
         ("counts", caches.counts.bytes()),
         ("count_answers", caches.count_answers.bytes()),
-        ("first_pages", caches.first_pages.bytes()),
+        ("pages", caches.pages.bytes()),
         ("site", caches.site.bytes()),
     ] {
         metrics::gauge!("cache_bytes", "cache" => cache).set(bytes as f64);

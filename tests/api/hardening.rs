@@ -171,7 +171,7 @@ async fn padded_count_queries_and_unknown_articles_do_not_fill_the_caches() {
             cache_bytes(&metrics, "count_answers") < 40_000.0,
             "{metrics}"
         );
-        assert!(cache_bytes(&metrics, "first_pages") < 40_000.0, "{metrics}");
+        assert!(cache_bytes(&metrics, "pages") < 40_000.0, "{metrics}");
     })
     .await;
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::CommentView;
-use crate::cache::{FirstPage, Fresh};
+use crate::cache::{Fresh, PageKey};
 use crate::db::articles::Article;
 use crate::db::comments::{self, After, Authored, ThreadPage};
 use crate::domain::article::ArticleStatus;
@@ -126,21 +126,23 @@ pub async fn handle(
     let request = query
         .into_inner()
         .parse(caller.viewer(), state.clock.now_naive())?;
-    if request.after.is_some() || request.viewer.is_some() {
+    if request.viewer.is_some() {
         let page = build_page(&state, request).await?;
         return Ok(json_response(page.value));
     }
-    // Anonymous first pages are what article pages load: answer them from the cache
-    // while nothing changed since they were built (and the article did not close since),
-    // building each once however many readers ask for it at the same moment.
-    let key = FirstPage {
+    // Anonymous pages (first pages are what article pages load) are answered from the
+    // cache while nothing changed since they were built (and the article did not close
+    // since), each built once however many readers ask for it at the same moment; later
+    // pages too, so a cursor is no way around the cache.
+    let key = PageKey {
         article: request.key.as_str().to_owned(),
         sort: request.sort,
         limit: request.limit,
+        after: request.after.map(|a| (a.likes, a.id)),
     };
     let body = state
         .caches
-        .first_pages
+        .pages
         .get_or_load(&key, |_| build_page(&state, request))
         .await?;
     Ok(json_response(body))
