@@ -73,19 +73,6 @@ impl Access {
     }
 }
 
-/// The middleware for the operator's routes (metrics).
-pub async fn operator(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("AppState missing")))?;
-    admit_operator(&req, &state)?;
-    next.call(req).await
-}
-
 /// Whether the request comes from the operator (see `Access::Operator`).
 fn admit_operator(req: &ServiceRequest, state: &AppState) -> Result<(), ApiError> {
     let headers = req.headers();
@@ -113,39 +100,14 @@ fn admit_operator(req: &ServiceRequest, state: &AppState) -> Result<(), ApiError
     }
 }
 
-/// The middleware for routes anyone may call.
-pub async fn public(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    admit(Access::Public, req, next).await
+/// The level a sitemap entry names; an unknown name admits only admins (fail closed).
+pub fn level(name: &str) -> Access {
+    Access::named(name).unwrap_or(Access::Admin)
 }
 
-/// The middleware for routes that need an account.
-pub async fn user(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    admit(Access::User, req, next).await
-}
-
-/// The middleware for moderators' routes.
-pub async fn moderator(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    admit(Access::Moderator, req, next).await
-}
-
-/// The middleware for admins' routes.
-pub async fn admin(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    admit(Access::Admin, req, next).await
-}
-
-async fn admit(
+/// The middleware in front of every route: admits the callers `access` allows, before
+/// the handler reads anything of the request.
+pub async fn admit(
     access: Access,
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -154,6 +116,10 @@ async fn admit(
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("AppState missing")))?;
+    if access == Access::Operator {
+        admit_operator(&req, &state)?;
+        return next.call(req).await;
+    }
     let caller = if req.headers().contains_key(header::AUTHORIZATION) {
         Some(authenticate(&state, req.request()).await?)
     } else {

@@ -29,8 +29,8 @@ macro_rules! sitemap {
     ) => {
         /// Registers every route.
         pub fn configure(cfg: &mut web::ServiceConfig) {
-            $( cfg.service(web::resource($rpath)$(.route(web::$rmethod().to($rhandler).wrap(from_fn(gate::$raccess))))+); )*
-            cfg.service(web::scope($prefix)$(.service(web::resource($path)$(.route(web::$method().to($handler).wrap(from_fn(gate::$access))))+))*);
+            $( cfg.service(web::resource($rpath)$(.route(web::$rmethod().to($rhandler).wrap(from_fn(|req, next| gate::admit(gate::level(stringify!($raccess)), req, next)))))+); )*
+            cfg.service(web::scope($prefix)$(.service(web::resource($path)$(.route(web::$method().to($handler).wrap(from_fn(|req, next| gate::admit(gate::level(stringify!($access)), req, next)))))+))*);
         }
 
         /// Every registered (method, full path), paths in OpenAPI form.
