@@ -168,12 +168,13 @@ pub fn find_live(
 }
 
 /// The live account behind an access token: the user exists, is not erased, and the
-/// token's session belongs to it and is not revoked.
+/// token's session belongs to it, is not revoked and started after `started_after`.
 #[tracing::instrument(skip_all)]
 pub fn find_by_session(
     conn: &mut DbConnection,
     user: UserId,
     session: SessionId,
+    started_after: NaiveDateTime,
 ) -> Result<Option<User>, ApiError> {
     Ok(users::table
         .inner_join(sessions::table)
@@ -181,6 +182,7 @@ pub fn find_by_session(
         .filter(users::status.ne(UserStatus::Deleted.as_str()))
         .filter(sessions::id.eq(session.0))
         .filter(sessions::revoked_at.is_null())
+        .filter(sessions::created_at.gt(started_after))
         .select(User::as_select())
         .first(conn)
         .optional()?)

@@ -50,9 +50,11 @@ impl FromRequest for CurrentUser {
 pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<CurrentUser, ApiError> {
     let token = bearer_token(req)?;
     let auth = state.tokens.verify_access(&token)?;
+    // A session past its absolute lifetime ends for its access tokens too.
+    let started_after = state.clock.now_naive() - state.tokens.session_max_age();
     let user = state
         .db
-        .read(move |conn| users::find_by_session(conn, auth.user, auth.session))
+        .read(move |conn| users::find_by_session(conn, auth.user, auth.session, started_after))
         .await?
         .ok_or(ApiError::Unauthorized(
             "The session has ended; log in again.",

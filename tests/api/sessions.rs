@@ -234,3 +234,21 @@ async fn logout_ends_the_session_and_only_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn access_tokens_of_a_session_past_its_lifetime_are_refused() {
+    for backend in crate::helpers::backends() {
+        let db = crate::helpers::TestDb::new(backend);
+        let app = crate::helpers::TestApp::spawn_with(db, |s| {
+            s.tokens.session_max_age = TimeDelta::minutes(10);
+        })
+        .await;
+        let anna = app.register_reader("anna").await;
+        expect_status(app.me(&anna).await, StatusCode::OK).await;
+        // The access token (15 minutes) outlives the session (10).
+        app.clock.advance(TimeDelta::minutes(11));
+        let me = app.me(&anna).await;
+        expect_problem(me, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        app.stop().await;
+    }
+}
