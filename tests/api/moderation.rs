@@ -897,6 +897,87 @@ async fn an_automatic_hide_is_logged_without_an_actor() {
     .await;
 }
 
+#[tokio::test]
+async fn editing_a_flag_hidden_comment_keeps_it_hidden() {
+    for_each_backend(async |app| {
+        let (_, anna, c, [r1, r2]) = two_flags_hide(app).await;
+        let id = id_of(&c);
+        app.flag_ok(&r1, id, "abuse", None).await;
+        app.flag_ok(&r2, id, "spam", None).await;
+
+        let edited = app.edit_comment_ok(&anna, id, "ganz harmlos").await;
+
+        assert_eq!(
+            (
+                edited["status"].as_str(),
+                edited["moderation_reason"].as_str()
+            ),
+            (Some("pending"), Some("flagged"))
+        );
+        assert_eq!(app.counts(&[A]).await[A], 0);
+        assert_counts_exact(app);
+    })
+    .await;
+}
+
+// --- Edits after a moderator's approval ---
+
+#[tokio::test]
+async fn an_edit_after_approval_waits_in_the_pending_queue_with_the_previous_text() {
+    for_each_backend(async |app| {
+        let moderator = app.account_with_role("moderator", "moderator").await;
+        let anna = app.register_reader("anna").await;
+        let id = id_of(&app.comment_ok(&anna, A, "geprüft", None).await);
+        app.approve_ok(&moderator, id, None).await;
+
+        let edited = app.edit_comment_ok(&anna, id, "ausgetauscht").await;
+
+        assert_eq!(
+            (
+                edited["status"].as_str(),
+                edited["moderation_reason"].as_str()
+            ),
+            (Some("pending"), Some("edited"))
+        );
+        assert_eq!(app.counts(&[A]).await[A], 0, "hidden until reviewed");
+        let pending = app.queue_ok(&moderator, "queue=pending").await;
+        assert_eq!(pending["items"][0]["id"], id);
+        assert_eq!(pending["items"][0]["body"], "ausgetauscht");
+        assert_eq!(pending["items"][0]["previous_body"], "geprüft");
+        let log = app
+            .mod_log_ok(&moderator, &format!("comment_id={id}"))
+            .await;
+        assert_eq!(
+            (&log["items"][0]["action"], &log["items"][0]["reason"]),
+            (&json!("auto_pending"), &json!("edited"))
+        );
+        assert_eq!(log["items"][0]["actor"], Value::Null);
+        assert_counts_exact(app);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_edit_keeps_the_approved_text_for_review() {
+    for_each_backend(async |app| {
+        let moderator = app.account_with_role("moderator", "moderator").await;
+        let anna = app.register_reader("anna").await;
+        let id = id_of(&app.comment_ok(&anna, A, "geprüft", None).await);
+        app.approve_ok(&moderator, id, None).await;
+        app.edit_comment_ok(&anna, id, "erste Fassung").await;
+
+        let edited = app.edit_comment_ok(&anna, id, "zweite Fassung").await;
+
+        assert_eq!(edited["moderation_reason"], "edited");
+        let pending = app.queue_ok(&moderator, "queue=pending").await;
+        assert_eq!(pending["items"][0]["previous_body"], "geprüft");
+        app.approve_ok(&moderator, id, None).await;
+        assert_eq!(app.counts(&[A]).await[A], 1);
+        assert_counts_exact(app);
+    })
+    .await;
+}
+
 // --- Bans and suspensions ---
 
 /// An admin, a moderator, Anna (one visible comment, one held) and Bert (one comment).
