@@ -14,7 +14,7 @@ use super::schema::{comments, users};
 use super::{DbConnection, articles, reactions};
 use crate::domain::comment::{ArticleId, ArticleKey, CommentBody, CommentId, CommentStatus, Sort};
 use crate::domain::markdown;
-use crate::domain::moderation::{self, Context, Decision, Site};
+use crate::domain::moderation::{self, Before, Context, Decision, Reason, Site};
 use crate::domain::thread::{self, Node, Parent, Placement};
 use crate::domain::user::{UserId, Viewer};
 use crate::error::{ApiError, Conflict, Forbidden};
@@ -44,6 +44,8 @@ pub struct Comment {
     pub updated_at: NaiveDateTime,
     /// Unresolved flags.
     pub open_flags: i64,
+    /// The text before the author's last edit (see `revise`), for moderators.
+    pub previous_body: Option<String>,
 }
 
 impl Comment {
@@ -247,6 +249,8 @@ pub struct Edit<'a> {
     pub html: &'a str,
     pub status: CommentStatus,
     pub moderation_reason: Option<&'a str>,
+    /// What moderators see as the text before the edit.
+    pub previous_body: Option<&'a str>,
     pub now: NaiveDateTime,
 }
 
@@ -263,6 +267,7 @@ pub fn edit(
             comments::html.eq(edit.html),
             comments::status.eq(edit.status.as_str()),
             comments::moderation_reason.eq(edit.moderation_reason),
+            comments::previous_body.eq(edit.previous_body),
             comments::edited_at.eq(Some(edit.now)),
             comments::updated_at.eq(edit.now),
         ))
@@ -301,6 +306,7 @@ pub fn delete(
             comments::status.eq(CommentStatus::Deleted.as_str()),
             comments::body.eq(""),
             comments::html.eq(""),
+            comments::previous_body.eq(None::<String>),
             comments::author_id.eq(author),
             comments::updated_at.eq(now),
         ))
@@ -435,7 +441,9 @@ pub fn post(
     Ok((comment, article.key))
 }
 
-/// Replaces the writer's own comment's text within the edit window; the new text passes
+/// Replaces the writer's own comment's text within the edit window (the rules decide
+/// again, but a held comment stays held and an approved one a moderator had approved
+/// goes back to review: `moderation::after_edit`); the new text passes
 /// the rules again. Returns it with the article's key.
 #[tracing::instrument(skip_all)]
 pub fn revise(
@@ -464,13 +472,28 @@ pub fn revise(
         article_moderation: article.moderation,
         author_approved: approved_before,
     };
-    let decision = moderation::evaluate(text.as_str(), context, &site.matchers);
+    let rules = moderation::evaluate(text.as_str(), context, &site.matchers);
+    let before = Before {
+        status: comment.status(),
+        reason: comment.moderation_reason.as_deref().and_then(Reason::parse),
+        moderator_approved: comment.moderated_at.is_some(),
+    };
+    let decision = moderation::after_edit(before, rules);
+    // While an edit waits for review, moderators compare with the text they approved.
+    let awaiting_review =
+        before.status == CommentStatus::Pending && before.reason == Some(Reason::Edited);
+    let previous_body = if awaiting_review {
+        comment.previous_body.as_deref()
+    } else {
+        Some(comment.body.as_str())
+    };
     let html = markdown::render(text.as_str());
     let change = Edit {
         body: text.as_str(),
         html: &html,
         status: decision.status,
         moderation_reason: decision.reason.map(|r| r.as_str()),
+        previous_body,
         now,
     };
     let updated = edit(conn, &comment, &change)?;

@@ -14,8 +14,9 @@ use super::schema::{articles, comments, flags, moderation_log, users};
 use super::users::{self as user_rows, User};
 use crate::domain::comment::{ArticleId, ArticleKey, CommentId, CommentStatus};
 use crate::domain::moderation::Reason;
-use crate::domain::standing::{self, Ban};
-use crate::domain::user::UserId;
+use crate::domain::settings::SiteSettings;
+use crate::domain::standing::{self, Ban, Flagger};
+use crate::domain::user::{UserId, UserStatus};
 use crate::domain::verdict::Verdict;
 use crate::error::{ApiError, Forbidden};
 
@@ -367,6 +368,39 @@ pub fn count_flag(conn: &mut DbConnection, comment: i64) -> Result<i64, ApiError
         .returning(comments::open_flags)
         .prepared()
         .get_result(conn)?)
+}
+
+/// How many of a comment's unresolved flags count toward hiding it at `now` (see
+/// `standing::flag_counts`); `open_flags` counts them all, for the reported queue.
+pub fn weighty_flags(
+    conn: &mut DbConnection,
+    comment: i64,
+    settings: &SiteSettings,
+    now: DateTime<Utc>,
+) -> Result<i64, ApiError> {
+    let flaggers: Vec<(String, Option<NaiveDateTime>, NaiveDateTime, i64)> = flags::table
+        .inner_join(users::table.on(flags::user_id.eq(users::id.nullable())))
+        .filter(flags::comment_id.eq(comment))
+        .filter(flags::resolved_at.is_null())
+        .select((
+            users::status,
+            users::banned_until,
+            users::created_at,
+            users::approved_count,
+        ))
+        .load(conn)?;
+    let counted = flaggers
+        .into_iter()
+        .filter(|(status, until, created, approved)| {
+            let flagger = Flagger {
+                status: UserStatus::parse(status).unwrap_or(UserStatus::Deleted),
+                banned_until: until.map(|u| u.and_utc()),
+                created_at: created.and_utc(),
+                approved: *approved,
+            };
+            standing::flag_counts(flagger, settings, now)
+        });
+    Ok(i64::try_from(counted.count()).unwrap_or(i64::MAX))
 }
 
 /// The moderation queues.

@@ -22,6 +22,7 @@ pub struct OwnComment {
     pub likes: i64,
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
+    pub previous_body: Option<String>,
 }
 
 /// One of the reader's login sessions.
@@ -60,6 +61,7 @@ pub fn of(conn: &mut DbConnection, user: UserId) -> Result<PersonalData, ApiErro
             comments::like_count,
             comments::created_at,
             comments::edited_at,
+            comments::previous_body,
         ))
         .load(conn)?;
     let sessions = sessions::table

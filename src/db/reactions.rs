@@ -162,7 +162,9 @@ pub fn flags_by(conn: &mut DbConnection, user: UserId) -> Result<Vec<Flag>, ApiE
 }
 
 /// Records a reader's report of someone else's approved comment; at the site's
-/// auto-hide threshold of open flags the comment goes back to pending.
+/// auto-hide threshold of open flags that count (from established accounts in good
+/// standing: `standing::flag_counts`) the comment goes back to pending. Every flag is
+/// kept and shown to moderators.
 #[tracing::instrument(skip_all)]
 pub fn report(
     conn: &mut DbConnection,
@@ -173,9 +175,12 @@ pub fn report(
 ) -> Result<Flag, ApiError> {
     let comment = super::comments::others(conn, id, user, "flag")?;
     let flag = self::flag(conn, id, user, report.reason, report.note.as_deref(), now)?;
-    let open = moderation::count_flag(conn, comment.id)?;
-    let threshold = settings::load(conn)?.auto_hide_flags;
-    if threshold > 0 && open >= threshold {
+    moderation::count_flag(conn, comment.id)?;
+    let site = settings::load(conn)?;
+    let threshold = site.auto_hide_flags;
+    if threshold > 0
+        && moderation::weighty_flags(conn, comment.id, &site, now.and_utc())? >= threshold
+    {
         let hide = Decision {
             moderator: None,
             status: CommentStatus::Pending,

@@ -91,6 +91,7 @@ diesel::table! {
         edited_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
         open_flags -> BigInt,
+        previous_body -> Nullable<Text>,
     }
 }
 

@@ -17,6 +17,8 @@ pub enum Reason {
     BannedWord,
     Flagged,
     Moderator,
+    /// An edit of a comment a moderator had approved, waiting for review again.
+    Edited,
 }
 
 impl Reason {
@@ -30,7 +32,25 @@ impl Reason {
             Self::BannedWord => "banned_word",
             Self::Flagged => "flagged",
             Self::Moderator => "moderator",
+            Self::Edited => "edited",
         }
+    }
+
+    /// Every reason.
+    pub const ALL: [Reason; 8] = [
+        Self::Premoderation,
+        Self::NewUser,
+        Self::ContainsLink,
+        Self::SuspectWord,
+        Self::BannedWord,
+        Self::Flagged,
+        Self::Moderator,
+        Self::Edited,
+    ];
+
+    /// Parses the wire form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 
@@ -172,6 +192,44 @@ pub fn evaluate(body: &str, context: Context<'_>, matchers: &Matchers) -> Decisi
     }
 }
 
+/// A comment as it was before its author's edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Before {
+    pub status: CommentStatus,
+    pub reason: Option<Reason>,
+    /// A moderator has decided on it (and, if it is approved, approved it).
+    pub moderator_approved: bool,
+}
+
+/// What an edit leads to, given what the rules say about the new text: a rejection
+/// stands; a comment held by flags, by a moderator or for review of an earlier edit
+/// stays held with its reason (an edit must not undo a hold); a comment a moderator
+/// approved that the rules approve again waits for review as `edited` (else a reviewed
+/// text could be swapped for anything); otherwise the rules decide.
+pub fn after_edit(before: Before, rules: Decision) -> Decision {
+    if rules.status == CommentStatus::Rejected {
+        return rules;
+    }
+    let held = matches!(
+        before.reason,
+        Some(Reason::Flagged | Reason::Moderator | Reason::Edited)
+    );
+    if before.status == CommentStatus::Pending && held {
+        return Decision {
+            status: CommentStatus::Pending,
+            reason: before.reason,
+        };
+    }
+    let reviewed = before.status == CommentStatus::Approved && before.moderator_approved;
+    if reviewed && rules.status == CommentStatus::Approved {
+        return Decision {
+            status: CommentStatus::Pending,
+            reason: Some(Reason::Edited),
+        };
+    }
+    rules
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +319,53 @@ mod tests {
             Some(Reason::Premoderation)
         );
         assert_eq!(decide("plain", &s, "post", 9).reason, None);
+    }
+
+    #[test]
+    fn an_edit_keeps_a_hold_and_sends_reviewed_text_back_to_review() {
+        let approved = Decision {
+            status: CommentStatus::Approved,
+            reason: None,
+        };
+        let suspect = Decision {
+            status: CommentStatus::Pending,
+            reason: Some(Reason::SuspectWord),
+        };
+        let banned = Decision {
+            status: CommentStatus::Rejected,
+            reason: Some(Reason::BannedWord),
+        };
+        let before = |status, reason, moderator_approved| Before {
+            status,
+            reason,
+            moderator_approved,
+        };
+        let pending = |reason| Decision {
+            status: CommentStatus::Pending,
+            reason: Some(reason),
+        };
+        for held in [Reason::Flagged, Reason::Moderator, Reason::Edited] {
+            let b = before(CommentStatus::Pending, Some(held), true);
+            assert_eq!(after_edit(b, approved), pending(held), "{held:?}");
+            assert_eq!(after_edit(b, suspect), pending(held), "{held:?}");
+            assert_eq!(after_edit(b, banned), banned, "{held:?}");
+        }
+        let reviewed = before(CommentStatus::Approved, None, true);
+        assert_eq!(after_edit(reviewed, approved), pending(Reason::Edited));
+        assert_eq!(after_edit(reviewed, suspect), suspect);
+        assert_eq!(after_edit(reviewed, banned), banned);
+        let unreviewed = before(CommentStatus::Approved, None, false);
+        assert_eq!(after_edit(unreviewed, approved), approved);
+        let new_user = before(CommentStatus::Pending, Some(Reason::NewUser), false);
+        assert_eq!(after_edit(new_user, approved), approved);
+    }
+
+    #[test]
+    fn reasons_read_back_from_their_wire_form() {
+        for reason in Reason::ALL {
+            assert_eq!(Reason::parse(reason.as_str()), Some(reason));
+        }
+        assert_eq!(Reason::parse("whatever"), None);
     }
 
     #[test]

@@ -28,6 +28,11 @@ pub struct SiteSettings {
     pub max_comment_length: i64,
     /// Distinct flags that send a comment back to pending (0: never).
     pub auto_hide_flags: i64,
+    /// A flag counts toward `auto_hide_flags` only if its reader's account is in good
+    /// standing and at least this old, hours ...
+    pub flag_min_account_age_hours: i64,
+    /// ... or has at least this many approved comments.
+    pub flag_min_approved: i64,
     pub registration_open: bool,
 }
 
@@ -42,6 +47,8 @@ impl Default for SiteSettings {
             edit_window_seconds: 900,
             max_comment_length: 5000,
             auto_hide_flags: 5,
+            flag_min_account_age_hours: 24,
+            flag_min_approved: 1,
             registration_open: true,
         }
     }
@@ -67,6 +74,8 @@ pub struct SettingsChange {
     pub edit_window_seconds: Option<i64>,
     pub max_comment_length: Option<i64>,
     pub auto_hide_flags: Option<i64>,
+    pub flag_min_account_age_hours: Option<i64>,
+    pub flag_min_approved: Option<i64>,
     pub registration_open: Option<bool>,
 }
 
@@ -121,6 +130,18 @@ impl SettingsChange {
             "auto_hide_flags",
             &mut s.auto_hide_flags,
             self.auto_hide_flags,
+        );
+        set(
+            c,
+            "flag_min_account_age_hours",
+            &mut s.flag_min_account_age_hours,
+            self.flag_min_account_age_hours,
+        );
+        set(
+            c,
+            "flag_min_approved",
+            &mut s.flag_min_approved,
+            self.flag_min_approved,
         );
         set(
             c,

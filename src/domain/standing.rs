@@ -1,9 +1,10 @@
 //! An account's standing: bans and suspensions, who may impose them, and the admin
 //! role that must never be left empty.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::invalid::Invalid;
+use super::settings::SiteSettings;
 use super::user::{Role, UserId, UserStatus};
 use super::verdict::Verdict;
 
@@ -56,6 +57,29 @@ pub fn may_change_role<E>(
         return Ok(admins()? > 1);
     }
     Ok(true)
+}
+
+/// The reader behind a flag, as the auto-hide rule sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flagger {
+    /// As stored (a suspension past its end reads `Active`).
+    pub status: UserStatus,
+    pub banned_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub approved: i64,
+}
+
+/// Whether a flag counts toward hiding a comment at `now`: only from an account in good
+/// standing that is at least `settings.flag_min_account_age_hours` old or has at least
+/// `settings.flag_min_approved` approved comments, so that fresh throwaway accounts
+/// cannot hide what they like. Other flags are kept for moderators all the same.
+pub fn flag_counts(flagger: Flagger, settings: &SiteSettings, now: DateTime<Utc>) -> bool {
+    if flagger.status.effective(flagger.banned_until, now) != UserStatus::Active {
+        return false;
+    }
+    let min_age =
+        TimeDelta::try_hours(settings.flag_min_account_age_hours.max(0)).unwrap_or(TimeDelta::MAX);
+    now - flagger.created_at >= min_age || flagger.approved >= settings.flag_min_approved
 }
 
 /// A ban or suspension, checked.
@@ -115,8 +139,6 @@ impl Ban {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeDelta;
-
     use super::*;
 
     fn now() -> DateTime<Utc> {
@@ -253,5 +275,36 @@ mod tests {
             Ok(Some(format!("until {}", later.to_rfc3339())))
         );
         assert_eq!(ban(None).map(|b| b.log_note()), Ok(None));
+    }
+
+    #[test]
+    fn only_flags_of_established_accounts_in_good_standing_count() {
+        let settings = SiteSettings {
+            flag_min_account_age_hours: 24,
+            flag_min_approved: 2,
+            ..SiteSettings::default()
+        };
+        let flagger = |status, age_hours, approved| Flagger {
+            status,
+            banned_until: None,
+            created_at: now() - TimeDelta::hours(age_hours),
+            approved,
+        };
+        let counts = |f| flag_counts(f, &settings, now());
+        assert!(!counts(flagger(UserStatus::Active, 23, 1)), "new, too few");
+        assert!(counts(flagger(UserStatus::Active, 24, 0)), "old enough");
+        assert!(counts(flagger(UserStatus::Active, 0, 2)), "approved enough");
+        assert!(!counts(flagger(UserStatus::Banned, 1000, 50)), "banned");
+        assert!(!counts(flagger(UserStatus::Deleted, 1000, 50)), "deleted");
+        let served = Flagger {
+            banned_until: Some(now()),
+            ..flagger(UserStatus::Banned, 1000, 0)
+        };
+        assert!(counts(served), "a suspension past its end");
+        let open = SiteSettings {
+            flag_min_account_age_hours: 0,
+            ..settings.clone()
+        };
+        assert!(flag_counts(flagger(UserStatus::Active, 0, 0), &open, now()));
     }
 }

@@ -769,7 +769,15 @@ async fn decisions_keep_the_authors_approved_count_and_the_counters_exact() {
 
 // --- Flags ---
 
-/// With `auto_hide_flags` at 2, Anna's comment and two readers to flag it.
+/// A new reader with one approved comment (on another article), so their flags count.
+async fn established_reader(app: &TestApp, username: &str) -> Session {
+    let reader = app.register_reader(username).await;
+    app.comment_ok(&reader, "anderswo", "mein erster", None)
+        .await;
+    reader
+}
+
+/// With `auto_hide_flags` at 2, Anna's comment and two established readers to flag it.
 async fn two_flags_hide(app: &TestApp) -> (Session, Session, Value, [Session; 2]) {
     let admin = app.account_with_role("admin", "admin").await;
     app.update_settings_ok(&admin, json!({"auto_hide_flags": 2}))
@@ -777,10 +785,67 @@ async fn two_flags_hide(app: &TestApp) -> (Session, Session, Value, [Session; 2]
     let anna = app.register_reader("anna").await;
     let c = app.comment_ok(&anna, A, "umstritten", None).await;
     let readers = [
-        app.register_reader("rdr1").await,
-        app.register_reader("rdr2").await,
+        established_reader(app, "rdr1").await,
+        established_reader(app, "rdr2").await,
     ];
     (admin, anna, c, readers)
+}
+
+#[tokio::test]
+async fn flags_of_throwaway_accounts_are_kept_but_do_not_hide_a_comment() {
+    for_each_backend(async |app| {
+        let (admin, _, c, _) = two_flags_hide(app).await;
+        let id = id_of(&c);
+
+        for i in 0..5 {
+            let throwaway = app.register_reader(&format!("wegwerf{i}")).await;
+            app.flag_ok(&throwaway, id, "abuse", None).await;
+        }
+
+        assert_eq!(app.counts(&[A]).await[A], 1, "still visible");
+        let reported = app.queue_ok(&admin, "queue=reported").await;
+        assert_eq!(reported["items"][0]["id"], id);
+        assert_eq!(reported["items"][0]["flags"], json!({"abuse": 5}));
+        assert_counts_exact(app);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn flags_count_once_their_accounts_are_old_enough() {
+    for_each_backend(async |app| {
+        let (_, _, c, _) = two_flags_hide(app).await;
+        let id = id_of(&c);
+        let first = app.register_reader("neu1").await;
+        app.flag_ok(&first, id, "abuse", None).await;
+        let second = app.register_reader("neu2").await;
+
+        app.clock.advance(TimeDelta::hours(24));
+        let second = app.login_ok(&second.username, PASSWORD).await;
+        app.flag_ok(&second, id, "spam", None).await;
+
+        assert_eq!(app.counts(&[A]).await[A], 0, "hidden by two old accounts");
+        assert_counts_exact(app);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn with_no_minimum_age_every_flag_counts() {
+    for_each_backend(async |app| {
+        let (admin, _, c, _) = two_flags_hide(app).await;
+        let id = id_of(&c);
+        app.update_settings_ok(&admin, json!({"flag_min_account_age_hours": 0}))
+            .await;
+
+        for i in 0..2 {
+            let throwaway = app.register_reader(&format!("wegwerf{i}")).await;
+            app.flag_ok(&throwaway, id, "abuse", None).await;
+        }
+
+        assert_eq!(app.counts(&[A]).await[A], 0);
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -828,6 +893,87 @@ async fn an_automatic_hide_is_logged_without_an_actor() {
             "automatic decisions have no actor"
         );
         assert_eq!(log["items"][0]["reason"], "flagged");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn editing_a_flag_hidden_comment_keeps_it_hidden() {
+    for_each_backend(async |app| {
+        let (_, anna, c, [r1, r2]) = two_flags_hide(app).await;
+        let id = id_of(&c);
+        app.flag_ok(&r1, id, "abuse", None).await;
+        app.flag_ok(&r2, id, "spam", None).await;
+
+        let edited = app.edit_comment_ok(&anna, id, "ganz harmlos").await;
+
+        assert_eq!(
+            (
+                edited["status"].as_str(),
+                edited["moderation_reason"].as_str()
+            ),
+            (Some("pending"), Some("flagged"))
+        );
+        assert_eq!(app.counts(&[A]).await[A], 0);
+        assert_counts_exact(app);
+    })
+    .await;
+}
+
+// --- Edits after a moderator's approval ---
+
+#[tokio::test]
+async fn an_edit_after_approval_waits_in_the_pending_queue_with_the_previous_text() {
+    for_each_backend(async |app| {
+        let moderator = app.account_with_role("moderator", "moderator").await;
+        let anna = app.register_reader("anna").await;
+        let id = id_of(&app.comment_ok(&anna, A, "geprüft", None).await);
+        app.approve_ok(&moderator, id, None).await;
+
+        let edited = app.edit_comment_ok(&anna, id, "ausgetauscht").await;
+
+        assert_eq!(
+            (
+                edited["status"].as_str(),
+                edited["moderation_reason"].as_str()
+            ),
+            (Some("pending"), Some("edited"))
+        );
+        assert_eq!(app.counts(&[A]).await[A], 0, "hidden until reviewed");
+        let pending = app.queue_ok(&moderator, "queue=pending").await;
+        assert_eq!(pending["items"][0]["id"], id);
+        assert_eq!(pending["items"][0]["body"], "ausgetauscht");
+        assert_eq!(pending["items"][0]["previous_body"], "geprüft");
+        let log = app
+            .mod_log_ok(&moderator, &format!("comment_id={id}"))
+            .await;
+        assert_eq!(
+            (&log["items"][0]["action"], &log["items"][0]["reason"]),
+            (&json!("auto_pending"), &json!("edited"))
+        );
+        assert_eq!(log["items"][0]["actor"], Value::Null);
+        assert_counts_exact(app);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_edit_keeps_the_approved_text_for_review() {
+    for_each_backend(async |app| {
+        let moderator = app.account_with_role("moderator", "moderator").await;
+        let anna = app.register_reader("anna").await;
+        let id = id_of(&app.comment_ok(&anna, A, "geprüft", None).await);
+        app.approve_ok(&moderator, id, None).await;
+        app.edit_comment_ok(&anna, id, "erste Fassung").await;
+
+        let edited = app.edit_comment_ok(&anna, id, "zweite Fassung").await;
+
+        assert_eq!(edited["moderation_reason"], "edited");
+        let pending = app.queue_ok(&moderator, "queue=pending").await;
+        assert_eq!(pending["items"][0]["previous_body"], "geprüft");
+        app.approve_ok(&moderator, id, None).await;
+        assert_eq!(app.counts(&[A]).await[A], 1);
+        assert_counts_exact(app);
     })
     .await;
 }
@@ -1417,7 +1563,8 @@ async fn settings_start_from_the_defaults() {
         assert_eq!(
             defaults,
             json!({"moderation_mode": "post", "premod_links": false, "new_user_threshold": 0, "banned_words": [], "suspect_words": [],
-                   "edit_window_seconds": 900, "max_comment_length": 5000, "auto_hide_flags": 5, "registration_open": true})
+                   "edit_window_seconds": 900, "max_comment_length": 5000, "auto_hide_flags": 5,
+                   "flag_min_account_age_hours": 24, "flag_min_approved": 1, "registration_open": true})
         );
     })
     .await;
@@ -1433,6 +1580,8 @@ async fn invalid_settings_are_refused() {
             json!({"max_comment_length": 0}),
             json!({"banned_words": [""]}),
             json!({"auto_hide_flags": -1}),
+            json!({"flag_min_account_age_hours": -1}),
+            json!({"flag_min_approved": -1}),
             json!({"unknown_setting": 1}),
         ] {
             let res = app.update_settings(&admin, &bad).await;

@@ -11,6 +11,23 @@ use crate::helpers::{
 };
 
 #[tokio::test]
+async fn the_text_before_an_edit_is_exported_and_erased_with_the_comment() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let id = id_of(&app.comment_ok(&anna, "a1", "erste Fassung", None).await);
+        app.edit_comment_ok(&anna, id, "zweite Fassung").await;
+
+        let before = expect_status(app.export(&anna).await, StatusCode::OK).await;
+        app.delete_comment_ok(&anna, id).await;
+        let after = expect_status(app.export(&anna).await, StatusCode::OK).await;
+
+        assert_eq!(before["comments"][0]["previous_body"], "erste Fassung");
+        assert_eq!(after["comments"][0]["previous_body"], Value::Null);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn export_holds_everything_about_the_reader() {
     for_each_backend(async |app| {
         let anna = app.register_reader("anna").await;

@@ -28,6 +28,11 @@ pub struct SettingsUpdate {
     pub max_comment_length: Option<i64>,
     /// 0 (off) to 1000.
     pub auto_hide_flags: Option<i64>,
+    /// 0–87,600 hours: a flag counts toward `auto_hide_flags` only from an account in good
+    /// standing at least this old ...
+    pub flag_min_account_age_hours: Option<i64>,
+    /// 0–1,000,000: ... or with at least this many approved comments.
+    pub flag_min_approved: Option<i64>,
     pub registration_open: Option<bool>,
 }
 
@@ -61,6 +66,13 @@ impl SettingsUpdate {
             range("edit_window_seconds", self.edit_window_seconds, 0, 604_800);
         let max_comment_length = range("max_comment_length", self.max_comment_length, 1, 20_000);
         let auto_hide_flags = range("auto_hide_flags", self.auto_hide_flags, 0, 1000);
+        let flag_min_account_age_hours = range(
+            "flag_min_account_age_hours",
+            self.flag_min_account_age_hours,
+            0,
+            87_600,
+        );
+        let flag_min_approved = range("flag_min_approved", self.flag_min_approved, 0, 1_000_000);
         if !errors.is_empty() {
             return Err(errors.into_error());
         }
@@ -73,6 +85,8 @@ impl SettingsUpdate {
             edit_window_seconds,
             max_comment_length,
             auto_hide_flags,
+            flag_min_account_age_hours,
+            flag_min_approved,
             registration_open: self.registration_open,
         })
     }

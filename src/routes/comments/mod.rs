@@ -67,7 +67,10 @@ pub struct CommentView<A = String> {
     pub edited_at: Option<DateTime<Utc>>,
     pub likes: i64,
     pub liked_by_me: bool,
-    /// Why it is not approved; only for its author and moderators.
+    /// Why it is not approved (`premoderation`, `new_user`, `contains_link`,
+    /// `suspect_word`, `banned_word`, `flagged`, `moderator`, or `edited`: an edit of a
+    /// comment a moderator had approved, waiting in the `pending` queue for review again);
+    /// only for its author and moderators.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation_reason: Option<Option<String>>,
     /// A moderator's reason for rejecting it; only for its author and moderators.

@@ -40,6 +40,8 @@ pub struct ExportedComment {
     pub likes: i64,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// The text before the last edit, as moderators see it (null if never edited).
+    pub previous_body: Option<String>,
 }
 
 /// A flag the caller made.
@@ -80,6 +82,7 @@ impl From<OwnComment> for ExportedComment {
             likes: c.likes,
             created_at: c.created_at.and_utc(),
             edited_at: c.edited_at.map(|t| t.and_utc()),
+            previous_body: c.previous_body,
         }
     }
 }

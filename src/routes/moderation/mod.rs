@@ -43,6 +43,9 @@ pub struct ModeratedComment {
     pub flags: BTreeMap<String, i64>,
     /// Unresolved flags with the readers' notes, oldest first.
     pub flag_notes: Vec<FlagNote>,
+    /// The text before the author's last edit (null if never edited); for a comment
+    /// waiting as `edited`, the text a moderator approved.
+    pub previous_body: Option<String>,
 }
 
 impl From<OpenFlag> for FlagNote {
@@ -80,6 +83,7 @@ impl ModeratedComment {
         for flag in &flag_notes {
             *flags.entry(flag.reason.clone()).or_insert(0) += 1;
         }
+        let previous_body = row.comment.previous_body.clone();
         let article = ArticleRef {
             key: row.article_key,
             title: row.article_title,
@@ -88,6 +92,7 @@ impl ModeratedComment {
             comment: comment.with_article(article),
             flags,
             flag_notes,
+            previous_body,
         }
     }
 }

@@ -18,7 +18,9 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// `pending` (default), `reported`, `unmoderated`, `rejected` or `approved`.
+    /// `pending` (default; held comments, including edits of approved comments waiting
+    /// for review again as `moderation_reason: edited`), `reported`, `unmoderated`,
+    /// `rejected` or `approved`.
     pub queue: Option<String>,
     /// Only this article's comments.
     pub article: Option<String>,
