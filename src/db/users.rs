@@ -211,6 +211,27 @@ pub struct SsoProfile {
     pub email: Option<Email>,
 }
 
+/// A publisher's sign-on: uses up its token's `jti` (`once`, with until when to remember
+/// it; a replay is refused), finds or creates the account and opens a session, all in
+/// one transaction, so a sign-on that fails has not used the token up.
+#[tracing::instrument(skip_all)]
+pub fn sso_sign_on(
+    conn: &mut DbConnection,
+    once: Option<&(String, NaiveDateTime)>,
+    profile: &SsoProfile,
+    (refresh_hash, expires_at): (&str, NaiveDateTime),
+    now: NaiveDateTime,
+) -> Result<(User, SessionId), ApiError> {
+    if let Some((jti, until)) = once
+        && !super::sso_tokens::claim(conn, jti, *until, now)?
+    {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let user = upsert_sso(conn, profile, now)?;
+    let session = super::sessions::create(conn, user.user_id(), refresh_hash, now, expires_at)?;
+    Ok((user, session))
+}
+
 /// Finds the account linked to a publisher's user id, creating it on first sign-on and
 /// taking over a new username or email when it is free. Another account's email is
 /// never linked: that would let a publisher token take over a local account.

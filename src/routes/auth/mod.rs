@@ -6,6 +6,8 @@ pub mod refresh;
 pub mod register;
 pub mod sso;
 
+use actix_web::HttpResponse;
+use actix_web::http::header::{CacheControl, CacheDirective};
 use serde::Serialize;
 
 use crate::db::users::User;
@@ -30,6 +32,19 @@ pub struct AuthResponse {
 }
 
 impl AuthResponse {
+    /// The answer handing `user` a new token pair for `session`: 200, never stored by
+    /// caches on the way.
+    pub fn reply(
+        state: &AppState,
+        user: &User,
+        session: SessionId,
+        refresh_token: String,
+    ) -> Result<HttpResponse, ApiError> {
+        Ok(HttpResponse::Ok()
+            .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+            .json(Self::new(state, user, session, refresh_token)?))
+    }
+
     /// Signs an access token for `session` and bundles the pair.
     pub fn new(
         state: &AppState,

@@ -1,12 +1,11 @@
 //! `POST /auth/sso`.
 
-use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::AuthResponse;
+use crate::auth::sso::PublisherIdentity;
 use crate::db::users::{self, SsoProfile};
-use crate::db::{sessions, sso_tokens};
 use crate::domain::user::{Email, Username};
 use crate::error::ApiError;
 use crate::limits::{Action, ClientIp};
@@ -34,34 +33,28 @@ pub async fn handle(
         .as_ref()
         .ok_or(ApiError::NotFound("single sign-on configuration"))?;
     let identity = verifier.verify(&body.token)?;
-    let profile = SsoProfile {
-        subject: identity.subject,
-        username: identity
-            .username
-            .as_deref()
-            .map(|name| Username::parse(name).unwrap_or_else(|_| Username::derive(name))),
-        email: identity.email.as_deref().and_then(|e| Email::parse(e).ok()),
-    };
+    let profile = profile(&identity);
     let refresh = state.tokens.refresh_token();
     let now = state.clock.now_naive();
     let (refresh_hash, expires_at) = (refresh.hash.clone(), refresh.expires_at);
-    let once = identity.once;
     let (user, session) = state
         .db
         .write(move |conn| {
-            // In the same transaction as the sign-on: a sign-on that fails (say, with a
-            // 503 for a concurrent first sign-on) has not used the token up.
-            if let Some((jti, until)) = &once
-                && !sso_tokens::claim(conn, jti, *until, now)?
-            {
-                return Err(ApiError::InvalidCredentials);
-            }
-            let user = users::upsert_sso(conn, &profile, now)?;
-            let session = sessions::create(conn, user.user_id(), &refresh_hash, now, expires_at)?;
-            Ok((user, session))
+            let issued = (refresh_hash.as_str(), expires_at);
+            users::sso_sign_on(conn, identity.once.as_ref(), &profile, issued, now)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
-        .json(AuthResponse::new(&state, &user, session, refresh.token)?))
+    AuthResponse::reply(&state, &user, session, refresh.token)
+}
+
+/// The account a verified identity asks for: its name made valid if it is not, its
+/// email if it is one.
+fn profile(identity: &PublisherIdentity) -> SsoProfile {
+    let username = identity.username.as_deref();
+    SsoProfile {
+        subject: identity.subject.clone(),
+        username: username
+            .map(|name| Username::parse(name).unwrap_or_else(|_| Username::derive(name))),
+        email: identity.email.as_deref().and_then(|e| Email::parse(e).ok()),
+    }
 }
