@@ -142,6 +142,7 @@ async fn create_user(
         parallelism: 1,
         max_concurrent: cores,
         max_queued: 1,
+        queue_wait: std::time::Duration::from_secs(60),
     })?;
     let hash = passwords.hash(password.into_secret()).await?;
     let settings = database.to_settings();

@@ -111,6 +111,9 @@ pub struct ServeArgs {
     /// Password hashes waiting at most (default: 16 per hashing thread); more get 503.
     #[arg(long, env = "TRIBUNE_ARGON2_MAX_QUEUED")]
     pub argon2_max_queued: Option<usize>,
+    /// Milliseconds a request waits for a place in a full hashing queue before 503.
+    #[arg(long, env = "TRIBUNE_ARGON2_QUEUE_WAIT_MS", default_value_t = 5000)]
+    pub argon2_queue_wait_ms: u64,
     /// HS256 secret of the publisher's login system, for `/auth/sso`.
     #[arg(long, env = "TRIBUNE_SSO_SECRET", hide_env_values = true)]
     pub sso_secret: Option<String>,
@@ -270,6 +273,7 @@ impl ServeArgs {
                     .argon2_max_queued
                     .unwrap_or(16 * hashing_threads)
                     .max(1),
+                queue_wait: Duration::from_millis(self.argon2_queue_wait_ms),
             },
             sso: SsoSettings {
                 secret: self.sso_secret.map(SecretString::from),

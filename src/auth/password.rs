@@ -32,8 +32,11 @@ pub struct PasswordSettings {
     pub parallelism: u32,
     /// Hashes computed at once (threads of the hashing pool); the rest queue.
     pub max_concurrent: usize,
-    /// Hashes waiting for a thread at most; more are refused with 503.
+    /// Hashes waiting for a thread at most; further requests wait for a place.
     pub max_queued: usize,
+    /// How long a request waits for a place in the queue before it is refused with 503
+    /// (waiting costs nothing; refusing at once would let a flood retry in a tight loop).
+    pub queue_wait: std::time::Duration,
 }
 
 impl PasswordSettings {
@@ -51,6 +54,9 @@ pub struct Passwords {
     argon: Argon2<'static>,
     /// Feeds the hashing threads; they stop when every clone of it is dropped.
     jobs: SyncSender<Job>,
+    /// Places in the queue and on the threads: a request holds one until its hash is done.
+    slots: Arc<tokio::sync::Semaphore>,
+    queue_wait: std::time::Duration,
     /// Verified against when the account does not exist, so that answer takes as long
     /// as a wrong password.
     dummy_hash: Arc<str>,
@@ -89,18 +95,28 @@ impl Passwords {
                     }
                 })?;
         }
+        let slots = settings.max_queued.max(1) + settings.max_concurrent.max(1);
         Ok(Self {
             argon,
             jobs,
+            slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+            queue_wait: settings.queue_wait,
             dummy_hash: dummy_hash.into(),
         })
     }
 
-    /// Runs `f` on a hashing thread, in the caller's span.
+    /// Runs `f` on a hashing thread, in the caller's span, once a place in the queue is
+    /// free; 503 if none frees within `queue_wait`.
     async fn on_pool<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        let place = tokio::time::timeout(self.queue_wait, self.slots.clone().acquire_owned());
+        let Ok(Ok(_place)) = place.await else {
+            return Err(ApiError::Unavailable(anyhow::anyhow!(
+                "the password hashing queue is full"
+            )));
+        };
         self.enqueue(f)?
             .await
             .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("a hashing job was dropped")))?
@@ -276,6 +292,7 @@ mod tests {
             parallelism: 1,
             max_concurrent: 1,
             max_queued: 1,
+            queue_wait: std::time::Duration::ZERO,
         })
         .unwrap();
         // The one thread is busy until released; then the queue takes one job.

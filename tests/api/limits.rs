@@ -314,6 +314,7 @@ async fn a_full_hashing_queue_answers_503_with_retry_after() {
             s.passwords.iterations = 2;
             s.passwords.max_concurrent = 1;
             s.passwords.max_queued = 1;
+            s.passwords.queue_wait = std::time::Duration::ZERO;
         })
         .await;
         app.register_reader("anna").await;

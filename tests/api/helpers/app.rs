@@ -53,6 +53,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
             parallelism: 1,
             max_concurrent: 2,
             max_queued: 64,
+            queue_wait: std::time::Duration::from_secs(5),
         },
         sso: SsoSettings {
             secret: Some(SecretString::from(SSO_SECRET)),
