@@ -114,6 +114,12 @@ pub enum ApiError {
     Unexpected(#[source] anyhow::Error),
 }
 
+impl From<crate::domain::invalid::Invalid> for ApiError {
+    fn from(refused: crate::domain::invalid::Invalid) -> Self {
+        Self::invalid(refused.field, refused.message)
+    }
+}
+
 impl ApiError {
     /// A 422 for one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {

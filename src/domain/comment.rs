@@ -1,5 +1,6 @@
 //! Comments, articles, flags: ids, states and the validated inputs.
 
+use super::invalid::Invalid;
 use serde::{Deserialize, Serialize};
 
 use super::text::{is_default_ignorable, nfc};
@@ -217,21 +218,21 @@ pub struct Report {
 
 impl Report {
     /// Validates a report; the error names the field and what is wrong.
-    pub fn parse(reason: &str, note: Option<&str>) -> Result<Self, (&'static str, String)> {
+    pub fn parse(reason: &str, note: Option<&str>) -> Result<Self, Invalid> {
         let reason = FlagReason::parse(reason).ok_or_else(|| {
             let all = FlagReason::ALL.join(", ");
-            ("reason", format!("must be one of {all}"))
+            Invalid::new("reason", format!("must be one of {all}"))
         })?;
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         if reason.needs_note() && note.is_none() {
-            return Err(("note", "is required for this reason".into()));
+            return Err(Invalid::new("note", "is required for this reason"));
         }
         if let Some(n) = note
             && (n.chars().count() > FLAG_NOTE_MAX_CHARS
                 || n.chars().any(|c| c.is_control() && c != '\n'))
         {
             let message = format!("must be at most {FLAG_NOTE_MAX_CHARS} printable characters");
-            return Err(("note", message));
+            return Err(Invalid::new("note", message));
         }
         Ok(Self {
             reason,
@@ -304,10 +305,13 @@ mod tests {
     fn reports_need_a_known_reason_and_a_note_where_the_reason_asks_for_one() {
         let spam = Report::parse("spam", Some("  ")).unwrap();
         assert_eq!((spam.reason, spam.note), (FlagReason::Spam, None));
-        assert_eq!(Report::parse("boring", None).unwrap_err().0, "reason");
-        assert_eq!(Report::parse("other", None).unwrap_err().0, "note");
+        assert_eq!(Report::parse("boring", None).unwrap_err().field, "reason");
+        assert_eq!(Report::parse("other", None).unwrap_err().field, "note");
         let long = "x".repeat(FLAG_NOTE_MAX_CHARS + 1);
-        assert_eq!(Report::parse("other", Some(&long)).unwrap_err().0, "note");
+        assert_eq!(
+            Report::parse("other", Some(&long)).unwrap_err().field,
+            "note"
+        );
         let other = Report::parse("other", Some(" Zeile 1\nZeile 2 ")).unwrap();
         assert_eq!(other.note.as_deref(), Some("Zeile 1\nZeile 2"));
     }

@@ -57,8 +57,7 @@ pub async fn handle(
         .limits
         .check(Action::Flag, &caller.user.id.to_string())?;
     let id = CommentId(path.into_inner());
-    let report = Report::parse(&body.reason, body.note.as_deref())
-        .map_err(|(field, message)| ApiError::invalid(field, message))?;
+    let report = Report::parse(&body.reason, body.note.as_deref())?;
     let now = state.clock.now_naive();
     let user = caller.user.user_id();
     let flag = state

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{UserStanding, invalid};
+use super::UserStanding;
 use crate::db::moderation;
 use crate::domain::standing::Ban;
 use crate::domain::user::UserId;
@@ -45,8 +45,7 @@ pub async fn handle(
         &body.reason,
         body.reject_pending,
         now,
-    )
-    .map_err(invalid)?;
+    )?;
     let user = state
         .db
         .write(move |conn| moderation::ban_account(conn, &moderator, &ban, now))

@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::invalid;
 use crate::db::moderation::{self, Moderated, Ruling};
 use crate::domain::verdict::{self, Verdict};
 use crate::error::ApiError;
@@ -48,11 +47,11 @@ pub async fn handle(
     body: web::Json<BulkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let ids = verdict::bulk_ids(body.ids).map_err(invalid)?;
+    let ids = verdict::bulk_ids(body.ids)?;
     let ruling = Ruling {
         moderator: caller.0.user.user_id(),
-        verdict: Verdict::parse(&body.action, body.reason.as_deref()).map_err(invalid)?,
-        note: verdict::note(body.note).map_err(invalid)?,
+        verdict: Verdict::parse(&body.action, body.reason.as_deref())?,
+        note: verdict::note(body.note)?,
         at: state.clock.now_naive(),
     };
     let done = state

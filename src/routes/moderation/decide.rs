@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{ModeratedComment, invalid};
+use super::ModeratedComment;
 use crate::db::moderation::{self, Ruling};
 use crate::domain::comment::CommentId;
 use crate::domain::verdict::{self, Verdict};
@@ -50,7 +50,7 @@ pub async fn approve(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let request = ApproveRequest::from_body(&body)?;
-    let note = verdict::note(request.note).map_err(invalid)?;
+    let note = verdict::note(request.note)?;
     let id = CommentId(path.into_inner());
     apply(state, caller, id, Verdict::Approve, note).await
 }
@@ -65,8 +65,8 @@ pub async fn reject(
     body: web::Json<RejectRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let verdict = Verdict::reject(&body.reason).map_err(invalid)?;
-    let note = verdict::note(body.note).map_err(invalid)?;
+    let verdict = Verdict::reject(&body.reason)?;
+    let note = verdict::note(body.note)?;
     let id = CommentId(path.into_inner());
     apply(state, caller, id, verdict, note).await
 }

@@ -16,7 +16,6 @@ use serde::Serialize;
 
 use crate::db::moderation::{OpenFlag, QueueItem};
 use crate::db::users::User;
-use crate::domain::invalid::Invalid;
 use crate::domain::user::{UserStatus, Viewer};
 use crate::routes::comments::CommentView;
 
@@ -135,9 +134,4 @@ impl UserStanding {
             rejected_count: user.rejected_count,
         }
     }
-}
-
-/// The problem a refused input makes: a 422 naming its field.
-pub(crate) fn invalid(refused: Invalid) -> crate::error::ApiError {
-    crate::error::ApiError::invalid(refused.field, refused.message)
 }
