@@ -39,6 +39,8 @@ pub struct Settings {
     /// Hosts of the publisher's article pages (lowercase): a reader's comment may give
     /// its article a title and URL only with a URL on one of them.
     pub publisher_hosts: Vec<String>,
+    /// Whether `/demo/` serves the demo article page.
+    pub demo: bool,
 }
 
 /// Database flags, shared by every command.
@@ -208,6 +210,10 @@ pub struct ServeArgs {
     /// readers' comments name articles (title, URL) only with URLs on them.
     #[arg(long, env = "TRIBUNE_PUBLISHER_HOSTS", value_delimiter = ',')]
     pub publisher_hosts: Vec<String>,
+    /// `on`: `/demo/` shows a sample article page with comments and counts; `off` in
+    /// production, where its comments would land in the real database.
+    #[arg(long, env = "TRIBUNE_DEMO", default_value = "on", value_parser = ["on", "off"])]
+    pub demo: String,
 }
 
 impl ServeArgs {
@@ -314,6 +320,7 @@ impl ServeArgs {
                 .map(|h| h.trim().to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect(),
+            demo: self.demo == "on",
         })
     }
 }

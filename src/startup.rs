@@ -173,5 +173,6 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         trusted_proxies: settings.trusted_proxies.clone(),
         metrics_token: settings.metrics_token.clone(),
         publisher_hosts: settings.publisher_hosts.clone(),
+        demo: settings.demo,
     })
 }

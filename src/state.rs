@@ -33,6 +33,8 @@ pub struct AppState {
     pub metrics_token: Option<SecretString>,
     /// The publisher's hosts (lowercase): readers' comments may name articles on them.
     pub publisher_hosts: Vec<String>,
+    /// Whether `/demo/` is served.
+    pub demo: bool,
 }
 
 impl AppState {

@@ -13,6 +13,7 @@ pub mod me;
 pub mod metrics;
 pub mod moderation;
 pub mod openapi;
+pub mod pages;
 pub mod pagination;
 
 use actix_web::middleware::from_fn;
@@ -54,6 +55,11 @@ sitemap! {
         "/healthz" => { get(public): health::healthz },
         "/readyz" => { get(public): health::readyz },
         "/metrics" => { get(operator): metrics::handle },
+        "/" => { get(public): pages::html::landing },
+        "/demo/" => { get(public): pages::html::demo },
+        "/embed.js" => { get(public): pages::files::embed },
+        "/count.js" => { get(public): pages::files::count },
+        "/embed/{file}" => { get(public): pages::files::hashed },
     }
     api "/api/v1" {
         "/openapi.json" => { get(public): openapi::handle },

@@ -19,6 +19,11 @@ use crate::error::{FieldError, Problem};
         super::health::healthz,
         super::health::readyz,
         super::metrics::handle,
+        super::pages::html::landing,
+        super::pages::html::demo,
+        super::pages::files::embed,
+        super::pages::files::count,
+        super::pages::files::hashed,
         handle,
         super::auth::register::handle,
         super::auth::login::handle,
@@ -62,6 +67,7 @@ use crate::error::{FieldError, Problem};
         (name = "moderation", description = "Queues, decisions, bans, articles, the log"),
         (name = "admin", description = "Site settings and roles"),
         (name = "operations", description = "Health, readiness, this document"),
+        (name = "pages", description = "The landing page, the demo, and the scripts publishers embed"),
     )
 )]
 pub struct ApiDoc;

@@ -49,7 +49,10 @@ impl AuthorView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CommentView<A = String> {
     pub id: i64,
-    /// The article's key (readers) or `{key, title}` (moderation answers).
+    // The article's key (readers) or `{key, title}` (moderation answers). Inline and
+    // without a doc comment: as a reference, the default `String` named a schema that
+    // does not exist, and a description wraps it in an `allOf` with `type: object`.
+    #[schema(inline)]
     pub article: A,
     pub parent_id: Option<i64>,
     /// The top-level comment of the thread.

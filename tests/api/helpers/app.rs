@@ -73,6 +73,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         request_timeout: std::time::Duration::from_secs(30),
         max_connections: 10_000,
         publisher_hosts: vec!["zeitung.de".into(), "www.zeitung.de".into()],
+        demo: true,
     }
 }
 

@@ -1,0 +1,145 @@
+//! The browser files (`web/dist/`, built by `web/build.mjs` and committed), embedded at
+//! compile time: their content types, validators and gzip forms, computed once.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::LazyLock;
+
+use sha2::{Digest, Sha256};
+
+mod dist {
+    include!(concat!(env!("OUT_DIR"), "/web_dist.rs"));
+}
+
+/// One embedded file, ready to serve.
+#[derive(Debug)]
+pub struct Asset {
+    pub bytes: &'static [u8],
+    /// The same bytes gzipped, when that is smaller.
+    pub gzip: Option<Vec<u8>>,
+    /// A weak validator (`W/"…"`) from the content, shared by both encodings.
+    pub etag: String,
+    pub content_type: &'static str,
+}
+
+/// How long browsers and CDNs may keep a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caching {
+    /// A stable URL whose content changes on deploy (`/embed.js`, `/count.js`): short.
+    Stable,
+    /// A content-hashed URL: its content never changes.
+    Immutable,
+    /// An HTML page: revalidated on every visit.
+    Page,
+}
+
+impl Caching {
+    /// The `Cache-Control` value.
+    pub fn header(self) -> &'static str {
+        match self {
+            Self::Stable => "public, max-age=300",
+            Self::Immutable => "public, max-age=31536000, immutable",
+            Self::Page => "no-cache",
+        }
+    }
+}
+
+static ASSETS: LazyLock<HashMap<&'static str, Asset>> = LazyLock::new(|| {
+    dist::FILES
+        .iter()
+        .map(|(name, bytes)| (*name, Asset::new(name, bytes)))
+        .collect()
+});
+
+/// The embedded file at `name` (relative to `web/dist/`), if there is one.
+pub fn get(name: &str) -> Option<&'static Asset> {
+    ASSETS.get(name)
+}
+
+impl Asset {
+    fn new(name: &str, bytes: &'static [u8]) -> Self {
+        let digest = Sha256::digest(bytes);
+        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        Self {
+            bytes,
+            gzip: gzip(bytes).filter(|z| z.len() < bytes.len()),
+            etag: format!("W/\"{hex}\""),
+            content_type: content_type(name),
+        }
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok()
+}
+
+/// The content type for a file name, by its extension.
+pub fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Whether an `If-None-Match` value matches `etag` (weak comparison, as for GET).
+pub fn none_match(if_none_match: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let ours = opaque(etag);
+    if_none_match
+        .split(',')
+        .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip (listed, or `*`, without `q=0`).
+pub fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|part| {
+        let mut pieces = part.split(';');
+        let coding = pieces.next().unwrap_or_default().trim();
+        let refused = pieces.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validators_match_weakly_and_in_lists() {
+        assert!(none_match("W/\"abc\"", "W/\"abc\""));
+        assert!(none_match("\"abc\"", "W/\"abc\""));
+        assert!(none_match("\"x\", W/\"abc\"", "W/\"abc\""));
+        assert!(none_match("*", "W/\"abc\""));
+        assert!(!none_match("W/\"abd\"", "W/\"abc\""));
+        assert!(!none_match("", "W/\"abc\""));
+    }
+
+    #[test]
+    fn gzip_is_accepted_unless_refused() {
+        assert!(accepts_gzip("gzip, deflate, br"));
+        assert!(accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("br, deflate"));
+        assert!(!accepts_gzip(""));
+    }
+
+    #[test]
+    fn content_types_follow_the_extension() {
+        assert_eq!(content_type("embed.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("demo/index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type("LICENSE"), "application/octet-stream");
+    }
+}

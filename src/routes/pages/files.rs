@@ -1,0 +1,30 @@
+//! `GET /embed.js`, `GET /count.js` and `GET /embed/{file}`: the scripts a publisher's
+//! page loads.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::serve;
+use crate::assets::Caching;
+use crate::error::ApiError;
+
+/// The thread loader: tiny, at a stable URL, so it is cached briefly.
+#[utoipa::path(get, path = "/embed.js", tag = "pages", responses((status = 200, description = "The thread loader (JavaScript)", content_type = "text/javascript"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn embed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    serve(&req, "embed.js", Caching::Stable)
+}
+
+/// The count script: fills every `data-tribune-count` element of the page.
+#[utoipa::path(get, path = "/count.js", tag = "pages", responses((status = 200, description = "The count script (JavaScript)", content_type = "text/javascript"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn count(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    serve(&req, "count.js", Caching::Stable)
+}
+
+/// A content-hashed file the loader pulls in (the thread bundle): cached for good.
+#[utoipa::path(get, path = "/embed/{file}", tag = "pages", params(("file" = String, Path, description = "A file name the loader names, with its content hash")), responses((status = 200, description = "The file", content_type = "text/javascript"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn hashed(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    // Only plain names: `web::Path` has decoded `%2F`, and nothing outside embed/ is served.
+    if file.contains('/') || file.contains('\\') {
+        return Err(ApiError::NotFound("file"));
+    }
+    serve(&req, &format!("embed/{file}"), Caching::Immutable)
+}

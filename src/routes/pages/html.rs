@@ -1,0 +1,23 @@
+//! `GET /` and `GET /demo/`: what a newcomer opens first.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::serve;
+use crate::assets::Caching;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What this service is, with links to the API document, the console and the demo.
+#[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "The landing page (HTML)", content_type = "text/html"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn landing(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    serve(&req, "index.html", Caching::Page)
+}
+
+/// A sample German article page using the two snippets; 404 with `TRIBUNE_DEMO=off`.
+#[utoipa::path(get, path = "/demo/", tag = "pages", responses((status = 200, description = "The demo article (HTML)", content_type = "text/html"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn demo(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if !state.demo {
+        return Err(ApiError::NotFound("page"));
+    }
+    serve(&req, "demo/index.html", Caching::Page)
+}

@@ -1,0 +1,43 @@
+// Builds web/dist from web/src and web/pages: the thread bundle under a content hash,
+// the loader that names it (/embed.js), the count script (/count.js), and the pages.
+// `node build.mjs` — the output is committed and embedded in the binary.
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+import { build } from 'esbuild';
+
+const common = {
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+  legalComments: 'none',
+  write: false,
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  charset: 'utf8',
+};
+
+async function bundle(entry, define = {}) {
+  const result = await build({ ...common, entryPoints: [entry], define });
+  return result.outputFiles[0].contents;
+}
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist/embed', { recursive: true });
+
+const thread = await bundle('src/embed/thread/index.tsx');
+const hash = createHash('sha256').update(thread).digest('hex').slice(0, 10);
+const threadFile = `thread-${hash}.js`;
+writeFileSync(`dist/embed/${threadFile}`, thread);
+const loader = await bundle('src/embed/loader.ts', { THREAD_FILE: JSON.stringify(threadFile) });
+writeFileSync('dist/embed.js', loader);
+const count = await bundle('src/count/count.ts');
+writeFileSync('dist/count.js', count);
+cpSync('pages', 'dist', { recursive: true });
+
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+console.log(`embed.js ${loader.length} B (${gz(loader)} B gzip)`);
+console.log(`embed/${threadFile} ${thread.length} B (${gz(thread)} B gzip)`);
+console.log(`count.js ${count.length} B (${gz(count)} B gzip)`);

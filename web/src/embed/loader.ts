@@ -1,0 +1,77 @@
+/**
+ * `/embed.js`: the small, stable loader. It finds the page's thread containers and,
+ * when one nears the viewport, loads the content-hashed thread bundle from the same
+ * origin as itself (the API's origin) and renders the thread.
+ */
+
+/** What the thread bundle offers the loader. */
+export interface ThreadBundle {
+  mount(el: HTMLElement): Promise<void>;
+  login(token: string): Promise<unknown>;
+  logout(): Promise<void>;
+}
+
+/** `window.Tribune`, shared with `/count.js`. */
+export interface TribuneGlobal {
+  login(token: string): Promise<unknown>;
+  logout(): Promise<void>;
+  recount(): void;
+  render(el: HTMLElement): void;
+  /** The API origin. */
+  _api: string;
+  _thread?: ThreadBundle;
+}
+
+declare const THREAD_FILE: string;
+
+const script = document.currentScript as HTMLScriptElement | null;
+const api = new URL(script?.src ?? '/', location.href).origin;
+const w = window as unknown as { Tribune?: Partial<TribuneGlobal> };
+const tribune = (w.Tribune ??= {}) as TribuneGlobal;
+tribune._api = api;
+let bundle: Promise<ThreadBundle> | undefined;
+
+function load(): Promise<ThreadBundle> {
+  return (bundle ??= new Promise((resolve, reject) => {
+    const tag = document.createElement('script');
+    tag.src = `${api}/embed/${THREAD_FILE}`;
+    tag.async = true;
+    tag.onload = () => (tribune._thread ? resolve(tribune._thread) : reject(new Error('tribune: no thread bundle')));
+    tag.onerror = () => {
+      bundle = undefined;
+      reject(new Error('tribune: the thread bundle did not load'));
+    };
+    document.head.appendChild(tag);
+  }));
+}
+
+const observer =
+  'IntersectionObserver' in window
+    ? new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting) continue;
+            observer?.unobserve(entry.target);
+            load().then((t) => t.mount(entry.target as HTMLElement));
+          }
+        },
+        { rootMargin: '600px 0px' },
+      )
+    : undefined;
+
+tribune.render = (el) => (observer ? observer.observe(el) : void load().then((t) => t.mount(el)));
+tribune.login = (token) => load().then((t) => t.login(token));
+tribune.logout = () => load().then((t) => t.logout());
+tribune.recount ??= () => {
+  // The count script defines the real one when it loads, and counts on load.
+  const tag = document.createElement('script');
+  tag.src = `${api}/count.js`;
+  document.head.appendChild(tag);
+};
+
+function scan() {
+  document.querySelectorAll<HTMLElement>('#tribune-thread, .tribune-thread[data-tribune-article]').forEach(tribune.render);
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', scan);
+else scan();

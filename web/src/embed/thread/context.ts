@@ -1,0 +1,23 @@
+import { createContext } from 'preact';
+import { useContext, useEffect, useReducer } from 'preact/hooks';
+
+import type { Account } from '../../api/client';
+import type { ThreadModel } from './model';
+
+export const ModelContext = createContext<ThreadModel | null>(null);
+
+/** The thread's model; components re-render when its state changes. */
+export function useModel(): ThreadModel {
+  const model = useContext(ModelContext);
+  if (!model) throw new Error('no thread model');
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => model.subscribe(() => rerender(undefined)), [model]);
+  return model;
+}
+
+/** The signed-in reader (shared by every thread on the page). */
+export function useUser(model: ThreadModel): Account | null {
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => model.session.onChange(() => rerender(undefined)), [model]);
+  return model.session.user;
+}

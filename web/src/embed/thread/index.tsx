@@ -1,0 +1,70 @@
+/**
+ * The thread bundle, loaded by `/embed.js` when a container nears the viewport: renders
+ * threads into shadow roots and holds the reader's session for every one of them.
+ */
+import { render } from 'preact';
+
+import { Session } from '../../api/client';
+import { i18n } from '../../i18n';
+import type { TribuneGlobal } from '../loader';
+import { ModelContext } from './context';
+import { type Sort, ThreadModel } from './model';
+import { css } from './styles';
+import { Thread } from './Thread';
+
+const tribune = (window as unknown as { Tribune: TribuneGlobal }).Tribune;
+const session = new Session(tribune._api);
+const mounted = new Set<HTMLElement>();
+const signOns = new Map<string, Promise<unknown>>();
+
+const emit = (el: HTMLElement, name: string, detail?: unknown) =>
+  el.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail }));
+
+session.onChange((user) => {
+  for (const el of mounted) emit(el, user ? 'tribune:login' : 'tribune:logout', user ?? undefined);
+});
+
+/** Signs on with a publisher token once per page, whichever thread asks first. */
+function signOn(token: string): Promise<unknown> {
+  let pending = signOns.get(token);
+  if (!pending) {
+    pending = session.sso(token);
+    signOns.set(token, pending);
+  }
+  return pending;
+}
+
+function articleOf(el: HTMLElement) {
+  const canonical = document.querySelector<HTMLLinkElement>('link[rel="canonical"]')?.href;
+  const key = el.dataset.tribuneArticle || canonical || location.origin + location.pathname;
+  return { key, title: el.dataset.tribuneTitle, url: el.dataset.tribuneUrl };
+}
+
+function languageOf(el: HTMLElement): string {
+  return el.dataset.tribuneLang || el.closest<HTMLElement>('[lang]')?.lang || 'en';
+}
+
+/** Renders a thread into `el` (once). */
+async function mount(el: HTMLElement) {
+  if (mounted.has(el)) return;
+  mounted.add(el);
+  const shadow = el.shadowRoot ?? el.attachShadow({ mode: 'open' });
+  const style = document.createElement('style');
+  style.textContent = css;
+  const root = document.createElement('div');
+  shadow.replaceChildren(style, root);
+  const sort = (['oldest', 'newest', 'top'].includes(el.dataset.tribuneSort ?? '') ? el.dataset.tribuneSort : 'oldest') as Sort;
+  const model = new ThreadModel(articleOf(el), session, i18n(languageOf(el)), (name, detail) => emit(el, name, detail), sort);
+  render(<ModelContext.Provider value={model}><Thread /></ModelContext.Provider>, root);
+  const sso = el.dataset.tribuneSso;
+  if (sso) await signOn(sso).catch((e) => model.fail(e));
+  await model.load();
+  session.onChange(() => model.load());
+  emit(el, 'tribune:ready', { article: model.article.key });
+}
+
+tribune._thread = {
+  mount,
+  login: (token: string) => signOn(token),
+  logout: () => session.logout(),
+};
