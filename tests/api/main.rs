@@ -16,6 +16,7 @@ mod moderation;
 mod naughty;
 mod openapi;
 mod operations;
+mod pages;
 mod privacy;
 mod sessions;
 mod sso;

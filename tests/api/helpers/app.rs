@@ -121,6 +121,15 @@ impl TestApp {
         }
     }
 
+    /// A browser's `GET` of a page or script outside the API, with extra headers.
+    pub async fn get_page(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut req = self.client.get(format!("{}{path}", self.address));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.send().await.expect("request")
+    }
+
     /// Stops the server and closes its pools.
     pub async fn stop(self) {
         self.handle.stop(false).await;

@@ -59,7 +59,14 @@ const observer =
       )
     : undefined;
 
-tribune.render = (el) => (observer ? observer.observe(el) : void load().then((t) => t.mount(el)));
+tribune.render = (el) => {
+  // A page rule such as `div { display: none !important }` would keep the container
+  // from ever nearing the viewport; only an inline important declaration beats it.
+  // Publishers who want the thread hidden use the `hidden` attribute.
+  if (!el.hidden) el.style.setProperty('display', 'block', 'important');
+  if (observer) observer.observe(el);
+  else load().then((t) => t.mount(el));
+};
 tribune.login = (token) => load().then((t) => t.login(token));
 tribune.logout = () => load().then((t) => t.logout());
 tribune.recount ??= () => {
