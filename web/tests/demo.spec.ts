@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
 
-import { api, countOf, postComment, registerReader, ssoToken, SITE, TRIBUNE } from './helpers';
+import { api, countOf, postComment, registerReader, ssoToken, SITE, TRIBUNE, shot } from './helpers';
 
 test('the demo article works from a publisher origin, and its screenshots are taken', async ({ page }) => {
-  const anna = await registerReader('anna');
-  const ben = await registerReader('ben');
+  const anna = await registerReader('', 'Anna_K');
+  const ben = await registerReader('', 'Ben.Mertens');
   const first = await postComment(anna, 'demo-radwege', 'Endlich! Ich fahre jeden Tag über den Ring und habe mich nie sicher gefühlt.');
   await postComment(ben, 'demo-radwege', 'Und wo sollen die Lieferwagen halten? Das ist nicht zu Ende gedacht.', first.id);
   await postComment(anna, 'demo-radwege', 'Gute Frage – im Plan stehen Ladezonen an jeder Kreuzung.', first.id);
@@ -21,7 +21,7 @@ test('the demo article works from a publisher origin, and its screenshots are ta
   const thread = page.locator('#tribune-thread');
   await thread.scrollIntoViewIfNeeded();
   await expect(thread.getByRole('heading', { name: '3 Kommentare' })).toBeVisible();
-  await page.screenshot({ path: 'screenshots/demo-article.png', fullPage: true });
+  await page.screenshot({ path: shot('demo-article'), fullPage: true });
 
   await page.evaluate((token) => (window as any).Tribune.login(token), ssoToken('demo-leserin', 'Leserin_Demo'));
   await expect(thread.getByText('Angemeldet als Leserin_Demo')).toBeVisible();
@@ -29,7 +29,7 @@ test('the demo article works from a publisher origin, and its screenshots are ta
   await thread.getByRole('button', { name: 'Kommentar senden' }).click();
   await expect(thread.getByRole('status')).toHaveText('Ihr Kommentar ist veröffentlicht.');
   expect(await countOf('demo-radwege')).toBe(4);
-  await thread.screenshot({ path: 'screenshots/thread.png' });
+  await thread.screenshot({ path: shot('thread') });
 });
 
 test('the demo served by the binary itself works for a newcomer', async ({ page }) => {

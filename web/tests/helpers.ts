@@ -11,6 +11,9 @@ import { ADMIN, SSO_SECRET } from './setup';
 export const TRIBUNE = process.env.TRIBUNE as string;
 export const SITE = process.env.SITE as string;
 
+/** Where screenshots go: `SCREENSHOTS=screenshots` refreshes the README's. */
+export const shot = (name: string) => `${process.env.SCREENSHOTS ?? 'test-results/screenshots'}/${name}.png`;
+
 /** A name no other test uses (the database is shared by the run). */
 export const unique = (prefix: string) => `${prefix}${randomUUID().slice(0, 8)}`;
 
@@ -30,8 +33,9 @@ export interface Reader {
   password: string;
 }
 
-export async function registerReader(prefix = 'leser'): Promise<Reader> {
-  const username = unique(prefix);
+/** A registered reader, named `prefix` and a random suffix (or exactly `name`). */
+export async function registerReader(prefix = 'leser', name?: string): Promise<Reader> {
+  const username = name ?? unique(prefix);
   const password = 'correct horse battery';
   const res = await api('POST', '/auth/register', undefined, { username, email: `${username}@example.de`, password });
   expect(res.status).toBe(201);

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 
-import { comments, openThread, postComment, registerReader, ssoToken, unique } from './helpers';
+import { comments, openThread, postComment, registerReader, ssoToken, unique, shot } from './helpers';
 
 test("a page whose own CSS is hostile still shows a usable thread", async ({ page }) => {
   const article = unique('feindlich');
@@ -16,7 +16,7 @@ test("a page whose own CSS is hostile still shows a usable thread", async ({ pag
   await thread.getByRole('button', { name: 'Post comment' }).click();
   await expect(thread.getByRole('status')).toHaveText('Your comment is published.');
   expect((await comments(article)).comments.map((c: any) => c.body)).toContain('Auch hier kann man schreiben');
-  await page.screenshot({ path: 'screenshots/hostile-page.png' });
+  await page.screenshot({ path: shot('hostile-page') });
 });
 
 test('publishers theme the thread through custom properties', async ({ page }) => {

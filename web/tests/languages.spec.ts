@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 
-import { openThread, postComment, registerReader, unique } from './helpers';
+import { openThread, postComment, registerReader, unique, shot } from './helpers';
 
 const TEXTS = {
   de: { heading: '2 Kommentare', signIn: 'Anmelden', sort: 'Sortieren', like: '1 Like' },
@@ -37,5 +37,5 @@ test('data-tribune-lang wins over the page language, and a right-to-left page st
   const head = await thread.locator('.head h2').boundingBox();
   const sort = await thread.locator('.head select').boundingBox();
   expect(head && sort && head.x > sort.x).toBeTruthy();
-  await page.screenshot({ path: 'screenshots/thread-rtl.png' });
+  await page.screenshot({ path: shot('thread-rtl') });
 });
