@@ -60,7 +60,7 @@ export class ThreadModel {
       const page = await this.fetchPage(sort, null);
       this.set({ page: page.article, comments: page.comments, next: page.next_cursor ?? null, loading: false });
     } catch (e) {
-      this.set({ loading: false, error: this.describe(e) });
+      this.set({ loading: false, error: this.fail(e) });
     }
   }
 
@@ -73,7 +73,7 @@ export class ThreadModel {
       const comments = [...this.state.comments, ...page.comments.filter((c) => !seen.has(c.id))];
       this.set({ comments, next: page.next_cursor ?? null, loading: false });
     } catch (e) {
-      this.set({ loading: false, error: this.describe(e) });
+      this.set({ loading: false, error: this.fail(e) });
     }
   }
 
