@@ -32,3 +32,17 @@ test('publishers theme the thread through custom properties', async ({ page }) =
   await expect(thread.locator('section.t')).toHaveCSS('color', 'rgb(0, 0, 120)');
   await expect(thread.locator('section.t')).toHaveCSS('font-family', 'monospace');
 });
+
+test('a page with a strict Content-Security-Policy needs only Tribune in script-src and connect-src', async ({ page }) => {
+  const article = unique('csp');
+  const anna = await registerReader();
+  await postComment(anna, article, 'Auch mit CSP');
+  const tribune = process.env.TRIBUNE as string;
+  const csp = `default-src 'none'; script-src ${tribune}; connect-src ${tribune}; style-src 'none'`;
+  const violations: string[] = [];
+  page.on('console', (m) => m.text().includes('Content Security Policy') && violations.push(m.text()));
+  const thread = await openThread(page, article, { head: `<meta http-equiv="Content-Security-Policy" content="${csp}">` });
+  await expect(thread.getByText('Auch mit CSP')).toBeVisible();
+  await expect(thread.getByRole('button', { name: 'Sign in' })).toHaveCSS('border-top-style', 'solid');
+  expect(violations).toEqual([]);
+});

@@ -16,6 +16,15 @@ const tribune = (window as unknown as { Tribune: TribuneGlobal }).Tribune;
 const session = new Session(tribune._api);
 const mounted = new Set<HTMLElement>();
 const signOns = new Map<string, Promise<unknown>>();
+const sheet = (() => {
+  try {
+    const constructed = new CSSStyleSheet();
+    constructed.replaceSync(css);
+    return constructed;
+  } catch {
+    return undefined;
+  }
+})();
 
 const emit = (el: HTMLElement, name: string, detail?: unknown) =>
   el.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail }));
@@ -49,10 +58,15 @@ async function mount(el: HTMLElement) {
   if (mounted.has(el)) return;
   mounted.add(el);
   const shadow = el.shadowRoot ?? el.attachShadow({ mode: 'open' });
-  const style = document.createElement('style');
-  style.textContent = css;
   const root = document.createElement('div');
-  shadow.replaceChildren(style, root);
+  shadow.replaceChildren(root);
+  // A constructed sheet needs no `style-src 'unsafe-inline'` in the page's CSP.
+  if (sheet) shadow.adoptedStyleSheets = [sheet];
+  else {
+    const style = document.createElement('style');
+    style.textContent = css;
+    shadow.prepend(style);
+  }
   const sort = (['oldest', 'newest', 'top'].includes(el.dataset.tribuneSort ?? '') ? el.dataset.tribuneSort : 'oldest') as Sort;
   const model = new ThreadModel(articleOf(el), session, i18n(languageOf(el)), (name, detail) => emit(el, name, detail), sort);
   render(<ModelContext.Provider value={model}><Thread /></ModelContext.Provider>, root);
