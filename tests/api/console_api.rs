@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Anonymous, Ban, Caller, PASSWORD, Session, TestApp, assert_counts_exact, encode,
-    expect_problem, expect_status, for_each_backend, id_of,
+    expect_problem, expect_status, for_each_backend, id_of, tribune_command,
 };
 
 const A: &str = "politik/wahl-2026";
@@ -866,6 +866,51 @@ async fn an_unknown_sort_or_an_overlong_search_is_refused() {
         let problem =
             expect_problem(long, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "q");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn recount_repairs_the_pending_and_reported_counters() {
+    use diesel::prelude::*;
+    use tribune::db::schema::articles;
+    for_each_backend(async |app| {
+        let d = desk(app).await;
+        let (one, _) = flaggers(app).await;
+        app.flag_ok(&one, d.comment_id, "spam", None).await;
+        app.update_article_ok(&d.moderator, B, &json!({"moderation": "pre"}))
+            .await;
+        app.comment_ok(&one, B, "wartet", None).await;
+        app.db
+            .connect()
+            .with_writer_blocking(|conn| {
+                diesel::update(articles::table)
+                    .set((
+                        articles::pending_count.eq(7),
+                        articles::reported_count.eq(5),
+                        articles::last_comment_at.eq(None::<chrono::NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .unwrap();
+
+        let out = tribune_command(&app.db.url)
+            .arg("recount")
+            .output()
+            .unwrap();
+
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_article_counters_exact(app);
+        let b = listed(app, &d.moderator, B).await;
+        assert_eq!(
+            (&b["pending_count"], &b["reported_count"]),
+            (&json!(1), &json!(0))
+        );
     })
     .await;
 }
