@@ -28,7 +28,9 @@ pub struct ArticleListQuery {
     /// `reported` (most approved comments with unresolved flags) or `recent` (latest
     /// comment first; articles without comments are left out).
     pub sort: Option<String>,
+    /// Page size, 1–100 (default 20).
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -64,6 +66,7 @@ fn scope(sort: ArticleSort) -> String {
 /// An article as moderators see it: its settings and its moderation counts.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModeratedArticle {
+    /// The article as `GET /articles` shows it (`comment_count`: approved comments).
     #[serde(flatten)]
     pub article: ArticleView,
     /// Comments waiting in the pending queue.
@@ -72,6 +75,7 @@ pub struct ModeratedArticle {
     pub reported_count: i64,
     /// When its latest comment (of any status) was posted; null if none.
     pub last_comment_at: Option<DateTime<Utc>>,
+    /// When it was created (by its first comment or by a moderator).
     pub created_at: DateTime<Utc>,
 }
 
@@ -91,7 +95,9 @@ impl ModeratedArticle {
 /// A page of articles.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleListResponse {
+    /// In the order asked for.
     pub items: Vec<ModeratedArticle>,
+    /// The cursor of the next page; null on the last.
     pub next_cursor: Option<String>,
 }
 

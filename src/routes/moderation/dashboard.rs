@@ -25,6 +25,7 @@ pub struct DashboardQuery {
 /// The oldest comment waiting in the pending queue.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OldestPending {
+    /// The comment (first in the pending queue).
     pub comment_id: i64,
     /// When it was posted.
     pub created_at: DateTime<Utc>,
@@ -35,7 +36,9 @@ pub struct OldestPending {
 /// An article in a ranking.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RankedArticle {
+    /// The article's key.
     pub key: String,
+    /// Its title, if known.
     pub title: Option<String>,
     /// New comments (any status) or new flags in the window.
     pub count: i64,

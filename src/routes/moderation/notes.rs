@@ -16,6 +16,7 @@ use crate::state::AppState;
 /// A note moderators keep about an account; readers never see notes.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NoteView {
+    /// The note's id (for `DELETE /mod/notes/{id}`).
     pub id: i64,
     /// The account the note is about.
     pub user_id: i64,
@@ -23,6 +24,7 @@ pub struct NoteView {
     pub author: Option<AuthorView>,
     /// The note's text, as written (plain text, not rendered).
     pub body: String,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
 }
 
@@ -53,14 +55,18 @@ pub struct NoteRequest {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotesQuery {
+    /// Page size, 1–100 (default 20).
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// A page of notes, newest first.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NotesResponse {
+    /// Newest first.
     pub items: Vec<NoteView>,
+    /// The cursor of the next page; null on the last.
     pub next_cursor: Option<String>,
 }
 

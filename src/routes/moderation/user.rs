@@ -13,6 +13,7 @@ use crate::state::AppState;
 /// An account as the author drawer shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthorStanding {
+    /// The account as `GET /mod/users` lists it (role, status, ban, counts).
     #[serde(flatten)]
     pub account: UserStanding,
     /// Whole days since the account was created (`created_at`).

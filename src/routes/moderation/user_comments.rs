@@ -19,14 +19,41 @@ pub struct UserCommentsQuery {
     /// Only comments of this status: `approved`, `pending`, `rejected` or `deleted`
     /// (absent: all).
     pub status: Option<String>,
+    /// Page size, 1–100 (default 20).
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+impl UserCommentsQuery {
+    /// The status filter, where the page starts, and its size; the cursor must come
+    /// from the same filter.
+    fn parse(self) -> Result<(Option<CommentStatus>, Option<CommentId>, i64), ApiError> {
+        let status = self
+            .status
+            .as_deref()
+            .map(|s| {
+                CommentStatus::parse(s).ok_or_else(|| {
+                    ApiError::invalid("status", "must be approved, pending, rejected or deleted")
+                })
+            })
+            .transpose()?;
+        let before = self
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::decode(c, &scope(status)))
+            .transpose()?
+            .map(|c| CommentId(c.id));
+        Ok((status, before, pagination::limit(self.limit)?))
+    }
 }
 
 /// A page of an account's comments, newest first.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserCommentsResponse {
+    /// Newest first, each as the queues show it.
     pub items: Vec<ModeratedComment>,
+    /// The cursor of the next page; null on the last.
     pub next_cursor: Option<String>,
 }
 
@@ -49,23 +76,7 @@ pub async fn handle(
     query: web::Query<UserCommentsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = UserId(path.into_inner());
-    let query = query.into_inner();
-    let status = query
-        .status
-        .as_deref()
-        .map(|s| {
-            CommentStatus::parse(s).ok_or_else(|| {
-                ApiError::invalid("status", "must be approved, pending, rejected or deleted")
-            })
-        })
-        .transpose()?;
-    let limit = pagination::limit(query.limit)?;
-    let before = query
-        .cursor
-        .as_deref()
-        .map(|c| Cursor::decode(c, &scope(status)))
-        .transpose()?
-        .map(|c| CommentId(c.id));
+    let (status, before, limit) = query.into_inner().parse()?;
     let now = state.clock.now();
     let page = state
         .db
