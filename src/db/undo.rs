@@ -85,17 +85,28 @@ pub fn undo_decision(
         .filter(flags::resolved_at.is_null())
         .count()
         .get_result(conn)?;
-    diesel::update(comments::table.find(id.0))
-        .set((
-            comments::status.eq(restored.as_str()),
-            comments::moderation_reason.eq(&last.prev_moderation_reason),
-            comments::rejection_reason.eq(&last.prev_rejection_reason),
-            comments::moderated_by.eq(last.prev_moderated_by),
-            comments::moderated_at.eq(last.prev_moderated_at),
-            comments::open_flags.eq(open),
-            comments::updated_at.eq(at),
-        ))
-        .execute(conn)?;
+    // Only if the comment is still as read: of two undos (or an undo and a decision)
+    // at once, the second finds it changed and is refused (PostgreSQL re-checks the
+    // condition after waiting for the first's row lock).
+    let changed = diesel::update(
+        comments::table
+            .find(id.0)
+            .filter(comments::status.eq(&comment.status))
+            .filter(comments::updated_at.eq(comment.updated_at)),
+    )
+    .set((
+        comments::status.eq(restored.as_str()),
+        comments::moderation_reason.eq(&last.prev_moderation_reason),
+        comments::rejection_reason.eq(&last.prev_rejection_reason),
+        comments::moderated_by.eq(last.prev_moderated_by),
+        comments::moderated_at.eq(last.prev_moderated_at),
+        comments::open_flags.eq(open),
+        comments::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(ApiError::Conflict(Conflict::NothingToUndo));
+    }
     shift_counters_flagged(conn, &comment, Some(comment.status()), restored, open)?;
     moderation::log(
         conn,

@@ -1188,6 +1188,34 @@ async fn nothing_but_a_decision_is_undone() {
 }
 
 #[tokio::test]
+async fn of_two_undos_at_once_one_wins() {
+    for_each_backend(async |app| {
+        let d = desk(app).await;
+        for round in 0..5 {
+            app.reject_ok(&d.moderator, d.comment_id, "spam", None)
+                .await;
+
+            let (a, b) = tokio::join!(
+                app.undo(&d.moderator, d.comment_id),
+                app.undo(&d.moderator, d.comment_id)
+            );
+
+            let mut statuses = [a.status(), b.status()];
+            statuses.sort();
+            assert_eq!(
+                statuses,
+                [StatusCode::OK, StatusCode::CONFLICT],
+                "round {round}"
+            );
+            assert_eq!(app.counts(&[A]).await[A], 1);
+            assert_counts_exact(app);
+            assert_article_counters_exact(app);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_undo_is_refused_after_thirty_seconds() {
     for_each_backend(async |app| {
         let d = desk(app).await;
