@@ -674,6 +674,34 @@ async fn article_counters_follow_decisions_flags_edits_deletions_and_undo() {
     .await;
 }
 
+#[tokio::test]
+async fn a_comment_hidden_by_its_first_flag_leaves_the_reported_count() {
+    for_each_backend(async |app| {
+        let d = desk(app).await;
+        app.update_settings_ok(&d.admin, json!({"auto_hide_flags": 1}))
+            .await;
+        let (one, _) = flaggers(app).await;
+        app.comment_ok(&one, B, "schon dabei", None).await;
+        app.clock.advance(TimeDelta::days(2));
+        let one = again(app, &one).await;
+
+        app.flag_ok(&one, d.comment_id, "abuse", None).await;
+
+        let moderator = again(app, &d.moderator).await;
+        let article = listed(app, &moderator, A).await;
+        assert_eq!(
+            app.get_comment_ok(&moderator, d.comment_id).await["status"],
+            "pending"
+        );
+        assert_eq!(
+            (&article["pending_count"], &article["reported_count"]),
+            (&json!(1), &json!(0))
+        );
+        assert_article_counters_exact(app);
+    })
+    .await;
+}
+
 /// Articles `a`…`d` with 0–3 pending comments, 3–0 reported ones and the latest comment
 /// on `b`; returns the keys in creation order.
 async fn four_articles(app: &TestApp, d: &Desk) -> [&'static str; 4] {
