@@ -173,9 +173,10 @@ pub fn report(
     report: &Report,
     now: NaiveDateTime,
 ) -> Result<Flag, ApiError> {
-    let comment = super::comments::others(conn, id, user, "flag")?;
+    let mut comment = super::comments::others(conn, id, user, "flag")?;
     let flag = self::flag(conn, id, user, report.reason, report.note.as_deref(), now)?;
-    moderation::count_flag(conn, comment.id)?;
+    // An automatic hide below moves the comment's counts with its flags as they are now.
+    comment.open_flags = moderation::count_flag(conn, &comment)?;
     let site = settings::load(conn)?;
     let threshold = site.auto_hide_flags;
     if threshold > 0
