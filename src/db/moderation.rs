@@ -243,18 +243,52 @@ pub fn moderate_all(
     Ok(result)
 }
 
+/// How often a decision re-reads a comment that changed under it before giving up.
+const DECIDE_ATTEMPTS: usize = 4;
+
 /// Applies a decision: status, counters, resolved flags, log line. Deleted comments
 /// are not decided on (404).
+///
+/// The counters move by the difference between the comment as read and the decision,
+/// so the comment changes only if it is still as read. On PostgreSQL two decisions
+/// (or a decision and a flag) on one comment at once would otherwise both move the
+/// counters from the same old state; the second one's update waits for the first's
+/// row lock, finds the row changed, and this re-reads it and decides again.
 pub fn decide(
     conn: &mut DbConnection,
     comment: &Comment,
     decision: &Decision<'_>,
 ) -> Result<Comment, ApiError> {
+    let mut current = comment.clone();
+    for _ in 0..DECIDE_ATTEMPTS {
+        if let Some(updated) = decide_as_read(conn, &current, decision)? {
+            return Ok(updated);
+        }
+        current =
+            comment_rows::find(conn, current.comment_id())?.ok_or(ApiError::NotFound("comment"))?;
+    }
+    Err(ApiError::Unavailable(anyhow::anyhow!(
+        "comment {} kept changing while it was decided",
+        comment.id
+    )))
+}
+
+/// One attempt of [`decide`]: `None` when the comment is no longer as read.
+fn decide_as_read(
+    conn: &mut DbConnection,
+    comment: &Comment,
+    decision: &Decision<'_>,
+) -> Result<Option<Comment>, ApiError> {
     if comment.status() == CommentStatus::Deleted {
         return Err(ApiError::NotFound("comment"));
     }
     let human = decision.moderator.is_some();
-    let updated: Comment = diesel::update(comments::table.find(comment.id))
+    let as_read = comments::table
+        .find(comment.id)
+        .filter(comments::status.eq(&comment.status))
+        .filter(comments::updated_at.eq(comment.updated_at))
+        .filter(comments::open_flags.eq(comment.open_flags));
+    let Some(updated): Option<Comment> = diesel::update(as_read)
         .set((
             comments::status.eq(decision.status.as_str()),
             comments::moderation_reason.eq(decision.moderation_reason.map(Reason::as_str)),
@@ -263,7 +297,11 @@ pub fn decide(
         ))
         .returning(comments::all_columns)
         .prepared()
-        .get_result(conn)?;
+        .get_result(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
     let updated = if human {
         resolve_flags(conn, comment.id, decision.moderator, decision.at)?;
         diesel::update(comments::table.find(comment.id))
@@ -314,7 +352,7 @@ pub fn decide(
         },
         previous.as_ref(),
     )?;
-    Ok(updated)
+    Ok(Some(updated))
 }
 
 fn resolve_flags(

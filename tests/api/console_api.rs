@@ -1338,3 +1338,25 @@ async fn the_log_filters_by_action_with_the_other_filters() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn two_moderators_deciding_one_comment_at_once_move_the_counts_once() {
+    for_each_backend(async |app| {
+        let d = desk(app).await;
+        for round in 0..5 {
+            let (a, b) = tokio::join!(
+                app.reject(&d.moderator, d.comment_id, "spam", None),
+                app.reject(&d.other, d.comment_id, "spam", None)
+            );
+
+            assert_eq!(a.status(), StatusCode::OK, "round {round}");
+            assert_eq!(b.status(), StatusCode::OK, "round {round}");
+            assert_eq!(app.counts(&[A]).await[A], 0, "round {round}");
+            assert_counts_exact(app);
+            assert_article_counters_exact(app);
+            app.approve_ok(&d.moderator, d.comment_id, None).await;
+            assert_eq!(app.counts(&[A]).await[A], 1, "round {round}");
+        }
+    })
+    .await;
+}
