@@ -20,6 +20,7 @@ use crate::error::{FieldError, Problem};
         super::health::readyz,
         super::metrics::handle,
         handle,
+        super::docs::handle,
         super::auth::register::handle,
         super::auth::login::handle,
         super::auth::refresh::handle,
@@ -61,7 +62,7 @@ use crate::error::{FieldError, Problem};
         (name = "counts", description = "Comment counts for article pages"),
         (name = "moderation", description = "Queues, decisions, bans, articles, the log"),
         (name = "admin", description = "Site settings and roles"),
-        (name = "operations", description = "Health, readiness, this document"),
+        (name = "operations", description = "Health, readiness, metrics, this document and its reference page"),
     )
 )]
 pub struct ApiDoc;

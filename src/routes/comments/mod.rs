@@ -49,7 +49,9 @@ impl AuthorView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CommentView<A = String> {
     pub id: i64,
-    /// The article's key (readers) or `{key, title}` (moderation answers).
+    // The article's key (readers) or `{key, title}` (moderation answers); no doc
+    // comment, which utoipa would add to the inlined schema as an `object`.
+    #[schema(inline)]
     pub article: A,
     pub parent_id: Option<i64>,
     /// The top-level comment of the thread.
