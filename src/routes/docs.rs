@@ -160,7 +160,7 @@ fn operation(out: &mut String, doc: &Value, op: &Operation<'_>) {
         let _ = write!(out, "<p>{}</p>", esc(&description));
     }
     let _ = write!(out, "<p class=\"note\">{}</p>", access(&body["security"]));
-    parameters(out, doc, &body["parameters"]);
+    parameters(out, &body["parameters"]);
     if let Some(request) = body.get("requestBody") {
         let required = if request["required"] == Value::Bool(true) {
             "required"
@@ -200,7 +200,7 @@ fn access(security: &Value) -> &'static str {
 }
 
 /// The parameters table.
-fn parameters(out: &mut String, doc: &Value, parameters: &Value) {
+fn parameters(out: &mut String, parameters: &Value) {
     let Some(list) = parameters.as_array().filter(|l| !l.is_empty()) else {
         return;
     };
@@ -216,7 +216,7 @@ fn parameters(out: &mut String, doc: &Value, parameters: &Value) {
             "<tr><td><code>{}</code>{required}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&text(&p["name"])),
             esc(&text(&p["in"])),
-            type_of(doc, &p["schema"]),
+            type_of(&p["schema"]),
             esc(&text(&p["description"]))
         );
     }
@@ -232,7 +232,7 @@ fn content(out: &mut String, doc: &Value, holder: &Value, examples: bool) {
             out,
             "<p><code>{}</code>: {}</p>",
             esc(media),
-            type_of(doc, schema)
+            type_of(schema)
         );
         if examples && schema.is_object() && media.contains("json") {
             let example = example(doc, schema, 0);
@@ -256,23 +256,23 @@ fn schemas(out: &mut String, doc: &Value) {
             esc(&text(&schema["description"])),
             n = esc(name)
         );
-        properties(out, doc, schema);
+        properties(out, schema);
         out.push_str("</section>");
     }
 }
 
 /// The properties of an object schema (and of the objects it is made of).
-fn properties(out: &mut String, doc: &Value, schema: &Value) {
+fn properties(out: &mut String, schema: &Value) {
     for part in schema["allOf"].as_array().into_iter().flatten() {
         if part.get("$ref").is_some() {
-            let _ = write!(out, "<p>Everything in {}, and:</p>", type_of(doc, part));
+            let _ = write!(out, "<p>Everything in {}, and:</p>", type_of(part));
         } else {
-            properties(out, doc, part);
+            properties(out, part);
         }
     }
     let Some(props) = schema["properties"].as_object() else {
         if schema.get("allOf").is_none() {
-            let _ = write!(out, "<p>{}</p>", type_of(doc, schema));
+            let _ = write!(out, "<p>{}</p>", type_of(schema));
         }
         return;
     };
@@ -293,7 +293,7 @@ fn properties(out: &mut String, doc: &Value, schema: &Value) {
             } else {
                 ""
             },
-            type_of(doc, prop),
+            type_of(prop),
             esc(&text(&prop["description"]))
         );
     }
@@ -301,7 +301,7 @@ fn properties(out: &mut String, doc: &Value, schema: &Value) {
 }
 
 /// A schema's type for people, as HTML: links to named schemas, `or` for unions.
-fn type_of(doc: &Value, schema: &Value) -> String {
+fn type_of(schema: &Value) -> String {
     if let Some(name) = schema["$ref"].as_str().and_then(ref_name) {
         return format!(
             "<a href=\"#schema-{n}\"><code>{n}</code></a>",
@@ -310,12 +310,12 @@ fn type_of(doc: &Value, schema: &Value) -> String {
     }
     for (key, joint) in [("oneOf", " or "), ("anyOf", " or "), ("allOf", " and ")] {
         if let Some(parts) = schema[key].as_array() {
-            let parts: Vec<String> = parts.iter().map(|p| type_of(doc, p)).collect();
+            let parts: Vec<String> = parts.iter().map(type_of).collect();
             return parts.join(joint);
         }
     }
     let mut shown = match &schema["type"] {
-        Value::String(t) if t == "array" => format!("array of {}", type_of(doc, &schema["items"])),
+        Value::String(t) if t == "array" => format!("array of {}", type_of(&schema["items"])),
         Value::String(t) => esc(t),
         Value::Array(ts) => ts.iter().map(text).collect::<Vec<_>>().join(" or "),
         _ if schema.get("properties").is_some() => "object".to_owned(),
