@@ -12,12 +12,7 @@ use crate::startup::Application;
 /// Tribune, a comment backend for news publishers. Without a command it serves, exactly
 /// like `tribune serve` (and takes the same flags).
 #[derive(Debug, Parser)]
-#[command(
-    name = "tribune",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "tribune", version, about)]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -49,9 +44,35 @@ pub enum Command {
 }
 
 impl Cli {
-    /// Parses the command line (a bare `tribune` means `serve`, see `run`).
+    /// Parses the command line (a bare `tribune` means `serve`, see `run`); serve's
+    /// flags given before another command are refused rather than ignored.
     pub fn parse_with_default_command() -> Self {
-        Self::parse()
+        use clap::{Args, CommandFactory, FromArgMatches};
+        let mut command = Self::command();
+        let matches = command.get_matches_mut();
+        if let Some((name, _)) = matches.subcommand().filter(|(name, _)| *name != "serve") {
+            let serve_flags = ServeArgs::augment_args(clap::Command::new("serve"));
+            let given: Vec<String> = serve_flags
+                .get_arguments()
+                .filter(|a| {
+                    matches.value_source(a.get_id().as_str())
+                        == Some(clap::parser::ValueSource::CommandLine)
+                })
+                .map(|a| format!("--{}", a.get_long().unwrap_or(a.get_id().as_str())))
+                .collect();
+            if !given.is_empty() {
+                command
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!(
+                            "{}: flags of `tribune serve`, not of `tribune {name}`",
+                            given.join(", ")
+                        ),
+                    )
+                    .exit();
+            }
+        }
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     }
 }
 

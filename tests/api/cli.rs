@@ -187,9 +187,20 @@ fn bare_tribune_takes_and_shows_the_flags_of_serve() {
     );
     assert!(bare.contains("user") && bare.contains("secret"), "{bare}");
 
-    // A flag of serve works without `serve`; a command after serve's flags is refused.
+    // Serve's flags before another command are refused, not ignored; database flags
+    // go anywhere.
     let (ok, _, err) = run(&db, &["--bind", "127.0.0.1:1", "migrate"], "");
-    assert!(!ok, "{err}");
+    assert!(!ok);
+    assert!(
+        err.contains("--bind: flags of `tribune serve`, not of `tribune migrate`"),
+        "{err}"
+    );
+    let (ok, out, err) = run("ignored.db", &["--database-url", &db, "migrate"], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("applied"), "{out}");
+    let (ok, _, err) = run("ignored.db", &["user", "--database-url", &db, "list"], "");
+    assert!(ok, "{err}");
+    assert!(!std::path::Path::new("ignored.db").exists());
 }
 
 #[tokio::test]

@@ -488,7 +488,7 @@ async fn sigint_finishes_in_flight_requests_like_sigterm() {
     let mut server = tribune_command(&database)
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .env("TRIBUNE_RATE_LIMITS", "off")
-        .env("TRIBUNE_ARGON2_ITERATIONS", "200")
+        .env("TRIBUNE_ARGON2_ITERATIONS", "80")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -502,7 +502,7 @@ async fn sigint_finishes_in_flight_requests_like_sigterm() {
         .json(&body)
         .send();
     let interrupt = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
         let status = Command::new("kill")
             .args(["-INT", &server.id().to_string()])
             .status()
@@ -512,7 +512,7 @@ async fn sigint_finishes_in_flight_requests_like_sigterm() {
     let (res, ()) = tokio::join!(in_flight, interrupt);
     let res = res.expect("the in-flight request is answered, not dropped");
     assert!(
-        started.elapsed() > Duration::from_millis(300),
+        started.elapsed() > Duration::from_millis(150),
         "the registration finished before the signal: make hashing costlier"
     );
     assert_eq!(res.status(), StatusCode::CREATED);
