@@ -9,10 +9,10 @@ use crate::db::{Db, counters, migrations};
 use crate::settings::{DatabaseArgs, ServeArgs};
 use crate::startup::Application;
 
-/// Tribune, a comment backend for news publishers. Without a command it serves, exactly
-/// like `tribune serve` (and takes the same flags).
+/// Tribune, a comment backend for news publishers. Without a command it serves, like
+/// `tribune serve`, and takes the same flags.
 #[derive(Debug, Parser)]
-#[command(name = "tribune", version, about)]
+#[command(name = "tribune", version)]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,

@@ -186,6 +186,10 @@ fn bare_tribune_takes_and_shows_the_flags_of_serve() {
         flags(&serve).difference(&flags(&bare)).collect::<Vec<_>>()
     );
     assert!(bare.contains("user") && bare.contains("secret"), "{bare}");
+    assert!(
+        bare.contains("Without a command it serves, like `tribune serve`"),
+        "{bare}"
+    );
 
     // Serve's flags before another command are refused, not ignored; database flags
     // go anywhere.
