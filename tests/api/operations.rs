@@ -213,6 +213,9 @@ async fn counts_keep_answering_while_a_login_flood_queues() {
         s.passwords.max_concurrent = 2;
         // Every login waits its turn here (the queue's bound has its own test).
         s.passwords.max_queued = LOGINS;
+        // On a machine busy with other work the last of 1000 real-cost hashes can be
+        // more than 30 s away; a 408 is not what this test is about.
+        s.request_timeout = Duration::from_secs(300);
     })
     .await;
     let anna = app.register_reader("anna").await;
@@ -251,9 +254,14 @@ async fn counts_keep_answering_while_a_login_flood_queues() {
         answered_during_flood >= 10,
         "counts answered {answered_during_flood} times while logins queued"
     );
+    let mut by_status = std::collections::BTreeMap::new();
+    for status in &statuses {
+        *by_status.entry(status.as_u16()).or_insert(0) += 1;
+    }
     assert_eq!(
         statuses.iter().filter(|s| **s == StatusCode::OK).count(),
-        LOGINS / 2
+        LOGINS / 2,
+        "answers by status: {by_status:?}"
     );
     assert_eq!(
         statuses
