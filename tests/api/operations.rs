@@ -213,7 +213,7 @@ async fn counts_keep_answering_while_a_login_flood_queues() {
         s.passwords.max_concurrent = 2;
         // Every login waits its turn here (the queue's bound has its own test).
         s.passwords.max_queued = LOGINS;
-        // On a machine busy with other work the last of 1000 real-cost hashes can be
+        // On a machine busy with other work the last of 500 real-cost hashes can be
         // more than 30 s away; a 408 is not what this test is about.
         s.request_timeout = Duration::from_secs(300);
     })
