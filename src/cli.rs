@@ -1,24 +1,27 @@
-//! The command line: `serve` (the default), `migrate`, `user create`.
+//! The command line: `serve` (the default), `migrate`, `recount`, `user …`, `secret rotate`.
 
-use std::io::BufRead;
+mod secret;
+mod user;
 
 use clap::{Parser, Subcommand};
 
-use crate::auth::password::{PasswordSettings, Passwords};
-use crate::db::{Db, counters, migrations, users};
-use crate::domain::user::{Email, NewPassword, Role, Username};
+use crate::db::{Db, counters, migrations};
 use crate::settings::{DatabaseArgs, ServeArgs};
 use crate::startup::Application;
 
-/// Tribune, a comment backend for news publishers.
+/// Tribune, a comment backend for news publishers. Without a command it serves, like
+/// `tribune serve`, and takes the same flags.
 #[derive(Debug, Parser)]
-#[command(name = "tribune", version, about)]
+#[command(name = "tribune", version)]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
     /// Log JSON lines instead of text.
     #[arg(long, env = "TRIBUNE_LOG_JSON", global = true)]
     pub log_json: bool,
+    /// The flags of `serve`, for a bare `tribune`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -26,7 +29,7 @@ pub struct Cli {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP service (applies pending migrations first).
+    /// Run the HTTP service (applies pending migrations first); the default command.
     Serve(Box<ServeArgs>),
     /// Apply pending database migrations.
     Migrate,
@@ -34,128 +37,149 @@ pub enum Command {
     Recount,
     /// Manage accounts.
     #[command(subcommand)]
-    User(UserCommand),
-}
-
-/// Account commands.
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Create an account; the password is read from standard input (one line).
-    Create {
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        email: String,
-        #[arg(long, value_parser = ["reader", "moderator", "admin"], default_value = "reader")]
-        role: String,
-    },
+    User(user::UserCommand),
+    /// Manage the access-token signing secret kept in the database.
+    #[command(subcommand)]
+    Secret(secret::SecretCommand),
 }
 
 impl Cli {
-    /// Parses the command line; a bare `tribune` (maybe with global flags) means `serve`.
+    /// Parses the command line (a bare `tribune` means `serve`, see `run`); serve's
+    /// flags given before another command are refused rather than ignored.
     pub fn parse_with_default_command() -> Self {
-        let cli = Self::parse();
-        if cli.command.is_some() {
-            return cli;
+        use clap::{Args, CommandFactory, FromArgMatches};
+        let mut command = Self::command();
+        let matches = command.get_matches_mut();
+        if let Some((name, _)) = matches.subcommand().filter(|(name, _)| *name != "serve") {
+            let serve_flags = ServeArgs::augment_args(clap::Command::new("serve"));
+            let given: Vec<String> = serve_flags
+                .get_arguments()
+                .filter(|a| {
+                    matches.value_source(a.get_id().as_str())
+                        == Some(clap::parser::ValueSource::CommandLine)
+                })
+                .map(|a| format!("--{}", a.get_long().unwrap_or(a.get_id().as_str())))
+                .collect();
+            if !given.is_empty() {
+                command
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!(
+                            "{}: flags of `tribune serve`, not of `tribune {name}`",
+                            given.join(", ")
+                        ),
+                    )
+                    .exit();
+            }
         }
-        let mut args: Vec<String> = std::env::args().collect();
-        args.insert(1.min(args.len()), "serve".to_owned());
-        Self::parse_from(args)
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     }
 }
 
 /// Runs the chosen command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Some(Command::Serve(args)) => {
-            let settings = (*args).into_settings(&cli.database)?;
-            let app = Application::build(settings).await?;
-            tracing::info!(port = app.port(), "tribune listening");
-            app.run_until_stopped().await?;
-            Ok(())
-        }
-        None => anyhow::bail!("no command given"),
-        Some(Command::Migrate) => {
-            let settings = cli.database.to_settings();
-            let applied = tokio::task::spawn_blocking(move || {
-                let db = Db::connect(&settings)?;
-                migrations::run_pending(&db)
-            })
-            .await??;
-            if applied.is_empty() {
-                println!("database is up to date");
-            } else {
-                for version in applied {
-                    println!("applied {version}");
-                }
-            }
-            Ok(())
-        }
-        Some(Command::Recount) => {
-            let settings = cli.database.to_settings();
-            let drifts = tokio::task::spawn_blocking(move || {
-                let db = Db::connect(&settings)?;
-                migrations::run_pending(&db)?;
-                db.with_writer_blocking(|conn| {
-                    use diesel::Connection;
-                    conn.transaction(counters::recount)
-                        .map_err(|e| anyhow::anyhow!("recount failed: {e}"))
-                })
-            })
-            .await??;
-            if drifts.is_empty() {
-                println!("all counts were exact");
-            }
-            for drift in drifts {
-                println!(
-                    "fixed {}: stored {} -> actual {}",
-                    drift.key, drift.stored, drift.actual
-                );
-            }
-            Ok(())
-        }
-        Some(Command::User(UserCommand::Create {
-            username,
-            email,
-            role,
-        })) => create_user(&cli.database, &username, &email, &role).await,
+        None => serve(cli.serve, &cli.database).await,
+        Some(Command::Serve(args)) => serve(*args, &cli.database).await,
+        Some(Command::Migrate) => migrate(&cli.database).await,
+        Some(Command::Recount) => recount(&cli.database).await,
+        Some(Command::User(command)) => user::run(command, &cli.database).await,
+        Some(Command::Secret(command)) => secret::run(command, &cli.database).await,
     }
 }
 
-async fn create_user(
-    database: &DatabaseArgs,
-    username: &str,
-    email: &str,
-    role: &str,
-) -> anyhow::Result<()> {
-    let username = Username::parse(username).map_err(|e| anyhow::anyhow!("username {e}"))?;
-    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email {e}"))?;
-    let role = Role::parse(role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    let password = NewPassword::parse(line.trim_end_matches(['\r', '\n']))
-        .map_err(|e| anyhow::anyhow!("password {e}"))?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let passwords = Passwords::new(&PasswordSettings {
-        memory_kib: PasswordSettings::OWASP_MIN_MEMORY_KIB,
-        iterations: PasswordSettings::OWASP_MIN_ITERATIONS,
-        parallelism: 1,
-        max_concurrent: cores,
-        max_queued: 1,
-        queue_wait: std::time::Duration::from_secs(60),
-    })?;
-    let hash = passwords.hash(password.into_secret()).await?;
+async fn serve(args: ServeArgs, database: &DatabaseArgs) -> anyhow::Result<()> {
+    let settings = args.into_settings(database)?;
+    let app = Application::build(settings).await?;
+    println!("{}", app.banner());
+    tracing::info!(port = app.port(), "tribune listening");
+    app.run_until_signalled().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(database: &DatabaseArgs) -> anyhow::Result<()> {
     let settings = database.to_settings();
-    let user = tokio::task::spawn_blocking(move || -> anyhow::Result<users::User> {
+    let applied = tokio::task::spawn_blocking(move || {
+        let db = Db::connect(&settings)?;
+        migrations::run_pending(&db)
+    })
+    .await??;
+    if applied.is_empty() {
+        println!("database is up to date");
+    } else {
+        for version in applied {
+            println!("applied {version}");
+        }
+    }
+    Ok(())
+}
+
+async fn recount(database: &DatabaseArgs) -> anyhow::Result<()> {
+    let settings = database.to_settings();
+    let drifts = tokio::task::spawn_blocking(move || {
         let db = Db::connect(&settings)?;
         migrations::run_pending(&db)?;
-        let now = chrono::Utc::now().naive_utc();
-        let new = users::NewUser::new(&username, Some(&email), Some(hash), role, now);
         db.with_writer_blocking(|conn| {
-            users::insert(conn, &new).map_err(|e| anyhow::anyhow!("cannot create the account: {e}"))
+            use diesel::Connection;
+            conn.transaction(counters::recount)
+                .map_err(|e| anyhow::anyhow!("recount failed: {e}"))
         })
     })
     .await??;
-    println!("created {} {} (id {})", user.role, user.username, user.id);
+    if drifts.is_empty() {
+        println!("all counts were exact");
+    }
+    for drift in drifts {
+        println!(
+            "fixed {}: stored {} -> actual {}",
+            drift.key, drift.stored, drift.actual
+        );
+    }
     Ok(())
+}
+
+/// Opens and migrates the database, then runs `f` in one transaction on the writer
+/// connection (in the blocking pool); a failure reads `{what}: {why}`, said for people.
+async fn with_database<T: Send + 'static>(
+    database: &DatabaseArgs,
+    what: &'static str,
+    f: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, crate::error::ApiError> + Send + 'static,
+) -> anyhow::Result<T> {
+    let settings = database.to_settings();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<T> {
+        let db = Db::connect(&settings)?;
+        migrations::run_pending(&db)?;
+        db.with_writer_blocking(|conn| {
+            use diesel::Connection;
+            conn.transaction(f)
+                .map_err(|e| anyhow::anyhow!("{what}: {}", human(&e)))
+        })
+    })
+    .await?
+}
+
+/// An API error as the command line says it.
+fn human(error: &crate::error::ApiError) -> String {
+    use crate::error::{ApiError, Conflict};
+    match error {
+        ApiError::Conflict(Conflict::UsernameTaken) => {
+            "an account with this username (or one that looks like it) already exists".into()
+        }
+        ApiError::Conflict(Conflict::EmailTaken) => {
+            "an account with this email already exists".into()
+        }
+        ApiError::Conflict(Conflict::LastAdmin) => {
+            "this is the last admin; make another account admin first".into()
+        }
+        ApiError::NotFound(what) => format!("no such {what}"),
+        ApiError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{} {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        ApiError::Unavailable(cause) => format!("the database is unavailable: {cause:#}"),
+        ApiError::Unexpected(cause) => format!("{cause:#}"),
+        other => other.to_string(),
+    }
 }

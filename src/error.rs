@@ -285,8 +285,13 @@ fn problem_response(status: StatusCode, problem: &Problem) -> HttpResponse {
         r#"{"type":"about:blank","title":"Internal server error","status":500,"code":"internal"}"#
             .to_owned()
     });
+    // The security headers are set here too, not only by the app's `DefaultHeaders`:
+    // a failure some middleware returns as an error (a gate refusal, the time limit)
+    // is rendered outside every middleware.
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .body(body)
 }
 
@@ -409,6 +414,14 @@ pub fn problem_for_bare_error<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
+    // A preflight CORS refused (origin, method or headers not allowed) says which.
+    let cors = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<actix_cors::CorsError>())
+        .map(|e| {
+            format!("Cross-origin request refused: {e}. Allowed origins are set with TRIBUNE_CORS_ORIGINS.")
+        });
     let (code, title, detail) = match status {
         StatusCode::NOT_FOUND => ("not_found", "Not found", "No such resource."),
         StatusCode::METHOD_NOT_ALLOWED => (
@@ -451,7 +464,7 @@ pub fn problem_for_bare_error<B: MessageBody + 'static>(
         kind: "about:blank",
         title,
         status: status.as_u16(),
-        detail: detail.into(),
+        detail: cors.unwrap_or_else(|| detail.into()),
         code,
         errors: Vec::new(),
         until: None,

@@ -267,9 +267,48 @@ impl ClientIp {
     }
 }
 
+/// Notices requests that carry `X-Forwarded-For` from a peer that is not a trusted
+/// proxy: behind an unlisted proxy every client counts as the proxy (one registration
+/// limit for the whole site), so the operator is told, once.
+#[derive(Debug, Default)]
+pub struct ForwardingCheck {
+    trusted: Vec<IpAddr>,
+    warned: std::sync::atomic::AtomicBool,
+}
+
+impl ForwardingCheck {
+    /// A check believing `trusted`.
+    pub fn new(trusted: Vec<IpAddr>) -> Self {
+        Self {
+            trusted,
+            warned: Default::default(),
+        }
+    }
+
+    /// Whether this request is the first to bring a forwarding header from an untrusted
+    /// peer (the caller then warns).
+    pub fn first_untrusted(&self, peer: Option<IpAddr>, forwarded: bool) -> bool {
+        use std::sync::atomic::Ordering;
+        forwarded
+            && peer.is_some_and(|p| !self.trusted.contains(&p))
+            && !self.warned.load(Ordering::Relaxed)
+            && !self.warned.swap(true, Ordering::Relaxed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarding_from_an_untrusted_peer_is_noticed_once() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let check = ForwardingCheck::new(vec![proxy]);
+        assert!(!check.first_untrusted(Some(proxy), true));
+        assert!(!check.first_untrusted("203.0.113.9".parse().ok(), false));
+        assert!(check.first_untrusted("203.0.113.9".parse().ok(), true));
+        assert!(!check.first_untrusted("203.0.113.7".parse().ok(), true));
+    }
 
     #[test]
     fn rates_parse() {

@@ -1,8 +1,16 @@
+use std::process::ExitCode;
+
 use tribune::cli::Cli;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = Cli::parse_with_default_command();
     tribune::telemetry::init(cli.log_json);
-    tribune::cli::run(cli).await
+    match tribune::cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tribune: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

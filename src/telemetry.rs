@@ -59,6 +59,29 @@ pub async fn time_limit(
     }
 }
 
+/// Middleware: warns once when a request brings `X-Forwarded-For` (or `Forwarded`)
+/// from a peer that is not in `TRIBUNE_TRUSTED_PROXIES`: the header is ignored then, and
+/// behind such a proxy every client counts as the proxy for per-IP limits.
+pub async fn notice_forwarding(
+    check: std::sync::Arc<crate::limits::ForwardingCheck>,
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let headers = req.headers();
+    let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+    let peer = req.peer_addr().map(|a| a.ip());
+    if check.first_untrusted(peer, forwarded) {
+        tracing::warn!(
+            peer = %peer.map_or_else(String::new, |p| p.to_string()),
+            "a request came with X-Forwarded-For from a peer that is not a trusted proxy: \
+             the header is ignored, so behind a proxy every client counts as the proxy for \
+             per-IP limits (registrations, logins). List the proxy in TRIBUNE_TRUSTED_PROXIES. \
+             (Said once.)"
+        );
+    }
+    next.call(req).await
+}
+
 /// The method as a metrics label and in logs: actix accepts any token as a method, so
 /// only the known ones are named (a label per made-up method would let anyone create
 /// series without bound).

@@ -347,6 +347,26 @@ pub fn by_author(conn: &mut DbConnection, author: UserId) -> Result<Vec<Comment>
         .load(conn)?)
 }
 
+/// `DELETE /comments/{id}` by `author`: deletes the caller's own comment; deleting it
+/// again is a no-op answered like the first time (a retried request after a lost answer
+/// must not fail), so only a comment that is not there (or someone else's deleted one)
+/// is 404, and someone else's live one 403.
+#[tracing::instrument(skip_all)]
+pub fn delete_own(
+    conn: &mut DbConnection,
+    id: CommentId,
+    author: UserId,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    match find(conn, id)? {
+        Some(c) if c.status() == CommentStatus::Deleted && c.author() == Some(author) => Ok(()),
+        _ => {
+            let comment = own(conn, id, author)?;
+            delete(conn, &comment, false, now)
+        }
+    }
+}
+
 /// The caller's own comment: 404 if there is none (or it is deleted), 403 if someone
 /// else wrote it.
 pub fn own(conn: &mut DbConnection, id: CommentId, caller: UserId) -> Result<Comment, ApiError> {

@@ -24,3 +24,28 @@ pub fn get_or_init(
         .select(app_meta::value)
         .first(conn)?)
 }
+
+/// The signing secret kept in the database when `TRIBUNE_JWT_SECRET` is not set.
+pub const JWT_SECRET_KEY: &str = "jwt_secret";
+
+/// `tribune secret rotate`: stores `secret` as the signing secret (instances use it from
+/// their next start) and, with `end_sessions`, revokes every session of every account.
+/// Answers the sessions ended.
+#[tracing::instrument(skip_all)]
+pub fn rotate_jwt_secret(
+    conn: &mut DbConnection,
+    secret: &str,
+    end_sessions: bool,
+    now: chrono::NaiveDateTime,
+) -> Result<usize, ApiError> {
+    let updated = diesel::update(app_meta::table.find(JWT_SECRET_KEY))
+        .set(app_meta::value.eq(secret))
+        .execute(conn)?;
+    if updated == 0 {
+        get_or_init(conn, JWT_SECRET_KEY, secret)?;
+    }
+    if !end_sessions {
+        return Ok(0);
+    }
+    super::sessions::revoke_everyone(conn, now)
+}

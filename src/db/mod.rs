@@ -108,6 +108,63 @@ impl DbSettings {
                 .unwrap_or(&self.url),
         }
     }
+
+    /// The database for people, never with a password: `SQLite file /abs/path.db` or
+    /// `PostgreSQL db on host:port (as user)`.
+    pub fn describe(&self) -> String {
+        match Backend::of(&self.url) {
+            Backend::Sqlite => {
+                let path = std::path::Path::new(self.driver_url());
+                let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                format!("SQLite file {}", shown.display())
+            }
+            Backend::Postgres => describe_postgres(&self.url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host:port/db?options` → `PostgreSQL db on host:port (as user)`.
+fn describe_postgres(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, db) = rest.split_once('/').unwrap_or((rest, ""));
+    let (user, host) = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => (userinfo.split(':').next().unwrap_or_default(), host),
+        None => ("", authority),
+    };
+    let host = if host.is_empty() {
+        "the local socket"
+    } else {
+        host
+    };
+    let db = if db.is_empty() {
+        "(default database)"
+    } else {
+        db
+    };
+    if user.is_empty() {
+        format!("PostgreSQL {db} on {host}")
+    } else {
+        format!("PostgreSQL {db} on {host} (as {user})")
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::describe_postgres;
+
+    #[test]
+    fn a_postgres_url_is_described_without_its_password() {
+        assert_eq!(
+            describe_postgres("postgres://tribune:s3cret@db.internal:5432/tribune?sslmode=require"),
+            "PostgreSQL tribune on db.internal:5432 (as tribune)"
+        );
+        assert_eq!(
+            describe_postgres("postgresql://127.0.0.1/test"),
+            "PostgreSQL test on 127.0.0.1"
+        );
+        assert!(!describe_postgres("postgres://u:p%40ss@h/d").contains("p%40ss"));
+    }
 }
 
 impl ConnectionManager {

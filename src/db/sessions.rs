@@ -184,3 +184,13 @@ pub fn revoke_all(
     .set(sessions::revoked_at.eq(now))
     .execute(conn)?)
 }
+
+/// Revokes every live session of every account (a rotated signing secret, on request).
+#[tracing::instrument(skip_all)]
+pub fn revoke_everyone(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, ApiError> {
+    Ok(
+        diesel::update(sessions::table.filter(sessions::revoked_at.is_null()))
+            .set(sessions::revoked_at.eq(now))
+            .execute(conn)?,
+    )
+}

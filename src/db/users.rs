@@ -188,6 +188,19 @@ pub fn find_by_session(
         .optional()?)
 }
 
+/// The operator's password reset (`tribune user set-password`): replaces the hash of a
+/// live account and ends every session of it. Answers the sessions ended.
+#[tracing::instrument(skip_all)]
+pub fn reset_password(
+    conn: &mut DbConnection,
+    user: UserId,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    set_password_hash(conn, user, hash, now)?;
+    super::sessions::revoke_all(conn, user, None, now)
+}
+
 /// Replaces an account's password hash.
 #[tracing::instrument(skip_all)]
 pub fn set_password_hash(
@@ -473,12 +486,13 @@ pub fn set_role(
     Ok(())
 }
 
-/// Gives a live account (404 otherwise) a role for `admin` and logs it; the last admin
-/// cannot give up the role (409 `last_admin`). Answers the account.
+/// Gives a live account (404 otherwise) a role for `admin` (`None`: the operator, from
+/// the command line) and logs it; the last admin cannot give up the role (409
+/// `last_admin`). Answers the account.
 #[tracing::instrument(skip_all)]
 pub fn change_role(
     conn: &mut DbConnection,
-    admin: UserId,
+    admin: Option<UserId>,
     target: UserId,
     role: Role,
     now: DateTime<Utc>,
@@ -492,7 +506,7 @@ pub fn change_role(
     super::moderation::log(
         conn,
         &LogEntry {
-            actor: Some(admin),
+            actor: admin,
             action: "role_change",
             comment: None,
             user: Some(target),

@@ -203,3 +203,28 @@ impl FromRequest for ClientIp {
         std::future::ready(Ok(client.network(ipv6_prefix)))
     }
 }
+
+/// A JSON body that may be left out: no body at all (`Content-Length: 0`, or neither a
+/// length nor chunks) is `None`, and so is a JSON `null`; any other body is read as
+/// `web::Json` reads it (415 unless JSON, 400 when malformed).
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let length = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let chunked = headers.contains_key(header::TRANSFER_ENCODING);
+        if length == Some(0) || (length.is_none() && !chunked) {
+            return Box::pin(async { Ok(Self(None)) });
+        }
+        let json = web::Json::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { Ok(Self(json.await?.into_inner())) })
+    }
+}

@@ -6,6 +6,7 @@ pub mod articles;
 pub mod auth;
 pub mod comments;
 pub mod counts;
+pub mod docs;
 pub mod extract;
 pub mod gate;
 pub mod health;
@@ -63,6 +64,7 @@ sitemap! {
     }
     api "/api/v1" {
         "/openapi.json" => { get(public): openapi::handle },
+        "/docs" => { get(public): docs::handle },
         "/auth/register" => { post(public): auth::register::handle },
         "/auth/login" => { post(public): auth::login::handle },
         "/auth/refresh" => { post(public): auth::refresh::handle },

@@ -25,6 +25,7 @@ use crate::error::{FieldError, Problem};
         super::pages::files::count,
         super::pages::files::hashed,
         handle,
+        super::docs::handle,
         super::auth::register::handle,
         super::auth::login::handle,
         super::auth::refresh::handle,
@@ -74,7 +75,7 @@ use crate::error::{FieldError, Problem};
         (name = "counts", description = "Comment counts for article pages"),
         (name = "moderation", description = "Queues, decisions and undo, accounts and notes, bans, articles, the dashboard, the log"),
         (name = "admin", description = "Site settings and roles"),
-        (name = "operations", description = "Health, readiness, this document"),
+        (name = "operations", description = "Health, readiness, metrics, this document and its reference page"),
         (name = "pages", description = "The landing page, the demo, and the scripts publishers embed"),
     )
 )]

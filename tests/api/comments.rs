@@ -425,3 +425,31 @@ async fn flags_once_per_reader_with_a_reason() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn deleting_ones_own_comment_again_answers_204_and_changes_nothing() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let bert = app.register_reader("bert").await;
+        let first = app.comment_ok(&anna, ARTICLE, "first", None).await;
+        app.comment_ok(&anna, ARTICLE, "second", None).await;
+        app.delete_comment_ok(&anna, id_of(&first)).await;
+        app.delete_comment_ok(&anna, id_of(&first)).await;
+        assert_eq!(app.counts(&[ARTICLE]).await[ARTICLE], 1);
+        assert_eq!(assert_counts_exact(app), 1);
+        // Someone else's deleted comment is not there for them; a missing one is 404.
+        expect_problem(
+            app.delete_comment(&bert, id_of(&first)).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+        expect_problem(
+            app.delete_comment(&anna, 999_999).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    })
+    .await;
+}

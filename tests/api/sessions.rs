@@ -252,3 +252,59 @@ async fn access_tokens_of_a_session_past_its_lifetime_are_refused() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn logout_takes_no_body_at_all() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let other = app.login_ok("anna", PASSWORD).await;
+        let res = app
+            .client
+            .post(app.url("/auth/logout"))
+            .bearer_auth(&anna.access_token)
+            .send()
+            .await
+            .unwrap();
+        expect_status(res, StatusCode::NO_CONTENT).await;
+        expect_problem(
+            app.me(&anna).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+        expect_status(app.me(&other).await, StatusCode::OK).await;
+
+        // JSON `null` is no body too; a body that is not JSON is still refused.
+        let res = app
+            .client
+            .post(app.url("/auth/logout"))
+            .bearer_auth(&other.access_token)
+            .header("Content-Type", "text/plain")
+            .body("bye")
+            .send()
+            .await
+            .unwrap();
+        expect_problem(
+            res,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        )
+        .await;
+        let res = app
+            .client
+            .post(app.url("/auth/logout"))
+            .bearer_auth(&other.access_token)
+            .json(&serde_json::Value::Null)
+            .send()
+            .await
+            .unwrap();
+        expect_status(res, StatusCode::NO_CONTENT).await;
+        expect_problem(
+            app.me(&other).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+    })
+    .await;
+}

@@ -34,7 +34,7 @@ pub async fn handle(
     let now = state.clock.now();
     let user = state
         .db
-        .write(move |conn| users::change_role(conn, admin, target, role, now))
+        .write(move |conn| users::change_role(conn, Some(admin), target, role, now))
         .await?;
     Ok(HttpResponse::Ok().json(UserStanding::new(&user, now, &caller.0.user)))
 }

@@ -6,10 +6,10 @@ use serde::Deserialize;
 use crate::auth::tokens::hash_refresh_token;
 use crate::db::sessions;
 use crate::error::ApiError;
-use crate::routes::extract::CurrentUser;
+use crate::routes::extract::{CurrentUser, OptionalJson};
 use crate::state::AppState;
 
-/// The session to end.
+/// The session to end; the body may be left out altogether.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LogoutRequest {
     /// The session's refresh token; when absent or not the caller's, the session of
@@ -17,17 +17,18 @@ pub struct LogoutRequest {
     pub refresh_token: Option<String>,
 }
 
-/// Ends a session: its refresh token and its access tokens stop working at once.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", request_body = LogoutRequest, security(("bearer" = [])), responses((status = 204, description = "Session ended")))]
+/// Ends a session: its refresh token and its access tokens stop working at once. The
+/// body is optional: without one, the session of the access token used ends.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", request_body(content = Option<LogoutRequest>, description = "Optional: which session to end"), security(("bearer" = [])), responses((status = 204, description = "Session ended")))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,
     caller: CurrentUser,
-    body: web::Json<LogoutRequest>,
+    body: OptionalJson<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token_hash = body
-        .into_inner()
-        .refresh_token
+        .0
+        .and_then(|b| b.refresh_token)
         .map(|t| hash_refresh_token(&t));
     let now = state.clock.now_naive();
     let user = caller.user.user_id();

@@ -14,8 +14,10 @@ use crate::state::AppState;
 /// A new account.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
-    /// 3–32 letters, digits, `_`, `-`, `.`; unique ignoring case.
-    #[schema(min_length = 3, max_length = 32, pattern = r"^[\p{L}\p{N}_.-]+$")]
+    /// 3–32 letters (any script), digits, `_`, `-`, `.`; unique ignoring case and
+    /// look-alikes. (No `pattern`: Unicode letter classes are not portable across
+    /// JSON Schema regex dialects.)
+    #[schema(min_length = 3, max_length = 32)]
     pub username: String,
     /// Unique ignoring case.
     #[schema(format = Email, max_length = 254)]

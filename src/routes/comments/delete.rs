@@ -9,8 +9,10 @@ use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
 
 /// Deletes the caller's comment: text erased, status `deleted`, counts updated; it stays
-/// as a placeholder while it has visible replies.
-#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments", params(("id" = i64, Path, description = "Comment id")), security(("bearer" = [])), responses((status = 204, description = "Deleted")))]
+/// as a placeholder while it has visible replies. Idempotent for the author: deleting
+/// an already deleted comment of one's own answers 204 again (so a retry after a lost
+/// answer succeeds); someone else's comment is 403, a missing one 404.
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments", params(("id" = i64, Path, description = "Comment id")), security(("bearer" = [])), responses((status = 204, description = "Deleted (also when it already was)")))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,
@@ -22,10 +24,7 @@ pub async fn handle(
     let author = caller.user.user_id();
     state
         .db
-        .write(move |conn| {
-            let comment = comments::own(conn, id, author)?;
-            comments::delete(conn, &comment, false, now)
-        })
+        .write(move |conn| comments::delete_own(conn, id, author, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

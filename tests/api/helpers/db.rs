@@ -27,13 +27,29 @@ impl fmt::Display for Backend {
     }
 }
 
-/// SQLite always; PostgreSQL too when `TRIBUNE_TEST_POSTGRES_URL` is set.
+/// SQLite always; PostgreSQL too when `TRIBUNE_TEST_POSTGRES_URL` is set. Without it,
+/// each test says so where `cargo test` shows it (see `say_skipped`).
 pub fn backends() -> Vec<Backend> {
     let mut list = vec![Backend::Sqlite];
     if postgres_base_url().is_some() {
         list.push(Backend::Postgres);
+    } else {
+        say_skipped();
     }
     list
+}
+
+/// Writes `<test>: PostgreSQL half skipped (no PostgreSQL)` straight to the process's
+/// standard error, which the test harness does not capture (it captures `eprintln!`),
+/// so a green `ok` never hides a backend that did not run.
+pub fn say_skipped() {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{test}: PostgreSQL half skipped (no PostgreSQL: set TRIBUNE_TEST_POSTGRES_URL)"
+    );
 }
 
 pub(super) fn postgres_base_url() -> Option<String> {
