@@ -327,12 +327,18 @@ mod tests {
         release.send(()).unwrap();
         busy.blocking_recv().unwrap().unwrap();
         // Jobs run in order, so once a later one is done the abandoned one was taken.
-        passwords
-            .enqueue(|| Ok(()))
-            .unwrap()
-            .blocking_recv()
-            .unwrap()
-            .unwrap();
+        // The thread may not have taken the abandoned job off the queue yet, so the
+        // queue can still be full for a moment: ask until it has room.
+        let later = (0..1000)
+            .find_map(|_| match passwords.enqueue(|| Ok(())) {
+                Ok(job) => Some(job),
+                Err(_) => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    None
+                }
+            })
+            .expect("the queue never had room again");
+        later.blocking_recv().unwrap().unwrap();
         assert!(!hashed.load(Ordering::SeqCst), "an abandoned job was run");
     }
 
