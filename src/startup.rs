@@ -23,11 +23,14 @@ use crate::routes;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::telemetry;
+use crate::webhooks::{self, Webhooks};
 
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
     server: Server,
+    /// This instance's webhook delivery worker, stopped with the server.
+    deliveries: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -60,6 +63,11 @@ impl Application {
                 }
             }
         });
+        let deliveries = webhooks::spawn(
+            state.db.clone(),
+            state.clock.clone(),
+            state.webhooks.clone(),
+        );
         let state = web::Data::new(state);
         let cors_origins = settings.cors_origins.clone();
         let request_timeout = settings.request_timeout;
@@ -102,6 +110,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            deliveries,
         })
     }
 
@@ -117,7 +126,9 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, finishing in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.deliveries.abort();
+        served
     }
 }
 
@@ -173,5 +184,6 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         trusted_proxies: settings.trusted_proxies.clone(),
         metrics_token: settings.metrics_token.clone(),
         publisher_hosts: settings.publisher_hosts.clone(),
+        webhooks: Arc::new(Webhooks::new(settings.webhooks.clone())?),
     })
 }

@@ -15,6 +15,7 @@ use crate::db::{Db, settings as db_settings};
 use crate::domain::moderation::Site;
 use crate::error::ApiError;
 use crate::limits::RateLimits;
+use crate::webhooks::Webhooks;
 
 /// The service's shared state.
 pub struct AppState {
@@ -33,6 +34,8 @@ pub struct AppState {
     pub metrics_token: Option<SecretString>,
     /// The publisher's hosts (lowercase): readers' comments may name articles on them.
     pub publisher_hosts: Vec<String>,
+    /// Webhook settings and the client that delivers (and checks endpoints).
+    pub webhooks: Arc<Webhooks>,
 }
 
 impl AppState {

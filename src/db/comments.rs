@@ -11,7 +11,8 @@ use super::prepared::Prepared;
 use super::moderation::{LogEntry, log};
 use super::page::Page;
 use super::schema::{comments, users};
-use super::{DbConnection, articles, reactions};
+use super::{DbConnection, articles, events, reactions};
+use crate::domain::event::EventType;
 use crate::domain::comment::{ArticleId, ArticleKey, CommentBody, CommentId, CommentStatus, Sort};
 use crate::domain::markdown;
 use crate::domain::moderation::{self, Before, Context, Decision, Reason, Site};
@@ -279,7 +280,8 @@ pub fn edit(
 }
 
 /// Deletes a comment: the row stays (its replies hang on it) with the text erased.
-/// With `erase_author`, the author link goes too (account erasure).
+/// With `erase_author`, the author link goes too (account erasure). A comment that was
+/// not deleted before emits `comment.deleted`.
 #[tracing::instrument(skip_all)]
 pub fn delete(
     conn: &mut DbConnection,
@@ -301,7 +303,7 @@ pub fn delete(
     } else {
         comment.author_id
     };
-    diesel::update(comments::table.find(comment.id))
+    let deleted = diesel::update(comments::table.find(comment.id))
         .set((
             comments::status.eq(CommentStatus::Deleted.as_str()),
             comments::body.eq(""),
@@ -310,9 +312,13 @@ pub fn delete(
             comments::author_id.eq(author),
             comments::updated_at.eq(now),
         ))
-        .returning(comments::id)
+        .returning(comments::all_columns)
         .prepared()
-        .get_results::<i64>(conn)?;
+        .get_result::<Comment>(conn)?;
+    if comment.status() != CommentStatus::Deleted {
+        let key = events::article_key_of(conn, &deleted)?;
+        events::emit_comment(conn, EventType::CommentDeleted, &deleted, &key, None, now)?;
+    }
     Ok(())
 }
 
@@ -438,6 +444,14 @@ pub fn post(
     };
     let comment = insert(conn, &new)?;
     log_decision(conn, &comment, decision, now)?;
+    events::emit_comment(
+        conn,
+        EventType::CommentCreated,
+        &comment,
+        &article.key,
+        None,
+        now,
+    )?;
     Ok((comment, article.key))
 }
 
@@ -498,6 +512,14 @@ pub fn revise(
     };
     let updated = edit(conn, &comment, &change)?;
     log_decision(conn, &updated, decision, now)?;
+    events::emit_comment(
+        conn,
+        EventType::CommentEdited,
+        &updated,
+        &article.key,
+        None,
+        now,
+    )?;
     Ok((updated, article.key))
 }
 

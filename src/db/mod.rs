@@ -5,6 +5,7 @@ pub mod articles;
 pub mod changes;
 pub mod comments;
 pub mod counters;
+pub mod events;
 pub mod meta;
 pub mod migrations;
 pub mod moderation;
@@ -17,6 +18,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sso_tokens;
 pub mod users;
+pub mod webhooks;
 pub mod writer;
 
 use std::sync::Arc;

@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use super::page::Page;
 use super::prepared::Prepared;
 
-use super::DbConnection;
+use super::{DbConnection, events};
+use crate::domain::event::{BanEventData, EventType};
 use super::comments::{self as comment_rows, Comment, shift_counters};
 use super::schema::{articles, comments, flags, moderation_log, users};
 use super::users::{self as user_rows, User};
@@ -253,6 +254,16 @@ pub fn decide(
             at: decision.at,
         },
     )?;
+    let kind = match decision.status {
+        CommentStatus::Approved => Some(EventType::CommentApproved),
+        CommentStatus::Rejected => Some(EventType::CommentRejected),
+        // Held by flags: `comment.flagged` says so.
+        CommentStatus::Pending | CommentStatus::Deleted => None,
+    };
+    if let Some(kind) = kind {
+        let key = events::article_key_of(conn, &updated)?;
+        events::emit_comment(conn, kind, &updated, &key, decision.moderator, decision.at)?;
+    }
     Ok(updated)
 }
 
@@ -320,6 +331,17 @@ pub fn ban_account(
             at,
         },
     )?;
+    let data = BanEventData {
+        user_id: ban.target.0,
+        moderator_id: moderator.id,
+        until: ban.until,
+        reason: Some(ban.reason.clone()),
+    };
+    events::emit(
+        conn,
+        &crate::domain::event::Event::new(EventType::UserBanned, None, &data),
+        at,
+    )?;
     if ban.reject_pending {
         let decision = Decision::by_moderator(
             moderator.user_id(),
@@ -357,6 +379,17 @@ pub fn lift_ban(
             note: None,
             at,
         },
+    )?;
+    let data = BanEventData {
+        user_id: target.0,
+        moderator_id: moderator.id,
+        until: None,
+        reason: None,
+    };
+    events::emit(
+        conn,
+        &crate::domain::event::Event::new(EventType::UserUnbanned, None, &data),
+        at,
     )?;
     user_rows::find(conn, target)?.ok_or(ApiError::NotFound("user"))
 }
@@ -588,6 +621,8 @@ pub struct Overview {
     pub by_status: Vec<(&'static str, i64)>,
     /// Every queue with its comments.
     pub queues: Vec<(&'static str, i64)>,
+    /// Webhook deliveries not yet delivered nor failed.
+    pub webhook_backlog: i64,
 }
 
 /// How many comments each status and each queue holds.
@@ -610,6 +645,7 @@ pub fn overview(conn: &mut DbConnection) -> Result<Overview, ApiError> {
     Ok(Overview {
         by_status: by_status.to_vec(),
         queues: queue_totals(conn, None)?,
+        webhook_backlog: super::webhooks::backlog(conn)?,
     })
 }
 

@@ -2,6 +2,7 @@
 
 pub mod article;
 pub mod comment;
+pub mod event;
 pub mod invalid;
 pub mod markdown;
 pub mod moderation;
@@ -11,6 +12,7 @@ pub mod text;
 pub mod thread;
 pub mod user;
 pub mod verdict;
+pub mod webhook;
 
 /// Declares an enum stored as `Text` (the migrations `CHECK` the same words) and sent in
 /// the same lowercase form: `as_str`, `parse`, `ALL`, serde, the OpenAPI schema, and the

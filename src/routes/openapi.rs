@@ -52,15 +52,33 @@ use crate::error::{FieldError, Problem};
         super::admin::settings::get,
         super::admin::settings::put,
         super::admin::role::handle,
+        super::webhooks::create::handle,
+        super::webhooks::list::handle,
+        super::webhooks::update::handle,
+        super::webhooks::delete::handle,
+        super::webhooks::deliveries::handle,
+        super::webhooks::redeliver::handle,
+        super::webhooks::test::handle,
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(
+        Problem,
+        FieldError,
+        crate::domain::event::Envelope,
+        crate::domain::event::EventType,
+        crate::domain::event::CommentEventData,
+        crate::domain::event::FlagEventData,
+        crate::domain::event::BanEventData,
+        crate::domain::event::ArticleEventData,
+    )),
     modifiers(&Conventions),
     tags(
         (name = "accounts", description = "Registration, login, single sign-on, sessions"),
         (name = "comments", description = "Threads, posting, likes, flags"),
         (name = "counts", description = "Comment counts for article pages"),
         (name = "moderation", description = "Queues, decisions, bans, articles, the log"),
-        (name = "admin", description = "Site settings and roles"),
+        (name = "admin", description = "Site settings, roles, webhooks. Webhook deliveries are POSTs of `Envelope` \
+                                          whose `data` is `CommentEventData`, `FlagEventData`, `BanEventData` or \
+                                          `ArticleEventData` by type; see the README for signatures"),
         (name = "operations", description = "Health, readiness, this document"),
     )
 )]

@@ -20,5 +20,6 @@ mod privacy;
 mod sessions;
 mod sso;
 mod tokens;
+mod webhooks;
 mod writer;
 mod xss;

@@ -73,6 +73,14 @@ pub fn test_settings(db: &TestDb) -> Settings {
         request_timeout: std::time::Duration::from_secs(30),
         max_connections: 10_000,
         publisher_hosts: vec!["zeitung.de".into(), "www.zeitung.de".into()],
+        // Receivers run inside the test process; retries come quickly.
+        webhooks: tribune::webhooks::WebhookSettings {
+            allow_private: true,
+            timeout: std::time::Duration::from_millis(1000),
+            poll_interval: std::time::Duration::from_millis(20),
+            backoff_base: std::time::Duration::from_millis(50),
+            retry_for: std::time::Duration::from_secs(3600),
+        },
     }
 }
 
