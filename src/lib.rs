@@ -7,6 +7,7 @@ pub mod clock;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod hook;
 pub mod limits;
 pub mod routes;
 pub mod settings;

@@ -18,6 +18,7 @@ use crate::cache::Caches;
 use crate::clock::Clock;
 use crate::db::{Db, meta, migrations};
 use crate::error::{self, MAX_BODY_BYTES};
+use crate::hook::ModerationHook;
 use crate::limits::RateLimits;
 use crate::routes;
 use crate::settings::Settings;
@@ -185,5 +186,6 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<AppState> 
         metrics_token: settings.metrics_token.clone(),
         publisher_hosts: settings.publisher_hosts.clone(),
         webhooks: Arc::new(Webhooks::new(settings.webhooks.clone())?),
+        hook: ModerationHook::new(settings.webhooks.allow_private)?,
     })
 }

@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::db::{Db, settings as db_settings};
 use crate::domain::moderation::Site;
 use crate::error::ApiError;
+use crate::hook::ModerationHook;
 use crate::limits::RateLimits;
 use crate::webhooks::Webhooks;
 
@@ -36,6 +37,8 @@ pub struct AppState {
     pub publisher_hosts: Vec<String>,
     /// Webhook settings and the client that delivers (and checks endpoints).
     pub webhooks: Arc<Webhooks>,
+    /// Calls the external moderation hook.
+    pub hook: ModerationHook,
 }
 
 impl AppState {
@@ -46,9 +49,15 @@ impl AppState {
         let cache = &self.caches.site;
         cache
             .get_or_load(&(), |_| async {
-                let settings = self.db.read(db_settings::load).await?;
+                let (settings, hook) = self
+                    .db
+                    .read(|conn| Ok((db_settings::load(conn)?, db_settings::load_hook(conn)?)))
+                    .await?;
                 let previous = cache.last(&());
-                let site = Site::new(settings, previous.as_deref());
+                let site = Site {
+                    hook,
+                    ..Site::new(settings, previous.as_deref())
+                };
                 Ok(Fresh::new(Arc::new(site)))
             })
             .await

@@ -94,7 +94,9 @@ pub async fn check_url(url: &EndpointUrl, allow_private: bool) -> Result<(), Ref
         return Err(Refused::Private(ip.to_string()));
     }
     let (host, port) = url.host_and_port();
-    resolve_checked(&host, port, allow_private).await.map(|_| ())
+    resolve_checked(&host, port, allow_private)
+        .await
+        .map(|_| ())
 }
 
 /// reqwest's resolver, refusing private answers.
@@ -112,6 +114,25 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
+/// An HTTP client for admin-configured URLs: rustls, no redirects followed, names
+/// resolved only to public addresses (unless `allow_private`), at most `timeout`.
+pub fn guarded_client(allow_private: bool, timeout: Duration) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Tribune/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        .build()?)
+}
+
+/// Whether a URL's host is an address literal Tribune may not call.
+pub fn literal_refused(url: &EndpointUrl, allow_private: bool) -> Option<Refused> {
+    url.literal_ip()
+        .filter(|ip| !allow_private && !webhook::is_public(*ip))
+        .map(|ip| Refused::Private(ip.to_string()))
+}
+
 /// The sending side: settings and an HTTP client (rustls, no redirects, guarded DNS).
 pub struct Webhooks {
     pub settings: WebhookSettings,
@@ -121,15 +142,7 @@ pub struct Webhooks {
 impl Webhooks {
     /// Builds the client.
     pub fn new(settings: WebhookSettings) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Tribune-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(Arc::new(GuardedResolver {
-                allow_private: settings.allow_private,
-            }))
-            .build()?;
+        let client = guarded_client(settings.allow_private, settings.timeout)?;
         Ok(Self { settings, client })
     }
 
@@ -156,11 +169,8 @@ impl Webhooks {
 
     async fn post(&self, claimed: &Claimed, now: NaiveDateTime) -> Result<u16, String> {
         let url = EndpointUrl::parse(&claimed.url).map_err(str::to_owned)?;
-        if let Some(ip) = url.literal_ip()
-            && !self.settings.allow_private
-            && !webhook::is_public(ip)
-        {
-            return Err(Refused::Private(ip.to_string()).to_string());
+        if let Some(refused) = literal_refused(&url, self.settings.allow_private) {
+            return Err(refused.to_string());
         }
         let data: serde_json::Value = serde_json::from_str(&claimed.payload)
             .map_err(|_| "the stored event is not JSON".to_owned())?;
@@ -195,7 +205,9 @@ impl Webhooks {
             return Next::Delivered;
         }
         let retry_for = TimeDelta::from_std(self.settings.retry_for).unwrap_or(TimeDelta::MAX);
-        let attempts = u32::try_from(claimed.attempts).unwrap_or(0).saturating_add(1);
+        let attempts = u32::try_from(claimed.attempts)
+            .unwrap_or(0)
+            .saturating_add(1);
         let wait = webhook::backoff(
             attempts,
             self.settings.backoff_base,
@@ -212,7 +224,7 @@ impl Webhooks {
 }
 
 /// A short reason for a failed request (the URL is the admin's own, no secrets).
-fn describe(error: reqwest::Error) -> String {
+pub fn describe(error: reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -258,7 +270,8 @@ async fn tick(db: &Db, clock: &Clock, webhooks: &Arc<Webhooks>) -> Result<usize,
     let count = claimed.len();
     let mut sending = tokio::task::JoinSet::new();
     for delivery in claimed {
-        let (db, clock, webhooks, token) = (db.clone(), clock.clone(), webhooks.clone(), token.clone());
+        let (db, clock, webhooks, token) =
+            (db.clone(), clock.clone(), webhooks.clone(), token.clone());
         sending.spawn(async move { deliver(&db, &clock, &webhooks, delivery, token).await });
     }
     while sending.join_next().await.is_some() {}

@@ -8,9 +8,9 @@ use super::prepared::Prepared;
 use super::moderation::{self, LogEntry};
 use super::schema::articles;
 use super::{DbConnection, events, on_each_backend};
-use crate::domain::event::{ArticleEventData, Event, EventType};
 use crate::domain::article::{ArticleModeration, ArticleStatus};
 use crate::domain::comment::ArticleId;
+use crate::domain::event::{ArticleEventData, Event, EventType};
 use crate::domain::user::UserId;
 use crate::error::ApiError;
 
@@ -223,6 +223,10 @@ fn emit_status_change(
         closes_at: article.closes_at.map(|t| t.and_utc()),
         moderator_id: moderator.0,
     };
-    events::emit(conn, &Event::new(kind, Some(article.key.clone()), &data), now)?;
+    events::emit(
+        conn,
+        &Event::new(kind, Some(article.key.clone()), &data),
+        now,
+    )?;
     Ok(())
 }

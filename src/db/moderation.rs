@@ -8,12 +8,12 @@ use diesel::prelude::*;
 use super::page::Page;
 use super::prepared::Prepared;
 
-use super::{DbConnection, events};
-use crate::domain::event::{BanEventData, EventType};
 use super::comments::{self as comment_rows, Comment, shift_counters};
 use super::schema::{articles, comments, flags, moderation_log, users};
 use super::users::{self as user_rows, User};
+use super::{DbConnection, events};
 use crate::domain::comment::{ArticleId, ArticleKey, CommentId, CommentStatus};
+use crate::domain::event::{BanEventData, EventType};
 use crate::domain::moderation::Reason;
 use crate::domain::settings::SiteSettings;
 use crate::domain::standing::{self, Ban, Flagger};

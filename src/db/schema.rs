@@ -92,6 +92,7 @@ diesel::table! {
         updated_at -> Timestamp,
         open_flags -> BigInt,
         previous_body -> Nullable<Text>,
+        hook_result -> Nullable<Text>,
     }
 }
 

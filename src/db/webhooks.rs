@@ -107,8 +107,16 @@ pub fn update(
 ) -> Result<Endpoint, ApiError> {
     let old = find(conn, id)?;
     let (secret, previous, until) = match &changes.new_secret {
-        Some(new) => (new.clone(), Some(old.secret.clone()), Some(now + ROTATION_OVERLAP)),
-        None => (old.secret.clone(), old.previous_secret.clone(), old.previous_secret_until),
+        Some(new) => (
+            new.clone(),
+            Some(old.secret.clone()),
+            Some(now + ROTATION_OVERLAP),
+        ),
+        None => (
+            old.secret.clone(),
+            old.previous_secret.clone(),
+            old.previous_secret_until,
+        ),
     };
     let failing = old.failing && changes.active != Some(true);
     Ok(diesel::update(webhook_endpoints::table.find(id))

@@ -3,6 +3,7 @@
 pub mod article;
 pub mod comment;
 pub mod event;
+pub mod hook;
 pub mod invalid;
 pub mod markdown;
 pub mod moderation;

@@ -201,7 +201,12 @@ mod tests {
         ] {
             assert!(!is_public(ip(private)), "{private} counted as public");
         }
-        for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"] {
+        for public in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
             assert!(is_public(ip(public)), "{public} counted as private");
         }
     }
@@ -236,10 +241,16 @@ mod tests {
             "comment.created".into(),
         ])
         .unwrap();
-        assert_eq!(types, vec![EventType::CommentCreated, EventType::UserBanned]);
+        assert_eq!(
+            types,
+            vec![EventType::CommentCreated, EventType::UserBanned]
+        );
         let stored = store_event_types(&types);
         assert_eq!(stored, " comment.created user.banned ");
-        assert_eq!(stored_event_types(&stored), ["comment.created", "user.banned"]);
+        assert_eq!(
+            stored_event_types(&stored),
+            ["comment.created", "user.banned"]
+        );
         assert!(parse_event_types(&[]).is_err());
         assert!(parse_event_types(&["comment.exploded".into()]).is_err());
         assert!(parse_event_types(&["webhook.test".into()]).is_err());

@@ -87,6 +87,7 @@ sitemap! {
         "/mod/articles" => { put(moderator): moderation::articles::handle },
         "/admin/settings" => { get(admin): admin::settings::get, put(admin): admin::settings::put },
         "/admin/users/{id}/role" => { put(admin): admin::role::handle },
+        "/admin/moderation-hook" => { get(admin): admin::hook::get, put(admin): admin::hook::put, delete(admin): admin::hook::delete },
         "/admin/webhooks" => { get(admin): webhooks::list::handle, post(admin): webhooks::create::handle },
         "/admin/webhooks/{id}" => { patch(admin): webhooks::update::handle, delete(admin): webhooks::delete::handle },
         "/admin/webhooks/{id}/deliveries" => { get(admin): webhooks::deliveries::handle },

@@ -52,6 +52,9 @@ use crate::error::{FieldError, Problem};
         super::admin::settings::get,
         super::admin::settings::put,
         super::admin::role::handle,
+        super::admin::hook::get,
+        super::admin::hook::put,
+        super::admin::hook::delete,
         super::webhooks::create::handle,
         super::webhooks::list::handle,
         super::webhooks::update::handle,
@@ -69,6 +72,8 @@ use crate::error::{FieldError, Problem};
         crate::domain::event::FlagEventData,
         crate::domain::event::BanEventData,
         crate::domain::event::ArticleEventData,
+        crate::domain::hook::HookRequest,
+        crate::domain::hook::HookAnswer,
     )),
     modifiers(&Conventions),
     tags(

@@ -10,6 +10,7 @@ mod errors;
 mod hardening;
 mod health;
 mod helpers;
+mod hook;
 mod limits;
 mod migrations;
 mod moderation;

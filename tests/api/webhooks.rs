@@ -35,9 +35,11 @@ async fn every_change_writes_its_event_to_the_outbox() {
         let bert = app.register_reader("bert").await;
 
         let first = app.comment_ok(&anna, "wahl-2026", "Erster!", None).await;
-        app.edit_comment_ok(&anna, id_of(&first), "Erster, korrigiert").await;
+        app.edit_comment_ok(&anna, id_of(&first), "Erster, korrigiert")
+            .await;
         app.flag_ok(&bert, id_of(&first), "spam", None).await;
-        app.reject_ok(&admin, id_of(&first), "advertising", Some("Werbung")).await;
+        app.reject_ok(&admin, id_of(&first), "advertising", Some("Werbung"))
+            .await;
         app.approve_ok(&admin, id_of(&first), None).await;
         let second = app.comment_ok(&anna, "wahl-2026", "Zweiter", None).await;
         app.delete_comment_ok(&anna, id_of(&second)).await;
@@ -128,7 +130,8 @@ async fn a_rolled_back_write_emits_nothing_while_its_batch_commits() {
     for_each_backend(async |app| {
         let admin = app.account_with_role("chefin", "admin").await;
         let receiver = Receiver::start().await;
-        app.create_webhook_ok(&admin, &receiver.url, &["comment.created"]).await;
+        app.create_webhook_ok(&admin, &receiver.url, &["comment.created"])
+            .await;
         fail_deliveries_of(app, "roll me back");
         let mut writers = Vec::new();
         for n in 0..6 {
@@ -138,12 +141,22 @@ async fn a_rolled_back_write_emits_nothing_while_its_batch_commits() {
         // Six posts at once (on SQLite they share the writer's batches); one fails
         // after its event was written.
         let posts = writers.iter().enumerate().map(|(n, w)| {
-            let body = if n == 3 { "roll me back".to_owned() } else { format!("Beitrag {n}") };
+            let body = if n == 3 {
+                "roll me back".to_owned()
+            } else {
+                format!("Beitrag {n}")
+            };
             async move { app.comment(w, "batch", &body, None).await.status() }
         });
         let statuses = futures::future::join_all(posts).await;
 
-        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 5);
+        assert_eq!(
+            statuses
+                .iter()
+                .filter(|s| **s == StatusCode::CREATED)
+                .count(),
+            5
+        );
         assert_eq!(statuses[3], StatusCode::INTERNAL_SERVER_ERROR);
         let received = receiver.wait_for(5, WAIT).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -158,7 +171,10 @@ async fn a_rolled_back_write_emits_nothing_while_its_batch_commits() {
         let stored = app.events_in_db();
         assert_eq!(stored.len(), 5, "the failed post's event was kept");
         assert!(stored.iter().all(|(_, d)| d["body"] != "roll me back"));
-        assert_eq!(app.thread("batch", "", &Anonymous).await["article"]["comment_count"], 5);
+        assert_eq!(
+            app.thread("batch", "", &Anonymous).await["article"]["comment_count"],
+            5
+        );
     })
     .await;
 }
@@ -170,18 +186,32 @@ async fn deliveries_are_signed_so_a_receiver_can_verify_them() {
         let anna = app.register_reader("anna").await;
         let receiver = Receiver::start().await;
         let endpoint = app
-            .create_webhook_ok(&admin, &receiver.url, &["comment.created", "comment.edited"])
+            .create_webhook_ok(
+                &admin,
+                &receiver.url,
+                &["comment.created", "comment.edited"],
+            )
             .await;
         let secret = endpoint["secret"].as_str().unwrap().to_owned();
-        assert!(secret.starts_with("whsec_") && secret.len() > 40, "{secret}");
+        assert!(
+            secret.starts_with("whsec_") && secret.len() > 40,
+            "{secret}"
+        );
 
         let comment = app.comment_ok(&anna, "signiert", "Hallo", None).await;
 
         let got = receiver.wait_for(1, WAIT).await;
         let delivery = &got[0];
         let signature = delivery.signature.as_deref().unwrap();
-        assert!(signature_verifies(signature, &delivery.body, &secret), "{signature}");
-        assert!(!signature_verifies(signature, &delivery.body, "whsec_wrong"));
+        assert!(
+            signature_verifies(signature, &delivery.body, &secret),
+            "{signature}"
+        );
+        assert!(!signature_verifies(
+            signature,
+            &delivery.body,
+            "whsec_wrong"
+        ));
         let mut tampered = delivery.body.clone();
         tampered[0] = b' ';
         assert!(!signature_verifies(signature, &tampered, &secret));
@@ -194,7 +224,10 @@ async fn deliveries_are_signed_so_a_receiver_can_verify_them() {
         assert!(body["created_at"].is_string());
         // The secret is shown once: the list does not carry it.
         let listed = app.list_webhooks_ok(&admin).await;
-        assert_eq!(listed[0]["event_types"], json!(["comment.created", "comment.edited"]));
+        assert_eq!(
+            listed[0]["event_types"],
+            json!(["comment.created", "comment.edited"])
+        );
         assert!(listed[0].get("secret").is_none(), "{listed}");
         assert!(!listed.to_string().contains(&secret));
     })
@@ -208,18 +241,24 @@ async fn endpoints_get_only_the_types_they_asked_for() {
         let anna = app.register_reader("anna").await;
         let created = Receiver::start().await;
         let rejected = Receiver::start().await;
-        app.create_webhook_ok(&admin, &created.url, &["comment.created"]).await;
-        app.create_webhook_ok(&admin, &rejected.url, &["comment.rejected"]).await;
+        app.create_webhook_ok(&admin, &created.url, &["comment.created"])
+            .await;
+        app.create_webhook_ok(&admin, &rejected.url, &["comment.rejected"])
+            .await;
 
         let comment = app.comment_ok(&anna, "typen", "Text", None).await;
-        app.reject_ok(&admin, id_of(&comment), "off_topic", None).await;
+        app.reject_ok(&admin, id_of(&comment), "off_topic", None)
+            .await;
 
         let got = rejected.wait_for(1, WAIT).await;
         assert_eq!(got[0].json["type"], "comment.rejected");
         assert_eq!(got[0].json["data"]["rejection_reason"], "off_topic");
         tokio::time::sleep(Duration::from_millis(300)).await;
         let types = |r: &Receiver| -> Vec<String> {
-            r.received().iter().map(|d| d.json["type"].as_str().unwrap().to_owned()).collect()
+            r.received()
+                .iter()
+                .map(|d| d.json["type"].as_str().unwrap().to_owned())
+                .collect()
         };
         assert_eq!(types(&created), ["comment.created"]);
         assert_eq!(types(&rejected), ["comment.rejected"]);
@@ -233,7 +272,9 @@ async fn a_receiver_answering_500_then_200_gets_the_event_twice_with_one_id() {
         let admin = app.account_with_role("chefin", "admin").await;
         let anna = app.register_reader("anna").await;
         let receiver = Receiver::scripted(vec![Answer::status(500)]).await;
-        let endpoint = app.create_webhook_ok(&admin, &receiver.url, &["comment.created"]).await;
+        let endpoint = app
+            .create_webhook_ok(&admin, &receiver.url, &["comment.created"])
+            .await;
 
         app.comment_ok(&anna, "wieder", "Nochmal", None).await;
 
@@ -244,7 +285,10 @@ async fn a_receiver_answering_500_then_200_gets_the_event_twice_with_one_id() {
         assert_eq!(deliveries[0]["attempts"], 2);
         assert_eq!(deliveries[0]["status_code"], 200);
         assert!(deliveries[0]["latency_ms"].as_i64().unwrap() >= 0);
-        assert_eq!(deliveries[0]["event_id"], got[0].event_id.as_deref().unwrap());
+        assert_eq!(
+            deliveries[0]["event_id"],
+            got[0].event_id.as_deref().unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(receiver.received().len(), 2, "delivered, so not sent again");
     })
@@ -252,7 +296,12 @@ async fn a_receiver_answering_500_then_200_gets_the_event_twice_with_one_id() {
 }
 
 /// Polls the endpoint's deliveries until the newest has `status`; returns them.
-async fn wait_for_delivery(app: &TestApp, admin: &Session, endpoint: i64, status: &str) -> Vec<Value> {
+async fn wait_for_delivery(
+    app: &TestApp,
+    admin: &Session,
+    endpoint: i64,
+    status: &str,
+) -> Vec<Value> {
     let deadline = Instant::now() + WAIT;
     loop {
         let deliveries = app.deliveries_ok(admin, endpoint).await;
@@ -260,7 +309,10 @@ async fn wait_for_delivery(app: &TestApp, admin: &Session, endpoint: i64, status
         if list.first().is_some_and(|d| d["status"] == status) {
             return list;
         }
-        assert!(Instant::now() < deadline, "no {status} delivery: {deliveries}");
+        assert!(
+            Instant::now() < deadline,
+            "no {status} delivery: {deliveries}"
+        );
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
 }
@@ -272,20 +324,29 @@ async fn retries_end_in_failure_and_a_flagged_endpoint() {
         let admin = app.account_with_role("chefin", "admin").await;
         let receiver = Receiver::start().await;
         receiver.answer_otherwise(Answer::status(503));
-        let endpoint = app.create_webhook_ok(&admin, &receiver.url, &["user.banned"]).await;
+        let endpoint = app
+            .create_webhook_ok(&admin, &receiver.url, &["user.banned"])
+            .await;
         let bert = app.register_reader("bert").await;
 
-        app.ban_ok(&admin, bert.user_id, &Ban::new("Trollerei")).await;
+        app.ban_ok(&admin, bert.user_id, &Ban::new("Trollerei"))
+            .await;
 
         let deliveries = wait_for_delivery(&app, &admin, id_of(&endpoint), "failed").await;
-        assert!(deliveries[0]["attempts"].as_i64().unwrap() >= 2, "{deliveries:?}");
+        assert!(
+            deliveries[0]["attempts"].as_i64().unwrap() >= 2,
+            "{deliveries:?}"
+        );
         assert_eq!(deliveries[0]["status_code"], 503);
         assert_eq!(deliveries[0]["error"], "answered 503");
         let listed = app.list_webhooks_ok(&admin).await;
         assert_eq!(listed[0]["failing"], true, "{listed}");
         assert_eq!(listed[0]["active"], true, "flagged, not switched off");
         let metrics = app.get("/metrics", None).await.text().await.unwrap();
-        assert!(metrics.contains("webhook_deliveries_total{outcome=\"failed\"}"), "{metrics}");
+        assert!(
+            metrics.contains("webhook_deliveries_total{outcome=\"failed\"}"),
+            "{metrics}"
+        );
         assert!(metrics.contains("webhook_deliveries_total{outcome=\"retry\"}"));
         assert!(metrics.contains("webhook_backlog"));
 
@@ -299,7 +360,9 @@ async fn retries_end_in_failure_and_a_flagged_endpoint() {
         let got = receiver.wait_for(before + 1, WAIT).await;
         assert_eq!(got.last().unwrap().event_id, got[0].event_id);
         wait_for_delivery(&app, &admin, id_of(&endpoint), "delivered").await;
-        let resumed = app.update_webhook_ok(&admin, id_of(&endpoint), &json!({"active": true})).await;
+        let resumed = app
+            .update_webhook_ok(&admin, id_of(&endpoint), &json!({"active": true}))
+            .await;
         assert_eq!(resumed["failing"], false);
         app.stop().await;
     }
@@ -312,7 +375,10 @@ async fn admins_manage_endpoints_and_rotate_secrets_without_losing_events() {
         let moderator = app.account_with_role("moritz", "moderator").await;
         let receiver = Receiver::start().await;
         let res = app
-            .create_webhook(&moderator, &json!({"url": receiver.url, "event_types": ["user.banned"]}))
+            .create_webhook(
+                &moderator,
+                &json!({"url": receiver.url, "event_types": ["user.banned"]}),
+            )
             .await;
         expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
         for bad in [
@@ -323,7 +389,9 @@ async fn admins_manage_endpoints_and_rotate_secrets_without_losing_events() {
             let res = app.create_webhook(&admin, &bad).await;
             expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         }
-        let endpoint = app.create_webhook_ok(&admin, &receiver.url, &["user.banned"]).await;
+        let endpoint = app
+            .create_webhook_ok(&admin, &receiver.url, &["user.banned"])
+            .await;
         let id = id_of(&endpoint);
         let old = endpoint["secret"].as_str().unwrap().to_owned();
 
@@ -331,9 +399,15 @@ async fn admins_manage_endpoints_and_rotate_secrets_without_losing_events() {
         assert_eq!(test["event_type"], "webhook.test");
         let got = receiver.wait_for(1, WAIT).await;
         assert_eq!(got[0].json["type"], "webhook.test");
-        assert!(signature_verifies(got[0].signature.as_deref().unwrap(), &got[0].body, &old));
+        assert!(signature_verifies(
+            got[0].signature.as_deref().unwrap(),
+            &got[0].body,
+            &old
+        ));
 
-        let rotated = app.update_webhook_ok(&admin, id, &json!({"rotate_secret": true})).await;
+        let rotated = app
+            .update_webhook_ok(&admin, id, &json!({"rotate_secret": true}))
+            .await;
         let new = rotated["secret"].as_str().unwrap().to_owned();
         assert_ne!(new, old);
         assert!(rotated["previous_secret_until"].is_string());
@@ -344,18 +418,29 @@ async fn admins_manage_endpoints_and_rotate_secrets_without_losing_events() {
         assert!(signature_verifies(signature, &got[1].body, &new));
         assert!(signature_verifies(signature, &got[1].body, &old));
 
-        let paused = app.update_webhook_ok(&admin, id, &json!({"active": false})).await;
+        let paused = app
+            .update_webhook_ok(&admin, id, &json!({"active": false}))
+            .await;
         assert_eq!(paused["active"], false);
         assert!(paused.get("secret").is_none());
         let bert = app.register_reader("bert").await;
         app.ban_ok(&admin, bert.user_id, &Ban::new("Pause")).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(receiver.received().len(), 2, "an inactive endpoint gets nothing");
-        app.update_webhook_ok(&admin, id, &json!({"active": true})).await;
+        assert_eq!(
+            receiver.received().len(),
+            2,
+            "an inactive endpoint gets nothing"
+        );
+        app.update_webhook_ok(&admin, id, &json!({"active": true}))
+            .await;
         app.unban_ok(&admin, bert.user_id).await;
-        app.ban_ok(&admin, bert.user_id, &Ban::new("Wieder da")).await;
+        app.ban_ok(&admin, bert.user_id, &Ban::new("Wieder da"))
+            .await;
         let got = receiver.wait_for(3, WAIT).await;
-        assert_eq!(got[2].json["data"]["reason"], "Wieder da", "only events after it resumed");
+        assert_eq!(
+            got[2].json["data"]["reason"], "Wieder da",
+            "only events after it resumed"
+        );
 
         let res = app.delete_webhook(&admin, id).await;
         expect_status(res, StatusCode::NO_CONTENT).await;
@@ -393,7 +478,9 @@ async fn private_addresses_are_refused_unless_allowed() {
         insert_endpoint(&app, &receiver.url);
         let bert = app.register_reader("bert").await;
         app.ban_ok(&admin, bert.user_id, &Ban::new("Spam")).await;
-        let endpoint = app.list_webhooks_ok(&admin).await[0]["id"].as_i64().unwrap();
+        let endpoint = app.list_webhooks_ok(&admin).await[0]["id"]
+            .as_i64()
+            .unwrap();
         let deadline = Instant::now() + WAIT;
         let delivery = loop {
             let deliveries = app.deliveries_ok(&admin, endpoint).await;
@@ -403,7 +490,10 @@ async fn private_addresses_are_refused_unless_allowed() {
             assert!(Instant::now() < deadline, "never attempted");
             tokio::time::sleep(Duration::from_millis(30)).await;
         };
-        assert!(delivery["error"].as_str().unwrap().contains("private"), "{delivery}");
+        assert!(
+            delivery["error"].as_str().unwrap().contains("private"),
+            "{delivery}"
+        );
         assert!(receiver.received().is_empty());
         app.stop().await;
 
@@ -453,7 +543,8 @@ async fn two_instances_on_one_postgres_deliver_each_event_once() {
     let b = TestApp::spawn_with(db.clone(), |_| {}).await;
     let admin = a.account_with_role("chefin", "admin").await;
     let receiver = Receiver::start().await;
-    a.create_webhook_ok(&admin, &receiver.url, &["user.banned"]).await;
+    a.create_webhook_ok(&admin, &receiver.url, &["user.banned"])
+        .await;
 
     // 1,000 events committed at once (as a busy site's changes would be).
     let handle = db.connect();
@@ -482,7 +573,10 @@ async fn two_instances_on_one_postgres_deliver_each_event_once() {
     }
     assert_eq!(per_id.len(), 1000, "every event arrived");
     let repeated: Vec<_> = per_id.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(repeated.is_empty(), "delivered more than once: {repeated:?}");
+    assert!(
+        repeated.is_empty(),
+        "delivered more than once: {repeated:?}"
+    );
     assert_eq!(got.len(), 1000);
     a.stop().await;
     b.stop().await;
@@ -525,7 +619,14 @@ async fn wait_until_up(client: &reqwest::Client, base: &str) {
 fn create_admin(database: &str) {
     use std::io::Write;
     let mut child = tribune_command(database)
-        .args(["user", "create", "--username", "chefin", "--email", "chefin@example.org"])
+        .args([
+            "user",
+            "create",
+            "--username",
+            "chefin",
+            "--email",
+            "chefin@example.org",
+        ])
         .args(["--role", "admin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

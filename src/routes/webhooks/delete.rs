@@ -16,6 +16,9 @@ pub async fn handle(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    state.db.write(move |conn| webhooks::delete(conn, id)).await?;
+    state
+        .db
+        .write(move |conn| webhooks::delete(conn, id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -32,7 +32,10 @@ pub async fn handle(
         return Err(ApiError::invalid("limit", "must be 1–100"));
     }
     let id = path.into_inner();
-    let rows = state.db.read(move |conn| webhooks::deliveries(conn, id, limit)).await?;
+    let rows = state
+        .db
+        .read(move |conn| webhooks::deliveries(conn, id, limit))
+        .await?;
     let views: Vec<DeliveryView> = rows.into_iter().map(DeliveryView::from).collect();
     Ok(HttpResponse::Ok().json(views))
 }

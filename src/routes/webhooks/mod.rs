@@ -126,7 +126,8 @@ pub async fn checked_url(state: &AppState, raw: &str) -> Result<String, ApiError
 
 /// The stored subscription for a request's `event_types`.
 pub fn event_types(list: &[String]) -> Result<String, ApiError> {
-    let types = webhook::parse_event_types(list).map_err(|m| ApiError::invalid("event_types", m))?;
+    let types =
+        webhook::parse_event_types(list).map_err(|m| ApiError::invalid("event_types", m))?;
     Ok(webhook::store_event_types(&types))
 }
 
@@ -134,7 +135,10 @@ pub fn event_types(list: &[String]) -> Result<String, ApiError> {
 pub fn description(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     let text = raw.map(str::trim).filter(|d| !d.is_empty());
     if text.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
-        return Err(ApiError::invalid("description", "must be at most 500 characters"));
+        return Err(ApiError::invalid(
+            "description",
+            "must be at most 500 characters",
+        ));
     }
     Ok(text.map(str::to_owned))
 }

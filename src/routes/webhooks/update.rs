@@ -45,7 +45,11 @@ pub async fn handle(
     let changes = EndpointChanges {
         url,
         event_types: body.event_types.as_deref().map(event_types).transpose()?,
-        description: body.description.is_some().then(|| description(body.description.as_deref())).transpose()?,
+        description: body
+            .description
+            .is_some()
+            .then(|| description(body.description.as_deref()))
+            .transpose()?,
         active: body.active,
         new_secret: body.rotate_secret.then(generate_secret),
     };
@@ -57,7 +61,10 @@ pub async fn handle(
         .await?;
     let webhook = WebhookView::new(&endpoint, now);
     if body.rotate_secret {
-        return Ok(HttpResponse::Ok().json(WebhookWithSecret { webhook, secret: endpoint.secret }));
+        return Ok(HttpResponse::Ok().json(WebhookWithSecret {
+            webhook,
+            secret: endpoint.secret,
+        }));
     }
     Ok(HttpResponse::Ok().json(webhook))
 }

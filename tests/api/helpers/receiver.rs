@@ -47,7 +47,6 @@ impl Answer {
 /// A request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Received {
-    pub path: String,
     pub event_id: Option<String>,
     pub signature: Option<String>,
     pub body: Vec<u8>,
@@ -69,7 +68,11 @@ pub struct Receiver {
     handle: actix_web::dev::ServerHandle,
 }
 
-async fn receive(req: HttpRequest, body: web::Bytes, script: web::Data<Mutex<Script>>) -> HttpResponse {
+async fn receive(
+    req: HttpRequest,
+    body: web::Bytes,
+    script: web::Data<Mutex<Script>>,
+) -> HttpResponse {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -79,7 +82,6 @@ async fn receive(req: HttpRequest, body: web::Bytes, script: web::Data<Mutex<Scr
     let answer = {
         let mut script = script.lock().unwrap();
         script.received.push(Received {
-            path: req.path().to_owned(),
             event_id: header("Tribune-Event-Id"),
             signature: header("Tribune-Signature"),
             json: serde_json::from_slice(&body).unwrap_or(Value::Null),
@@ -231,7 +233,7 @@ pub fn signature_verifies(header: &str, body: &[u8], secret: &str) -> bool {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    candidates.iter().any(|c| *c == expected)
+    candidates.contains(&expected)
 }
 
 #[test]

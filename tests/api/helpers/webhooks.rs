@@ -23,7 +23,11 @@ impl TestApp {
     }
 
     pub async fn list_webhooks_ok(&self, who: &(impl Caller + ?Sized)) -> Value {
-        expect_status(self.get("/admin/webhooks", who.token()).await, StatusCode::OK).await
+        expect_status(
+            self.get("/admin/webhooks", who.token()).await,
+            StatusCode::OK,
+        )
+        .await
     }
 
     pub async fn update_webhook(
@@ -51,7 +55,8 @@ impl TestApp {
     }
 
     pub async fn delete_webhook(&self, who: &(impl Caller + ?Sized), id: i64) -> Response {
-        self.delete(&format!("/admin/webhooks/{id}"), who.token()).await
+        self.delete(&format!("/admin/webhooks/{id}"), who.token())
+            .await
     }
 
     pub async fn deliveries_ok(&self, who: &(impl Caller + ?Sized), id: i64) -> Value {
@@ -63,14 +68,27 @@ impl TestApp {
         .await
     }
 
-    pub async fn redeliver_ok(&self, who: &(impl Caller + ?Sized), id: i64, delivery: i64) -> Value {
+    pub async fn redeliver_ok(
+        &self,
+        who: &(impl Caller + ?Sized),
+        id: i64,
+        delivery: i64,
+    ) -> Value {
         let path = format!("/admin/webhooks/{id}/deliveries/{delivery}/redeliver");
-        expect_status(self.post(&path, who.token(), &json!({})).await, StatusCode::ACCEPTED).await
+        expect_status(
+            self.post(&path, who.token(), &json!({})).await,
+            StatusCode::ACCEPTED,
+        )
+        .await
     }
 
     pub async fn test_webhook_ok(&self, who: &(impl Caller + ?Sized), id: i64) -> Value {
         let path = format!("/admin/webhooks/{id}/test");
-        expect_status(self.post(&path, who.token(), &json!({})).await, StatusCode::ACCEPTED).await
+        expect_status(
+            self.post(&path, who.token(), &json!({})).await,
+            StatusCode::ACCEPTED,
+        )
+        .await
     }
 
     /// The types of every stored event, oldest first (read from the outbox table).
