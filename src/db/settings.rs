@@ -95,3 +95,22 @@ pub fn save_hook(tx: &mut SettingsTx<'_>, hook: Option<&HookConfig>) -> Result<(
     }
     Ok(())
 }
+
+/// Configures the hook: a new one, or one asked to `rotate`, takes `config.secret`;
+/// otherwise the stored secret stays. Answers the hook and whether its secret is new.
+#[tracing::instrument(skip_all)]
+pub fn configure_hook(
+    tx: &mut SettingsTx<'_>,
+    mut config: HookConfig,
+    rotate: bool,
+) -> Result<(HookConfig, bool), ApiError> {
+    let fresh = match load_hook(tx)? {
+        Some(old) if !rotate => {
+            config.secret = old.secret;
+            false
+        }
+        _ => true,
+    };
+    save_hook(tx, Some(&config))?;
+    Ok((config, fresh))
+}

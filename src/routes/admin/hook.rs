@@ -27,6 +27,25 @@ pub struct HookUpdate {
     pub rotate_secret: bool,
 }
 
+impl HookUpdate {
+    /// The timeout and whether the hook fails closed.
+    fn parse(&self) -> Result<(u64, bool), ApiError> {
+        let timeout_ms = self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+        if !(TIMEOUT_MS.0..=TIMEOUT_MS.1).contains(&timeout_ms) {
+            return Err(ApiError::invalid(
+                "timeout_ms",
+                "must be between 100 and 5000",
+            ));
+        }
+        let fail_closed = match self.on_failure.as_deref() {
+            None | Some("open") => false,
+            Some("closed") => true,
+            Some(_) => return Err(ApiError::invalid("on_failure", "must be open or closed")),
+        };
+        Ok((timeout_ms, fail_closed))
+    }
+}
+
 /// The hook as configured (the secret only when it is new).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HookView {
@@ -68,38 +87,17 @@ pub async fn put(
     _caller: Admin,
     body: web::Json<HookUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let url = checked_url(&state, &body.url).await?;
-    let timeout_ms = body.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
-    if !(TIMEOUT_MS.0..=TIMEOUT_MS.1).contains(&timeout_ms) {
-        return Err(ApiError::invalid(
-            "timeout_ms",
-            "must be between 100 and 5000",
-        ));
-    }
-    let fail_closed = match body.on_failure.as_deref() {
-        None | Some("open") => false,
-        Some("closed") => true,
-        Some(_) => return Err(ApiError::invalid("on_failure", "must be open or closed")),
+    let (timeout_ms, fail_closed) = body.parse()?;
+    let config = HookConfig {
+        url: checked_url(&state, &body.url).await?,
+        secret: generate_secret(),
+        timeout_ms,
+        fail_closed,
     };
     let rotate = body.rotate_secret;
     let (config, fresh) = state
         .db
-        .write_settings(move |tx| {
-            let old = settings::load_hook(tx)?;
-            let fresh = rotate || old.is_none();
-            let secret = match old {
-                Some(old) if !fresh => old.secret,
-                _ => generate_secret(),
-            };
-            let config = HookConfig {
-                url,
-                secret,
-                timeout_ms,
-                fail_closed,
-            };
-            settings::save_hook(tx, Some(&config))?;
-            Ok((config, fresh))
-        })
+        .write_settings(move |tx| settings::configure_hook(tx, config, rotate))
         .await?;
     Ok(HttpResponse::Ok().json(HookView::new(&config, fresh)))
 }
