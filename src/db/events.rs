@@ -16,19 +16,6 @@ use crate::domain::event::{CommentEventData, Event, EventType, new_event_id};
 use crate::domain::user::UserId;
 use crate::error::ApiError;
 
-/// A stored event.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = events)]
-#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
-pub struct EventRow {
-    pub id: i64,
-    pub event_id: String,
-    pub event_type: String,
-    pub article_key: Option<String>,
-    pub payload: String,
-    pub created_at: NaiveDateTime,
-}
-
 /// Stores an event and queues it for every active endpoint subscribed to its type.
 /// Answers the stored row's id.
 pub fn emit(conn: &mut DbConnection, event: &Event, now: NaiveDateTime) -> Result<i64, ApiError> {
@@ -128,13 +115,4 @@ pub fn article_key_of(conn: &mut DbConnection, comment: &Comment) -> Result<Stri
     Ok(articles::find(conn, ArticleId(comment.article_id))?
         .map(|a| a.key)
         .unwrap_or_default())
-}
-
-/// Events of one type, oldest first (for tests and operators' checks).
-pub fn of_type(conn: &mut DbConnection, kind: &str) -> Result<Vec<EventRow>, ApiError> {
-    Ok(events::table
-        .filter(events::event_type.eq(kind))
-        .order(events::id.asc())
-        .select(EventRow::as_select())
-        .load(conn)?)
 }

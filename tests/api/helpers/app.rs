@@ -77,7 +77,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         webhooks: tribune::webhooks::WebhookSettings {
             allow_private: true,
             timeout: std::time::Duration::from_millis(1000),
-            poll_interval: std::time::Duration::from_millis(20),
+            poll_interval: std::time::Duration::from_millis(50),
             backoff_base: std::time::Duration::from_millis(50),
             retry_for: std::time::Duration::from_secs(3600),
         },
