@@ -623,6 +623,8 @@ pub struct Overview {
     pub queues: Vec<(&'static str, i64)>,
     /// Webhook deliveries not yet delivered nor failed.
     pub webhook_backlog: i64,
+    /// Webhook endpoints flagged after a delivery failed for good.
+    pub webhook_endpoints_failing: i64,
 }
 
 /// How many comments each status and each queue holds.
@@ -646,6 +648,7 @@ pub fn overview(conn: &mut DbConnection) -> Result<Overview, ApiError> {
         by_status: by_status.to_vec(),
         queues: queue_totals(conn, None)?,
         webhook_backlog: super::webhooks::backlog(conn)?,
+        webhook_endpoints_failing: super::webhooks::failing(conn)?,
     })
 }
 

@@ -315,6 +315,14 @@ pub fn backlog(conn: &mut DbConnection) -> Result<i64, ApiError> {
         .get_result(conn)?)
 }
 
+/// Endpoints flagged `failing`, for metrics.
+pub fn failing(conn: &mut DbConnection) -> Result<i64, ApiError> {
+    Ok(webhook_endpoints::table
+        .filter(webhook_endpoints::failing.eq(true))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Takes up to `limit` due deliveries of active endpoints, oldest first, under a lease
 /// `token` until `lease_until`; rows another instance holds are skipped.
 #[tracing::instrument(skip_all)]

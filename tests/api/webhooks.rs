@@ -349,6 +349,7 @@ async fn retries_end_in_failure_and_a_flagged_endpoint() {
         );
         assert!(metrics.contains("webhook_deliveries_total{outcome=\"retry\"}"));
         assert!(metrics.contains("webhook_backlog"));
+        assert!(metrics.contains("webhook_endpoints_failing"));
 
         // Redelivery sends the same event again; resuming clears the flag.
         receiver.answer_otherwise(Answer::status(200));
@@ -470,6 +471,20 @@ async fn private_addresses_are_refused_unless_allowed() {
             let problem =
                 expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
             assert_eq!(problem["errors"][0]["field"], "url", "{url}: {problem}");
+            // The moderation hook is held to the same rule.
+            let res = app
+                .put(
+                    "/admin/moderation-hook",
+                    admin.token(),
+                    &json!({"url": url}),
+                )
+                .await;
+            let problem =
+                expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(
+                problem["errors"][0]["field"], "url",
+                "hook {url}: {problem}"
+            );
         }
 
         // An endpoint whose name resolved publicly when it was registered and to a

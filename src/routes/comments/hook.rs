@@ -46,7 +46,8 @@ pub async fn on_post(
 }
 
 /// The hook's word on an edit, when a hook is configured and the edit is valid so far
-/// (the write refuses the rest with its own answer).
+/// (of the caller's own comment, with a valid body: the write refuses the rest with its
+/// own answer, and the hook never sees someone else's comment).
 pub async fn on_edit(
     state: &AppState,
     site: &Site,
@@ -60,10 +61,13 @@ pub async fn on_edit(
     let Ok(text) = CommentBody::parse(raw, site.settings.max_comment_chars()) else {
         return Ok(None);
     };
+    let caller_id = caller.user.id;
     let found = state
         .db
         .read(move |conn| {
-            let Some(comment) = comments::find(conn, id)? else {
+            let Some(comment) =
+                comments::find(conn, id)?.filter(|c| c.author_id == Some(caller_id))
+            else {
                 return Ok(None);
             };
             let article = articles::find(conn, ArticleId(comment.article_id))?;
