@@ -212,6 +212,11 @@ async fn the_hook_is_asked_about_edits_too() {
         assert_eq!(asked[1].json["event"], "comment.editing");
         assert_eq!(asked[1].json["comment_id"], id_of(&comment));
         assert_eq!(asked[1].json["body"], "Unfreundlich");
+        // Someone else's comment is never shown to the hook.
+        let bert = app.register_reader("bert").await;
+        let res = app.edit_comment(&bert, id_of(&comment), "Übernommen").await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert_eq!(receiver.received().len(), 2);
     })
     .await;
 }
