@@ -270,19 +270,23 @@ async fn tick(db: &Db, clock: &Clock, webhooks: &Arc<Webhooks>) -> Result<usize,
     let count = claimed.len();
     let mut sending = tokio::task::JoinSet::new();
     for delivery in claimed {
-        let (db, clock, webhooks, token) =
-            (db.clone(), clock.clone(), webhooks.clone(), token.clone());
-        sending.spawn(async move { deliver(&db, &clock, &webhooks, delivery, token).await });
+        let (clock, webhooks) = (clock.clone(), webhooks.clone());
+        sending.spawn(async move { attempt(&clock, &webhooks, delivery).await });
     }
-    while sending.join_next().await.is_some() {}
+    let mut results = Vec::with_capacity(count);
+    while let Some(result) = sending.join_next().await {
+        if let Ok(result) = result {
+            results.push(result);
+        }
+    }
+    record_all(db, clock, results, token, now + lease).await;
     Ok(count)
 }
 
-/// One attempt of one delivery, recorded.
-async fn deliver(db: &Db, clock: &Clock, webhooks: &Webhooks, claimed: Claimed, token: String) {
+/// One attempt of one delivery, and what follows it.
+async fn attempt(clock: &Clock, webhooks: &Webhooks, claimed: Claimed) -> (Claimed, Attempt, Next) {
     let attempt = webhooks.send(&claimed, clock.now_naive()).await;
-    let now = clock.now_naive();
-    let next = webhooks.next(&claimed, &attempt, now);
+    let next = webhooks.next(&claimed, &attempt, clock.now_naive());
     let outcome = match next {
         Next::Delivered => "delivered",
         Next::RetryAt(_) => "retry",
@@ -297,13 +301,48 @@ async fn deliver(db: &Db, clock: &Clock, webhooks: &Webhooks, claimed: Claimed, 
             "webhook delivery failed for good; endpoint flagged"
         );
     }
-    let id = claimed.delivery_id;
-    let recorded = db
-        .write(move |conn| rows::record(conn, &claimed, &token, &attempt, next, now))
-        .await;
-    match recorded {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(delivery = id, "webhook delivery outlived its lease"),
-        Err(error) => tracing::warn!(delivery = id, %error, "cannot record a webhook attempt"),
+    (claimed, attempt, next)
+}
+
+/// Records a batch's attempts in one transaction (one connection, not one per
+/// delivery), trying again while the lease holds: an attempt left unrecorded is sent
+/// again once the lease runs out.
+async fn record_all(
+    db: &Db,
+    clock: &Clock,
+    results: Vec<(Claimed, Attempt, Next)>,
+    token: String,
+    lease_until: NaiveDateTime,
+) {
+    let results = Arc::new(results);
+    loop {
+        let (batch, token) = (results.clone(), token.clone());
+        let now = clock.now_naive();
+        let recorded = db
+            .write(move |conn| {
+                let mut lost = 0;
+                for (claimed, attempt, next) in batch.iter() {
+                    if !rows::record(conn, claimed, &token, attempt, *next, now)? {
+                        lost += 1;
+                    }
+                }
+                Ok(lost)
+            })
+            .await;
+        match recorded {
+            Ok(0) => return,
+            Ok(lost) => {
+                tracing::warn!(lost, "webhook deliveries outlived their lease");
+                return;
+            }
+            Err(error) if clock.now_naive() + TimeDelta::seconds(1) < lease_until => {
+                tracing::warn!(%error, "cannot record webhook attempts yet; trying again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot record webhook attempts; they will be sent again");
+                return;
+            }
+        }
     }
 }
