@@ -11,6 +11,7 @@ use crate::auth::sso::SsoSettings;
 use crate::auth::tokens::{MIN_SECRET_BYTES, TokenSettings};
 use crate::db::DbSettings;
 use crate::limits::{Rate, RateLimitSettings};
+use crate::webhooks::WebhookSettings;
 
 /// Everything `serve` needs.
 #[derive(Debug, Clone)]
@@ -41,6 +42,8 @@ pub struct Settings {
     pub publisher_hosts: Vec<String>,
     /// Whether `/demo/` serves the demo article page.
     pub demo: bool,
+    /// Webhook delivery.
+    pub webhooks: WebhookSettings,
 }
 
 /// Database flags, shared by every command.
@@ -214,6 +217,21 @@ pub struct ServeArgs {
     /// production, where its comments would land in the real database.
     #[arg(long, env = "TRIBUNE_DEMO", default_value = "on", value_parser = ["on", "off"])]
     pub demo: String,
+    /// `on`: webhook endpoints may be on loopback, private and link-local addresses.
+    #[arg(long, env = "TRIBUNE_WEBHOOK_ALLOW_PRIVATE", default_value = "off", value_parser = ["on", "off"])]
+    pub webhook_allow_private: String,
+    /// Milliseconds a webhook receiver has to answer.
+    #[arg(long, env = "TRIBUNE_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub webhook_timeout_ms: u64,
+    /// Milliseconds between an idle delivery worker's looks for due deliveries.
+    #[arg(long, env = "TRIBUNE_WEBHOOK_POLL_INTERVAL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_poll_interval_ms: u64,
+    /// Milliseconds before the first retry of a failed delivery (doubling, with jitter).
+    #[arg(long, env = "TRIBUNE_WEBHOOK_BACKOFF_BASE_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub webhook_backoff_base_ms: u64,
+    /// Seconds a delivery is retried before it fails and its endpoint is flagged.
+    #[arg(long, env = "TRIBUNE_WEBHOOK_RETRY_FOR_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    pub webhook_retry_for_secs: u64,
 }
 
 impl ServeArgs {
@@ -321,6 +339,13 @@ impl ServeArgs {
                 .filter(|h| !h.is_empty())
                 .collect(),
             demo: self.demo == "on",
+            webhooks: WebhookSettings {
+                allow_private: self.webhook_allow_private == "on",
+                timeout: Duration::from_millis(self.webhook_timeout_ms),
+                poll_interval: Duration::from_millis(self.webhook_poll_interval_ms),
+                backoff_base: Duration::from_millis(self.webhook_backoff_base_ms),
+                retry_for: Duration::from_secs(self.webhook_retry_for_secs),
+            },
         })
     }
 }

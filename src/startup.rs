@@ -20,16 +20,20 @@ use crate::cache::Caches;
 use crate::clock::Clock;
 use crate::db::{Db, meta, migrations};
 use crate::error::{self, MAX_BODY_BYTES};
+use crate::hook::ModerationHook;
 use crate::limits::{ForwardingCheck, RateLimits};
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::telemetry;
+use crate::webhooks::{self, Webhooks};
 
 /// A bound, not yet running server.
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    /// This instance's webhook delivery worker, stopped with the server.
+    deliveries: tokio::task::JoinHandle<()>,
     secret: SigningSecret,
     database: String,
 }
@@ -75,6 +79,11 @@ impl Application {
                 }
             }
         });
+        let deliveries = webhooks::spawn(
+            state.db.clone(),
+            state.clock.clone(),
+            state.webhooks.clone(),
+        );
         let state = web::Data::new(state);
         let cors_origins = settings.cors_origins.clone();
         let request_timeout = settings.request_timeout;
@@ -129,6 +138,7 @@ impl Application {
             server: server.run(),
             secret,
             database: settings.database.describe(),
+            deliveries,
         })
     }
 
@@ -173,7 +183,9 @@ impl Application {
 
     /// Serves until stopped through its handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.deliveries.abort();
+        served
     }
 
     /// Serves until SIGTERM or SIGINT (Ctrl-C), then stops accepting and finishes
@@ -268,6 +280,8 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<(AppState,
         metrics_token: settings.metrics_token.clone(),
         publisher_hosts: settings.publisher_hosts.clone(),
         demo: settings.demo,
+        webhooks: Arc::new(Webhooks::new(settings.webhooks.clone())?),
+        hook: ModerationHook::new(settings.webhooks.allow_private)?,
     };
     Ok((state, source))
 }

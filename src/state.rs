@@ -14,7 +14,9 @@ use crate::clock::Clock;
 use crate::db::{Db, settings as db_settings};
 use crate::domain::moderation::Site;
 use crate::error::ApiError;
+use crate::hook::ModerationHook;
 use crate::limits::RateLimits;
+use crate::webhooks::Webhooks;
 
 /// The service's shared state.
 pub struct AppState {
@@ -35,6 +37,10 @@ pub struct AppState {
     pub publisher_hosts: Vec<String>,
     /// Whether `/demo/` is served.
     pub demo: bool,
+    /// Webhook settings and the client that delivers (and checks endpoints).
+    pub webhooks: Arc<Webhooks>,
+    /// Calls the external moderation hook.
+    pub hook: ModerationHook,
 }
 
 impl AppState {
@@ -45,9 +51,15 @@ impl AppState {
         let cache = &self.caches.site;
         cache
             .get_or_load(&(), |_| async {
-                let settings = self.db.read(db_settings::load).await?;
+                let (settings, hook) = self
+                    .db
+                    .read(|conn| Ok((db_settings::load(conn)?, db_settings::load_hook(conn)?)))
+                    .await?;
                 let previous = cache.last(&());
-                let site = Site::new(settings, previous.as_deref());
+                let site = Site {
+                    hook,
+                    ..Site::new(settings, previous.as_deref())
+                };
                 Ok(Fresh::new(Arc::new(site)))
             })
             .await

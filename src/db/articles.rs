@@ -8,9 +8,10 @@ use super::prepared::Prepared;
 
 use super::moderation::{self, LogEntry};
 use super::schema::articles;
-use super::{DbConnection, on_each_backend};
+use super::{DbConnection, events, on_each_backend};
 use crate::domain::article::{ArticleModeration, ArticleSort, ArticleStatus};
 use crate::domain::comment::ArticleId;
+use crate::domain::event::{ArticleEventData, Event, EventType};
 use crate::domain::user::UserId;
 use crate::error::ApiError;
 
@@ -219,7 +220,9 @@ pub fn change(
     moderator: UserId,
     now: NaiveDateTime,
 ) -> Result<Article, ApiError> {
+    let was = find_by_key(conn, key)?.map_or(ArticleStatus::Open, |a| a.status_at(now));
     let article = update(conn, key, changes, now)?;
+    emit_status_change(conn, was, &article, moderator, now)?;
     let closes_at = article
         .closes_at
         .map_or("none".into(), |t| t.and_utc().to_rfc3339());
@@ -328,4 +331,33 @@ pub fn list(conn: &mut DbConnection, filter: &ArticleFilter) -> Result<Page<Arti
         .limit(Page::<Article>::probe(filter.limit))
         .load(conn)?;
     Ok(Page::of(rows, filter.limit))
+}
+
+/// Emits `article.closed` or `article.opened` when a change turned the article's
+/// status in force (a moderator's status, or a closing time set in the past).
+fn emit_status_change(
+    conn: &mut DbConnection,
+    was: ArticleStatus,
+    article: &Article,
+    moderator: UserId,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let kind = match (was, article.status_at(now)) {
+        (ArticleStatus::Open, ArticleStatus::Closed) => EventType::ArticleClosed,
+        (ArticleStatus::Closed, ArticleStatus::Open) => EventType::ArticleOpened,
+        _ => return Ok(()),
+    };
+    let data = ArticleEventData {
+        article_key: article.key.clone(),
+        title: article.title.clone(),
+        url: article.url.clone(),
+        closes_at: article.closes_at.map(|t| t.and_utc()),
+        moderator_id: moderator.0,
+    };
+    events::emit(
+        conn,
+        &Event::new(kind, Some(article.key.clone()), &data),
+        now,
+    )?;
+    Ok(())
 }

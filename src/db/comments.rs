@@ -12,8 +12,10 @@ use super::articles::CountShift;
 use super::moderation::{LogEntry, log};
 use super::page::Page;
 use super::schema::{comments, users};
-use super::{DbConnection, articles, reactions};
+use super::{DbConnection, articles, events, reactions};
 use crate::domain::comment::{ArticleId, ArticleKey, CommentBody, CommentId, CommentStatus, Sort};
+use crate::domain::event::EventType;
+use crate::domain::hook::{Heard, HookOutcome};
 use crate::domain::markdown;
 use crate::domain::moderation::{self, Before, Context, Decision, Reason, Site};
 use crate::domain::thread::{self, Node, Parent, Placement};
@@ -47,6 +49,17 @@ pub struct Comment {
     pub open_flags: i64,
     /// The text before the author's last edit (see `revise`), for moderators.
     pub previous_body: Option<String>,
+    /// What the moderation hook said (`domain::hook::HookOutcome` as JSON), if it was asked.
+    pub hook_result: Option<String>,
+}
+
+impl Comment {
+    /// The hook's stored outcome, if any.
+    pub fn hook_outcome(&self) -> Option<HookOutcome> {
+        self.hook_result
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+    }
 }
 
 impl Comment {
@@ -93,6 +106,8 @@ pub struct NewComment {
     pub html: String,
     pub status: String,
     pub moderation_reason: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub hook_result: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -270,8 +285,12 @@ pub struct Edit<'a> {
     pub html: &'a str,
     pub status: CommentStatus,
     pub moderation_reason: Option<&'a str>,
+    /// The hook's reason when it rejected the new text.
+    pub rejection_reason: Option<&'a str>,
     /// What moderators see as the text before the edit.
     pub previous_body: Option<&'a str>,
+    /// The hook's outcome on the new text (JSON), if it was asked.
+    pub hook_result: Option<&'a str>,
     pub now: NaiveDateTime,
 }
 
@@ -288,7 +307,9 @@ pub fn edit(
             comments::html.eq(edit.html),
             comments::status.eq(edit.status.as_str()),
             comments::moderation_reason.eq(edit.moderation_reason),
+            comments::rejection_reason.eq(edit.rejection_reason),
             comments::previous_body.eq(edit.previous_body),
+            comments::hook_result.eq(edit.hook_result),
             comments::edited_at.eq(Some(edit.now)),
             comments::updated_at.eq(edit.now),
         ))
@@ -300,7 +321,8 @@ pub fn edit(
 }
 
 /// Deletes a comment: the row stays (its replies hang on it) with the text erased.
-/// With `erase_author`, the author link goes too (account erasure).
+/// With `erase_author`, the author link goes too (account erasure). A comment that was
+/// not deleted before emits `comment.deleted`.
 #[tracing::instrument(skip_all)]
 pub fn delete(
     conn: &mut DbConnection,
@@ -322,7 +344,7 @@ pub fn delete(
     } else {
         comment.author_id
     };
-    diesel::update(comments::table.find(comment.id))
+    let deleted = diesel::update(comments::table.find(comment.id))
         .set((
             comments::status.eq(CommentStatus::Deleted.as_str()),
             comments::body.eq(""),
@@ -331,9 +353,13 @@ pub fn delete(
             comments::author_id.eq(author),
             comments::updated_at.eq(now),
         ))
-        .returning(comments::id)
+        .returning(comments::all_columns)
         .prepared()
-        .get_results::<i64>(conn)?;
+        .get_result::<Comment>(conn)?;
+    if comment.status() != CommentStatus::Deleted {
+        let key = events::article_key_of(conn, &deleted)?;
+        events::emit_comment(conn, EventType::CommentDeleted, &deleted, &key, None, now)?;
+    }
     Ok(())
 }
 
@@ -442,6 +468,7 @@ pub fn post(
     post: &NewPost,
     writer: Writer,
     site: &Site,
+    hook: Option<&Heard>,
     now: NaiveDateTime,
 ) -> Result<(Comment, String), ApiError> {
     let (title, url) = (post.title.as_deref(), post.url.as_deref());
@@ -463,7 +490,8 @@ pub fn post(
         article_moderation: article.moderation,
         author_approved: writer.approved,
     };
-    let decision = moderation::evaluate(post.body.as_str(), context, &site.matchers);
+    let rules = moderation::evaluate(post.body.as_str(), context, &site.matchers);
+    let (decision, rejection_reason) = hook.map_or((rules, None), |h| h.decide(rules));
     let new = NewComment {
         article_id: article.id,
         parent_id: placement.parent.map(|p| p.0),
@@ -474,11 +502,21 @@ pub fn post(
         html: post.html.clone(),
         status: decision.status.as_str().to_owned(),
         moderation_reason: decision.reason.map(|r| r.as_str().to_owned()),
+        rejection_reason,
+        hook_result: hook.and_then(Heard::stored),
         created_at: now,
         updated_at: now,
     };
     let comment = insert(conn, &new)?;
-    log_decision(conn, &comment, decision, now)?;
+    log_decision(conn, &comment, decision, hook, now)?;
+    events::emit_comment(
+        conn,
+        EventType::CommentCreated,
+        &comment,
+        &article.key,
+        None,
+        now,
+    )?;
     Ok((comment, article.key))
 }
 
@@ -493,6 +531,7 @@ pub fn revise(
     raw: &str,
     writer: Writer,
     site: &Site,
+    hook: Option<&Heard>,
     now: NaiveDateTime,
 ) -> Result<(Comment, String), ApiError> {
     let comment = own(conn, id, writer.id)?;
@@ -514,6 +553,7 @@ pub fn revise(
         author_approved: approved_before,
     };
     let rules = moderation::evaluate(text.as_str(), context, &site.matchers);
+    let (rules, rejection_reason) = hook.map_or((rules, None), |h| h.decide(rules));
     let before = Before {
         status: comment.status(),
         reason: comment.moderation_reason.as_deref().and_then(Reason::parse),
@@ -529,16 +569,29 @@ pub fn revise(
         Some(comment.body.as_str())
     };
     let html = markdown::render(text.as_str());
+    let hook_result = hook.and_then(Heard::stored);
     let change = Edit {
         body: text.as_str(),
         html: &html,
         status: decision.status,
         moderation_reason: decision.reason.map(|r| r.as_str()),
+        rejection_reason: rejection_reason
+            .as_deref()
+            .filter(|_| decision.status == CommentStatus::Rejected),
         previous_body,
+        hook_result: hook_result.as_deref(),
         now,
     };
     let updated = edit(conn, &comment, &change)?;
-    log_decision(conn, &updated, decision, now)?;
+    log_decision(conn, &updated, decision, hook, now)?;
+    events::emit_comment(
+        conn,
+        EventType::CommentEdited,
+        &updated,
+        &article.key,
+        None,
+        now,
+    )?;
     Ok((updated, article.key))
 }
 
@@ -547,8 +600,10 @@ fn log_decision(
     conn: &mut DbConnection,
     comment: &Comment,
     decision: Decision,
+    hook: Option<&Heard>,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
+    let note = hook.map(|h| h.outcome.summary());
     log(
         conn,
         &LogEntry {
@@ -557,7 +612,7 @@ fn log_decision(
             comment: Some(comment.comment_id()),
             user: comment.author(),
             reason: decision.reason.map(|r| r.as_str()),
-            note: None,
+            note: note.as_deref(),
             at: now,
         },
     )

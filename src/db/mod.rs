@@ -7,6 +7,7 @@ pub mod changes;
 pub mod comments;
 pub mod counters;
 pub mod dashboard;
+pub mod events;
 pub mod meta;
 pub mod migrations;
 pub mod moderation;
@@ -21,6 +22,7 @@ pub mod settings;
 pub mod sso_tokens;
 pub mod undo;
 pub mod users;
+pub mod webhooks;
 pub mod writer;
 
 use std::sync::Arc;

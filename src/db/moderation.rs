@@ -8,12 +8,13 @@ use diesel::prelude::*;
 use super::page::Page;
 use super::prepared::Prepared;
 
-use super::DbConnection;
 use super::articles::CountShift;
 use super::comments::{self as comment_rows, Comment, shift_counters_flagged};
 use super::schema::{articles, comments, flags, moderation_log, users};
 use super::users::{self as user_rows, User};
+use super::{DbConnection, events};
 use crate::domain::comment::{ArticleId, ArticleKey, CommentId, CommentStatus};
+use crate::domain::event::{BanEventData, EventType};
 use crate::domain::moderation::Reason;
 use crate::domain::settings::SiteSettings;
 use crate::domain::standing::{self, Ban, Flagger};
@@ -352,6 +353,16 @@ fn decide_as_read(
         },
         previous.as_ref(),
     )?;
+    let kind = match decision.status {
+        CommentStatus::Approved => Some(EventType::CommentApproved),
+        CommentStatus::Rejected => Some(EventType::CommentRejected),
+        // Held by flags: `comment.flagged` says so.
+        CommentStatus::Pending | CommentStatus::Deleted => None,
+    };
+    if let Some(kind) = kind {
+        let key = events::article_key_of(conn, &updated)?;
+        events::emit_comment(conn, kind, &updated, &key, decision.moderator, decision.at)?;
+    }
     Ok(Some(updated))
 }
 
@@ -419,6 +430,17 @@ pub fn ban_account(
             at,
         },
     )?;
+    let data = BanEventData {
+        user_id: ban.target.0,
+        moderator_id: moderator.id,
+        until: ban.until,
+        reason: Some(ban.reason.clone()),
+    };
+    events::emit(
+        conn,
+        &crate::domain::event::Event::new(EventType::UserBanned, None, &data),
+        at,
+    )?;
     if ban.reject_pending {
         let decision = Decision::by_moderator(
             moderator.user_id(),
@@ -456,6 +478,17 @@ pub fn lift_ban(
             note: None,
             at,
         },
+    )?;
+    let data = BanEventData {
+        user_id: target.0,
+        moderator_id: moderator.id,
+        until: None,
+        reason: None,
+    };
+    events::emit(
+        conn,
+        &crate::domain::event::Event::new(EventType::UserUnbanned, None, &data),
+        at,
     )?;
     user_rows::find(conn, target)?.ok_or(ApiError::NotFound("user"))
 }
@@ -696,6 +729,10 @@ pub struct Overview {
     pub by_status: Vec<(&'static str, i64)>,
     /// Every queue with its comments.
     pub queues: Vec<(&'static str, i64)>,
+    /// Webhook deliveries not yet delivered nor failed.
+    pub webhook_backlog: i64,
+    /// Webhook endpoints flagged after a delivery failed for good.
+    pub webhook_endpoints_failing: i64,
 }
 
 /// How many comments each status and each queue holds.
@@ -718,6 +755,8 @@ pub fn overview(conn: &mut DbConnection) -> Result<Overview, ApiError> {
     Ok(Overview {
         by_status: by_status.to_vec(),
         queues: queue_totals(conn, None)?,
+        webhook_backlog: super::webhooks::backlog(conn)?,
+        webhook_endpoints_failing: super::webhooks::failing(conn)?,
     })
 }
 

@@ -9,8 +9,9 @@ use super::prepared::Prepared;
 
 use super::moderation::{self, Decision};
 use super::schema::{comments, flags, likes};
-use super::{DbConnection, is_unique_violation_on, on_each_backend, settings};
+use super::{DbConnection, events, is_unique_violation_on, on_each_backend, settings};
 use crate::domain::comment::{CommentId, CommentStatus, FlagReason, Report};
+use crate::domain::event::{Event, EventType, FlagEventData};
 use crate::domain::moderation::Reason;
 use crate::domain::user::UserId;
 use crate::error::{ApiError, Conflict};
@@ -177,20 +178,36 @@ pub fn report(
     let flag = self::flag(conn, id, user, report.reason, report.note.as_deref(), now)?;
     // An automatic hide below moves the comment's counts with its flags as they are now.
     comment.open_flags = moderation::count_flag(conn, &comment)?;
+    let open_flags = comment.open_flags;
     let site = settings::load(conn)?;
     let threshold = site.auto_hide_flags;
-    if threshold > 0
-        && moderation::weighty_flags(conn, comment.id, &site, now.and_utc())? >= threshold
-    {
-        let hide = Decision {
-            moderator: None,
-            status: CommentStatus::Pending,
-            moderation_reason: Some(Reason::Flagged),
-            rejection_reason: None,
-            note: None,
-            at: now,
-        };
+    let hide = Decision {
+        moderator: None,
+        status: CommentStatus::Pending,
+        moderation_reason: Some(Reason::Flagged),
+        rejection_reason: None,
+        note: None,
+        at: now,
+    };
+    let hidden = threshold > 0
+        && moderation::weighty_flags(conn, comment.id, &site, now.and_utc())? >= threshold;
+    if hidden {
         moderation::decide(conn, &comment, &hide)?;
     }
+    let article_key = events::article_key_of(conn, &comment)?;
+    let data = FlagEventData {
+        comment_id: comment.id,
+        article_key: article_key.clone(),
+        flag_id: flag.id,
+        reason: flag.reason.clone(),
+        note: flag.note.clone(),
+        open_flags,
+        hidden,
+    };
+    events::emit(
+        conn,
+        &Event::new(EventType::CommentFlagged, Some(article_key), &data),
+        now,
+    )?;
     Ok(flag)
 }

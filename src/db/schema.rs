@@ -95,6 +95,7 @@ diesel::table! {
         updated_at -> Timestamp,
         open_flags -> BigInt,
         previous_body -> Nullable<Text>,
+        hook_result -> Nullable<Text>,
     }
 }
 
@@ -147,11 +148,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        #[sql_name = "type"]
+        event_type -> Text,
+        article_key -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        url -> Text,
+        event_types -> Text,
+        description -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        active -> Bool,
+        failing -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        endpoint_id -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_latency_ms -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(likes -> comments (comment_id));
 diesel::joinable!(flags -> comments (comment_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(webhook_deliveries -> events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -164,4 +214,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     flags,
     moderation_log,
     moderator_notes,
+    events,
+    webhook_endpoints,
+    webhook_deliveries,
 );

@@ -6,11 +6,14 @@ use diesel::prelude::*;
 use super::moderation::{self, LogEntry};
 use super::schema::app_meta;
 use super::{DbConnection, SettingsTx, on_each_backend};
+use crate::domain::hook::HookConfig;
 use crate::domain::settings::{SettingsChange, SiteSettings};
 use crate::domain::user::UserId;
 use crate::error::ApiError;
 
 const KEY: &str = "site_settings";
+/// The moderation hook's configuration, kept apart so its secret never shows in the settings.
+const HOOK_KEY: &str = "moderation_hook";
 
 /// The settings in force (defaults until an admin changes them).
 #[tracing::instrument(skip_all)]
@@ -65,4 +68,49 @@ pub fn change(
         },
     )?;
     Ok(settings)
+}
+
+/// The moderation hook, if one is configured.
+#[tracing::instrument(skip_all)]
+pub fn load_hook(conn: &mut DbConnection) -> Result<Option<HookConfig>, ApiError> {
+    let stored: Option<String> = app_meta::table
+        .find(HOOK_KEY)
+        .select(app_meta::value)
+        .first(conn)
+        .optional()?;
+    Ok(stored.and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+/// Configures the moderation hook (`None`: removes it); every instance uses it for the
+/// next comment.
+#[tracing::instrument(skip_all)]
+pub fn save_hook(tx: &mut SettingsTx<'_>, hook: Option<&HookConfig>) -> Result<(), ApiError> {
+    let conn: &mut DbConnection = tx;
+    diesel::delete(app_meta::table.find(HOOK_KEY)).execute(conn)?;
+    if let Some(hook) = hook {
+        let json = serde_json::to_string(hook).map_err(|e| ApiError::Unexpected(e.into()))?;
+        diesel::insert_into(app_meta::table)
+            .values((app_meta::key.eq(HOOK_KEY), app_meta::value.eq(json)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Configures the hook: a new one, or one asked to `rotate`, takes `config.secret`;
+/// otherwise the stored secret stays. Answers the hook and whether its secret is new.
+#[tracing::instrument(skip_all)]
+pub fn configure_hook(
+    tx: &mut SettingsTx<'_>,
+    mut config: HookConfig,
+    rotate: bool,
+) -> Result<(HookConfig, bool), ApiError> {
+    let fresh = match load_hook(tx)? {
+        Some(old) if !rotate => {
+            config.secret = old.secret;
+            false
+        }
+        _ => true,
+    };
+    save_hook(tx, Some(&config))?;
+    Ok((config, fresh))
 }

@@ -3,6 +3,8 @@
 pub mod article;
 pub mod comment;
 pub mod dashboard;
+pub mod event;
+pub mod hook;
 pub mod invalid;
 pub mod log;
 pub mod markdown;
@@ -15,6 +17,7 @@ pub mod thread;
 pub mod undo;
 pub mod user;
 pub mod verdict;
+pub mod webhook;
 
 /// Declares an enum stored as `Text` (the migrations `CHECK` the same words) and sent in
 /// the same lowercase form: `as_str`, `parse`, `ALL`, serde, the OpenAPI schema, and the

@@ -19,6 +19,10 @@ pub enum Reason {
     Moderator,
     /// An edit of a comment a moderator had approved, waiting for review again.
     Edited,
+    /// The external moderation hook held or rejected it.
+    Hook,
+    /// The hook failed or timed out and is configured fail-closed.
+    HookUnavailable,
 }
 
 impl Reason {
@@ -33,11 +37,13 @@ impl Reason {
             Self::Flagged => "flagged",
             Self::Moderator => "moderator",
             Self::Edited => "edited",
+            Self::Hook => "hook",
+            Self::HookUnavailable => "hook_unavailable",
         }
     }
 
     /// Every reason.
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 10] = [
         Self::Premoderation,
         Self::NewUser,
         Self::ContainsLink,
@@ -46,6 +52,8 @@ impl Reason {
         Self::Flagged,
         Self::Moderator,
         Self::Edited,
+        Self::Hook,
+        Self::HookUnavailable,
     ];
 
     /// Parses the wire form.
@@ -414,6 +422,8 @@ mod tests {
 pub struct Site {
     pub settings: SiteSettings,
     pub matchers: std::sync::Arc<Matchers>,
+    /// The external moderation hook, when an admin configured one.
+    pub hook: Option<crate::domain::hook::HookConfig>,
 }
 
 impl Site {
@@ -430,7 +440,11 @@ impl Site {
             }
             _ => std::sync::Arc::new(Matchers::new(&settings)),
         };
-        Self { settings, matchers }
+        Self {
+            settings,
+            matchers,
+            hook: None,
+        }
     }
 
     /// Bytes held, roughly: the word lists, once as text and about twice in matchers.

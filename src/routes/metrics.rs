@@ -44,6 +44,8 @@ pub async fn handle(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     for (queue, n) in &overview.queues {
         metrics::gauge!("moderation_queue_depth", "queue" => *queue).set(*n as f64);
     }
+    metrics::gauge!("webhook_backlog").set(overview.webhook_backlog as f64);
+    metrics::gauge!("webhook_endpoints_failing").set(overview.webhook_endpoints_failing as f64);
     let caches = &state.caches;
     for (cache, bytes) in [
         ("counts", caches.counts.bytes()),

@@ -16,6 +16,7 @@ pub mod moderation;
 pub mod openapi;
 pub mod pages;
 pub mod pagination;
+pub mod webhooks;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -106,5 +107,11 @@ sitemap! {
         "/mod/dashboard" => { get(moderator): moderation::dashboard::handle },
         "/admin/settings" => { get(admin): admin::settings::get, put(admin): admin::settings::put },
         "/admin/users/{id}/role" => { put(admin): admin::role::handle },
+        "/admin/moderation-hook" => { get(admin): admin::hook::get, put(admin): admin::hook::put, delete(admin): admin::hook::delete },
+        "/admin/webhooks" => { get(admin): webhooks::list::handle, post(admin): webhooks::create::handle },
+        "/admin/webhooks/{id}" => { patch(admin): webhooks::update::handle, delete(admin): webhooks::delete::handle },
+        "/admin/webhooks/{id}/deliveries" => { get(admin): webhooks::deliveries::handle },
+        "/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver" => { post(admin): webhooks::redeliver::handle },
+        "/admin/webhooks/{id}/test" => { post(admin): webhooks::test::handle },
     }
 }

@@ -1,4 +1,5 @@
-//! `/admin/*`: site settings and roles.
+//! `/admin/*`: site settings, roles and the moderation hook (webhooks: `routes::webhooks`).
 
+pub mod hook;
 pub mod role;
 pub mod settings;

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::CommentView;
+use super::{CommentView, hook};
 use crate::db::comments::{self, NewPost};
 use crate::domain::article::reader_may_name;
 use crate::domain::comment::{ArticleKey, CommentBody, CommentId, article_text, web_url};
@@ -76,11 +76,12 @@ pub async fn handle(
     if !staff && !reader_may_name(post.url.as_deref(), &state.publisher_hosts) {
         (post.title, post.url) = (None, None);
     }
+    let heard = hook::on_post(&state, &site, &caller, &post).await;
     let writer = caller.writer();
     let now = state.clock.now_naive();
     let (comment, article) = state
         .db
-        .write(move |conn| comments::post(conn, &post, writer, &site, now))
+        .write(move |conn| comments::post(conn, &post, writer, &site, heard.as_ref(), now))
         .await?;
     let author = Some(caller.user.username.clone());
     let view = CommentView::new(&comment, author, &article, false, Some(caller.viewer()));

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::CommentView;
+use super::{CommentView, hook};
 use crate::db::comments;
 use crate::domain::comment::CommentId;
 use crate::error::ApiError;
@@ -35,11 +35,12 @@ pub async fn handle(
     let id = CommentId(path.into_inner());
     let raw = body.into_inner().body;
     let site = state.site().await?;
+    let heard = hook::on_edit(&state, &site, &caller, id, &raw).await?;
     let writer = caller.writer();
     let now = state.clock.now_naive();
     let (comment, article) = state
         .db
-        .write(move |conn| comments::revise(conn, id, &raw, writer, &site, now))
+        .write(move |conn| comments::revise(conn, id, &raw, writer, &site, heard.as_ref(), now))
         .await?;
     let author = Some(caller.user.username.clone());
     let view = CommentView::new(&comment, author, &article, false, Some(caller.viewer()));

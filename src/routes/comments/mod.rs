@@ -5,6 +5,7 @@ pub mod delete;
 pub mod edit;
 pub mod flag;
 pub mod get;
+pub mod hook;
 pub mod like;
 pub mod list;
 

@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use crate::db::moderation::{OpenFlag, QueueItem};
 use crate::db::users::User;
+use crate::domain::hook::HookOutcome;
 use crate::domain::user::{UserStatus, Viewer};
 use crate::routes::comments::CommentView;
 
@@ -52,6 +53,9 @@ pub struct ModeratedComment {
     /// The text before the author's last edit (null if never edited); for a comment
     /// waiting as `edited`, the text a moderator approved.
     pub previous_body: Option<String>,
+    /// What the external moderation hook said at the last post or edit (null when it
+    /// was not asked): its result, status, reason, statement, scores and latency.
+    pub hook: Option<HookOutcome>,
 }
 
 impl From<OpenFlag> for FlagNote {
@@ -90,6 +94,7 @@ impl ModeratedComment {
             *flags.entry(flag.reason.clone()).or_insert(0) += 1;
         }
         let previous_body = row.comment.previous_body.clone();
+        let hook = row.comment.hook_outcome();
         let article = ArticleRef {
             key: row.article_key,
             title: row.article_title,
@@ -99,6 +104,7 @@ impl ModeratedComment {
             flags,
             flag_notes,
             previous_body,
+            hook,
         }
     }
 }

@@ -74,6 +74,14 @@ pub fn test_settings(db: &TestDb) -> Settings {
         max_connections: 10_000,
         publisher_hosts: vec!["zeitung.de".into(), "www.zeitung.de".into()],
         demo: true,
+        // Receivers run inside the test process; retries come quickly.
+        webhooks: tribune::webhooks::WebhookSettings {
+            allow_private: true,
+            timeout: std::time::Duration::from_millis(1000),
+            poll_interval: std::time::Duration::from_millis(50),
+            backoff_base: std::time::Duration::from_millis(50),
+            retry_for: std::time::Duration::from_secs(3600),
+        },
     }
 }
 

@@ -1,6 +1,7 @@
 //! Test support: the app under test (`app`), its databases (`db`), a client SDK for its
 //! endpoints (`client` for readers, `moderator` for moderators and admins), assertions
-//! on responses (`assert`) and a TCP proxy for simulated outages (`proxy`).
+//! on responses (`assert`), a TCP proxy for simulated outages (`proxy`), a real HTTP
+//! receiver for webhooks (`receiver`) and the webhook admin API (`webhooks`).
 
 mod app;
 mod assert;
@@ -8,6 +9,8 @@ mod client;
 mod db;
 mod moderator;
 mod proxy;
+mod receiver;
+mod webhooks;
 
 pub use app::*;
 pub use assert::*;
@@ -15,3 +18,4 @@ pub use client::*;
 pub use db::*;
 pub use moderator::*;
 pub use proxy::*;
+pub use receiver::*;
