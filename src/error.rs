@@ -79,6 +79,10 @@ pub enum Conflict {
     ArticleClosed,
     EditWindowPassed,
     LastAdmin,
+    /// No decision of the caller's is the latest thing that happened to the comment.
+    NothingToUndo,
+    /// The caller's decision is older than the undo window.
+    UndoWindowPassed,
 }
 
 /// Every error a handler can return.
@@ -203,6 +207,14 @@ impl ApiError {
                     Conflict::LastAdmin => (
                         "last_admin",
                         "The last admin cannot give up the admin role.",
+                    ),
+                    Conflict::NothingToUndo => (
+                        "nothing_to_undo",
+                        "The latest event of this comment is no decision of yours that can be undone.",
+                    ),
+                    Conflict::UndoWindowPassed => (
+                        "undo_window_passed",
+                        "The time for undoing this decision has passed.",
                     ),
                 };
                 (S::CONFLICT, code, "Conflict", detail.into())

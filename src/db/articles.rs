@@ -1,14 +1,15 @@
 //! Articles and their comment counters.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::page::Page;
 use super::prepared::Prepared;
 
 use super::moderation::{self, LogEntry};
 use super::schema::articles;
 use super::{DbConnection, on_each_backend};
-use crate::domain::article::{ArticleModeration, ArticleStatus};
+use crate::domain::article::{ArticleModeration, ArticleSort, ArticleStatus};
 use crate::domain::comment::ArticleId;
 use crate::domain::user::UserId;
 use crate::error::ApiError;
@@ -30,6 +31,12 @@ pub struct Article {
     pub comment_count: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Comments waiting in the pending queue.
+    pub pending_count: i64,
+    /// Approved comments with unresolved flags (the reported queue).
+    pub reported_count: i64,
+    /// When its last comment (of any status) was posted.
+    pub last_comment_at: Option<NaiveDateTime>,
 }
 
 impl Article {
@@ -116,13 +123,49 @@ pub fn get_or_create(
     Ok(article)
 }
 
-/// Adds `delta` to an article's count of approved comments.
-pub fn add_to_count(conn: &mut DbConnection, id: ArticleId, delta: i64) -> Result<(), ApiError> {
-    diesel::update(articles::table.find(id.0))
-        .set(articles::comment_count.eq(articles::comment_count + delta))
-        .returning(articles::id)
-        .prepared()
-        .get_results::<i64>(conn)?;
+/// Changes of an article's counters: approved (`comment_count`), pending and reported
+/// comments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountShift {
+    pub approved: i64,
+    pub pending: i64,
+    pub reported: i64,
+}
+
+impl CountShift {
+    /// Whether nothing changes.
+    pub fn is_none(self) -> bool {
+        self == Self::default()
+    }
+}
+
+/// Adds `shift` to an article's counters and, for a new comment, records when it was
+/// posted; one statement (none when nothing changes).
+pub fn add_to_counts(
+    conn: &mut DbConnection,
+    id: ArticleId,
+    shift: CountShift,
+    posted_at: Option<NaiveDateTime>,
+) -> Result<(), ApiError> {
+    let counters = (
+        articles::comment_count.eq(articles::comment_count + shift.approved),
+        articles::pending_count.eq(articles::pending_count + shift.pending),
+        articles::reported_count.eq(articles::reported_count + shift.reported),
+    );
+    let target = articles::table.find(id.0);
+    match posted_at {
+        Some(at) => diesel::update(target)
+            .set((counters, articles::last_comment_at.eq(Some(at))))
+            .returning(articles::id)
+            .prepared()
+            .get_results::<i64>(conn)?,
+        None if shift.is_none() => return Ok(()),
+        None => diesel::update(target)
+            .set(counters)
+            .returning(articles::id)
+            .prepared()
+            .get_results::<i64>(conn)?,
+    };
     Ok(())
 }
 
@@ -197,4 +240,92 @@ pub fn change(
         },
     )?;
     Ok(article)
+}
+
+/// Which articles the moderators' list shows, in which order.
+#[derive(Debug, Clone)]
+pub struct ArticleFilter {
+    /// `LIKE` patterns (as typed, lowercase) matched anywhere in key or title
+    /// (`domain::article::search_patterns`).
+    pub search: Option<(String, String)>,
+    /// Only the article with this exact key.
+    pub key: Option<String>,
+    pub sort: ArticleSort,
+    /// (sort key, id) of the previous page's last article (see `sort_key`).
+    pub after: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower` (SQLite folds ASCII only; PostgreSQL by its collation).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The value of `article` that `sort` orders by, as a cursor carries it (a time as
+/// nanoseconds since the epoch; 0 for `newest`, which orders by id alone).
+pub fn sort_key(article: &Article, sort: ArticleSort) -> i64 {
+    match sort {
+        ArticleSort::Newest => 0,
+        ArticleSort::Pending => article.pending_count,
+        ArticleSort::Reported => article.reported_count,
+        ArticleSort::Recent => article
+            .last_comment_at
+            .and_then(|t| t.and_utc().timestamp_nanos_opt())
+            .unwrap_or(0),
+    }
+}
+
+/// A page of articles for moderators: found by key or title, ordered by one of the
+/// indexed counters (`ArticleSort`), each order descending with the newest article
+/// first among equals.
+#[tracing::instrument(skip_all)]
+pub fn list(conn: &mut DbConnection, filter: &ArticleFilter) -> Result<Page<Article>, ApiError> {
+    let mut query = articles::table.select(Article::as_select()).into_boxed();
+    if let Some((typed, folded)) = &filter.search {
+        let title = articles::title.assume_not_null();
+        query = query.filter(
+            articles::key
+                .like(typed.clone())
+                .escape('\\')
+                .or(lower(articles::key).like(folded.clone()).escape('\\'))
+                .or(title.like(typed.clone()).escape('\\'))
+                .or(lower(title).like(folded.clone()).escape('\\')),
+        );
+    }
+    if let Some(key) = &filter.key {
+        query = query.filter(articles::key.eq(key.clone()));
+    }
+    query = match (filter.sort, filter.after) {
+        (_, None) => query,
+        (ArticleSort::Newest, Some((_, id))) => query.filter(articles::id.lt(id)),
+        (ArticleSort::Pending, Some((n, id))) => query.filter(
+            articles::pending_count
+                .lt(n)
+                .or(articles::pending_count.eq(n).and(articles::id.lt(id))),
+        ),
+        (ArticleSort::Reported, Some((n, id))) => query.filter(
+            articles::reported_count
+                .lt(n)
+                .or(articles::reported_count.eq(n).and(articles::id.lt(id))),
+        ),
+        (ArticleSort::Recent, Some((nanos, id))) => {
+            let at = DateTime::from_timestamp_nanos(nanos).naive_utc();
+            let last = articles::last_comment_at.assume_not_null();
+            query.filter(last.lt(at).or(last.eq(at).and(articles::id.lt(id))))
+        }
+    };
+    query = match filter.sort {
+        ArticleSort::Newest => query.order(articles::id.desc()),
+        ArticleSort::Pending => query.order((articles::pending_count.desc(), articles::id.desc())),
+        ArticleSort::Reported => {
+            query.order((articles::reported_count.desc(), articles::id.desc()))
+        }
+        ArticleSort::Recent => query
+            .filter(articles::last_comment_at.is_not_null())
+            .order((articles::last_comment_at.desc(), articles::id.desc())),
+    };
+    let rows = query
+        .limit(Page::<Article>::probe(filter.limit))
+        .load(conn)?;
+    Ok(Page::of(rows, filter.limit))
 }

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::prepared::Prepared;
 
+use super::articles::CountShift;
 use super::moderation::{LogEntry, log};
 use super::page::Page;
 use super::schema::{comments, users};
@@ -114,26 +115,46 @@ pub fn insert(conn: &mut DbConnection, new: &NewComment) -> Result<Comment, ApiE
 }
 
 /// Keeps the counters exact when `comment` goes from `from` (`None`: new) to `to`: the
-/// article's count, the thread's visible replies, the author's approved and rejected
-/// counts. Every status change goes through here.
+/// article's counts (approved, pending, reported) and last comment, the thread's
+/// visible replies, the author's approved and rejected counts. Every status change
+/// goes through here.
 pub fn shift_counters(
     conn: &mut DbConnection,
     comment: &Comment,
     from: Option<CommentStatus>,
     to: CommentStatus,
 ) -> Result<(), ApiError> {
+    shift_counters_flagged(conn, comment, from, to, comment.open_flags)
+}
+
+/// As `shift_counters`, for a change that leaves the comment with `flags_after`
+/// unresolved flags (a moderator's decision resolves them, an undo restores them).
+pub fn shift_counters_flagged(
+    conn: &mut DbConnection,
+    comment: &Comment,
+    from: Option<CommentStatus>,
+    to: CommentStatus,
+    flags_after: i64,
+) -> Result<(), ApiError> {
     let delta = |s: CommentStatus| i64::from(to == s) - i64::from(from == Some(s));
     let approved = delta(CommentStatus::Approved);
     let rejected = delta(CommentStatus::Rejected);
-    if approved != 0 {
-        articles::add_to_count(conn, ArticleId(comment.article_id), approved)?;
-        if comment.depth > 0 {
-            diesel::update(comments::table.find(comment.thread_id))
-                .set(comments::visible_replies.eq(comments::visible_replies + approved))
-                .returning(comments::id)
-                .prepared()
-                .get_results::<i64>(conn)?;
-        }
+    // The reported queue: approved comments with unresolved flags.
+    let reported = i64::from(to == CommentStatus::Approved && flags_after > 0)
+        - i64::from(from == Some(CommentStatus::Approved) && comment.open_flags > 0);
+    let shift = CountShift {
+        approved,
+        pending: delta(CommentStatus::Pending),
+        reported,
+    };
+    let posted_at = from.is_none().then_some(comment.created_at);
+    articles::add_to_counts(conn, ArticleId(comment.article_id), shift, posted_at)?;
+    if approved != 0 && comment.depth > 0 {
+        diesel::update(comments::table.find(comment.thread_id))
+            .set(comments::visible_replies.eq(comments::visible_replies + approved))
+            .returning(comments::id)
+            .prepared()
+            .get_results::<i64>(conn)?;
     }
     if let Some(author) = comment.author_id
         && (approved != 0 || rejected != 0)

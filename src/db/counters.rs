@@ -1,4 +1,5 @@
-//! The stored counters (articles' comment counts, threads' visible replies, comments'
+//! The stored counters (articles' comment, pending and reported counts and last
+//! comment time, threads' visible replies, comments'
 //! likes, authors' approved and rejected counts) and how to rebuild them from the rows
 //! they count. Every write keeps them exact in its own transaction (see
 //! `comments::shift_counters`); `recount` repairs a database that was changed by hand.
@@ -20,9 +21,10 @@ pub struct Drift {
     pub actual: i64,
 }
 
-/// Recomputes every counter from the comments (articles' counts, threads' visible
-/// replies, comments' likes, authors' approved and rejected counts), fixes those that
-/// drifted, and reports the articles that had.
+/// Recomputes every counter from the comments (articles' counts, their pending and
+/// reported comments and last comment time, threads' visible replies, comments' likes,
+/// authors' approved and rejected counts), fixes those that drifted, and reports the
+/// articles whose comment count had.
 #[tracing::instrument(skip_all)]
 pub fn recount(conn: &mut DbConnection) -> Result<Vec<Drift>, ApiError> {
     let approved: HashMap<i64, i64> = comments::table
@@ -49,6 +51,8 @@ pub fn recount(conn: &mut DbConnection) -> Result<Vec<Drift>, ApiError> {
             });
         }
     }
+
+    moderation_counts(conn)?;
 
     let replies: HashMap<i64, i64> = comments::table
         .filter(comments::status.eq("approved"))
@@ -126,4 +130,57 @@ pub fn recount(conn: &mut DbConnection) -> Result<Vec<Drift>, ApiError> {
         }
     }
     Ok(drifts)
+}
+
+/// Fixes every article's pending and reported counts and last comment time that
+/// drifted from its comments.
+fn moderation_counts(conn: &mut DbConnection) -> Result<(), ApiError> {
+    use diesel::dsl::max;
+    let per_article = |rows: Vec<(i64, i64)>| -> HashMap<i64, i64> { rows.into_iter().collect() };
+    let pending = per_article(
+        comments::table
+            .filter(comments::status.eq("pending"))
+            .group_by(comments::article_id)
+            .select((comments::article_id, count_star()))
+            .load(conn)?,
+    );
+    let reported = per_article(
+        comments::table
+            .filter(comments::status.eq("approved"))
+            .filter(comments::open_flags.gt(0))
+            .group_by(comments::article_id)
+            .select((comments::article_id, count_star()))
+            .load(conn)?,
+    );
+    let latest: HashMap<i64, Option<chrono::NaiveDateTime>> = comments::table
+        .group_by(comments::article_id)
+        .select((comments::article_id, max(comments::created_at)))
+        .load::<(i64, Option<chrono::NaiveDateTime>)>(conn)?
+        .into_iter()
+        .collect();
+    let stored: Vec<(i64, i64, i64, Option<chrono::NaiveDateTime>)> = articles::table
+        .select((
+            articles::id,
+            articles::pending_count,
+            articles::reported_count,
+            articles::last_comment_at,
+        ))
+        .load(conn)?;
+    for (id, stored_pending, stored_reported, stored_last) in stored {
+        let actual = (
+            pending.get(&id).copied().unwrap_or(0),
+            reported.get(&id).copied().unwrap_or(0),
+            latest.get(&id).copied().flatten(),
+        );
+        if actual != (stored_pending, stored_reported, stored_last) {
+            diesel::update(articles::table.find(id))
+                .set((
+                    articles::pending_count.eq(actual.0),
+                    articles::reported_count.eq(actual.1),
+                    articles::last_comment_at.eq(actual.2),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }

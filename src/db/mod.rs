@@ -2,12 +2,15 @@
 //! `Db`, which runs queries off the async workers.
 
 pub mod articles;
+pub mod authors;
 pub mod changes;
 pub mod comments;
 pub mod counters;
+pub mod dashboard;
 pub mod meta;
 pub mod migrations;
 pub mod moderation;
+pub mod notes;
 pub mod page;
 pub mod personal_data;
 pub mod prepared;
@@ -16,6 +19,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod sso_tokens;
+pub mod undo;
 pub mod users;
 pub mod writer;
 

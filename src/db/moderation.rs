@@ -9,7 +9,8 @@ use super::page::Page;
 use super::prepared::Prepared;
 
 use super::DbConnection;
-use super::comments::{self as comment_rows, Comment, shift_counters};
+use super::articles::CountShift;
+use super::comments::{self as comment_rows, Comment, shift_counters_flagged};
 use super::schema::{articles, comments, flags, moderation_log, users};
 use super::users::{self as user_rows, User};
 use crate::domain::comment::{ArticleId, ArticleKey, CommentId, CommentStatus};
@@ -35,15 +36,59 @@ pub struct LogEntry<'a> {
 
 /// Writes a log line.
 pub fn log(conn: &mut DbConnection, entry: &LogEntry<'_>) -> Result<(), ApiError> {
+    log_with_previous(conn, entry, None)
+}
+
+/// A comment's moderation state before a human decision, kept in the decision's log
+/// line so that the decision can be undone (`undo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Previous {
+    pub status: String,
+    pub moderation_reason: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub moderated_by: Option<i64>,
+    pub moderated_at: Option<NaiveDateTime>,
+}
+
+impl Previous {
+    /// The state of `comment` as stored.
+    pub fn of(comment: &Comment) -> Self {
+        Self {
+            status: comment.status.clone(),
+            moderation_reason: comment.moderation_reason.clone(),
+            rejection_reason: comment.rejection_reason.clone(),
+            moderated_by: comment.moderated_by,
+            moderated_at: comment.moderated_at,
+        }
+    }
+}
+
+/// Writes a log line, with the comment's state before a decision when given.
+pub fn log_with_previous(
+    conn: &mut DbConnection,
+    entry: &LogEntry<'_>,
+    previous: Option<&Previous>,
+) -> Result<(), ApiError> {
     diesel::insert_into(moderation_log::table)
         .values((
-            moderation_log::at.eq(entry.at),
-            moderation_log::actor_id.eq(entry.actor.map(|a| a.0)),
-            moderation_log::action.eq(entry.action),
-            moderation_log::comment_id.eq(entry.comment.map(|c| c.0)),
-            moderation_log::user_id.eq(entry.user.map(|u| u.0)),
-            moderation_log::reason.eq(entry.reason),
-            moderation_log::note.eq(entry.note),
+            (
+                moderation_log::at.eq(entry.at),
+                moderation_log::actor_id.eq(entry.actor.map(|a| a.0)),
+                moderation_log::action.eq(entry.action),
+                moderation_log::comment_id.eq(entry.comment.map(|c| c.0)),
+                moderation_log::user_id.eq(entry.user.map(|u| u.0)),
+                moderation_log::reason.eq(entry.reason),
+                moderation_log::note.eq(entry.note),
+            ),
+            (
+                moderation_log::prev_status.eq(previous.map(|p| p.status.as_str())),
+                moderation_log::prev_moderation_reason
+                    .eq(previous.and_then(|p| p.moderation_reason.as_deref())),
+                moderation_log::prev_rejection_reason
+                    .eq(previous.and_then(|p| p.rejection_reason.as_deref())),
+                moderation_log::prev_moderated_by.eq(previous.and_then(|p| p.moderated_by)),
+                moderation_log::prev_moderated_at.eq(previous.and_then(|p| p.moderated_at)),
+            ),
         ))
         .execute(conn)?;
     Ok(())
@@ -72,6 +117,8 @@ pub struct LogFilter {
     pub user: Option<UserId>,
     /// Decisions made by this moderator.
     pub moderator: Option<UserId>,
+    /// Lines of this action (one of `domain::log::ACTIONS`).
+    pub action: Option<&'static str>,
 }
 
 /// A page of the log, newest first, with each actor's username; `before` is the log id
@@ -95,6 +142,9 @@ pub fn log_page(
     }
     if let Some(m) = filter.moderator {
         query = query.filter(moderation_log::actor_id.eq(m.0));
+    }
+    if let Some(a) = filter.action {
+        query = query.filter(moderation_log::action.eq(a));
     }
     if let Some(b) = before {
         query = query.filter(moderation_log::id.lt(b));
@@ -228,7 +278,15 @@ pub fn decide(
     } else {
         updated
     };
-    shift_counters(conn, comment, Some(comment.status()), decision.status)?;
+    // A moderator's decision resolves the comment's flags.
+    let flags_after = if human { 0 } else { comment.open_flags };
+    shift_counters_flagged(
+        conn,
+        comment,
+        Some(comment.status()),
+        decision.status,
+        flags_after,
+    )?;
     let action = match (human, decision.status) {
         (true, CommentStatus::Approved) => "approve",
         (true, _) => "reject",
@@ -239,7 +297,9 @@ pub fn decide(
         (false, CommentStatus::Rejected) => "auto_reject",
         (false, _) => "auto_pending",
     };
-    log(
+    // A human decision keeps what it replaced, for an undo.
+    let previous = human.then(|| Previous::of(comment));
+    log_with_previous(
         conn,
         &LogEntry {
             actor: decision.moderator,
@@ -252,6 +312,7 @@ pub fn decide(
             note: decision.note,
             at: decision.at,
         },
+        previous.as_ref(),
     )?;
     Ok(updated)
 }
@@ -361,13 +422,22 @@ pub fn lift_ban(
     user_rows::find(conn, target)?.ok_or(ApiError::NotFound("user"))
 }
 
-/// Counts a new flag; answers the comment's unresolved flags.
-pub fn count_flag(conn: &mut DbConnection, comment: i64) -> Result<i64, ApiError> {
-    Ok(diesel::update(comments::table.find(comment))
+/// Counts a new flag on an approved comment (its first puts it in its article's
+/// reported count); answers the comment's unresolved flags.
+pub fn count_flag(conn: &mut DbConnection, comment: &Comment) -> Result<i64, ApiError> {
+    let open: i64 = diesel::update(comments::table.find(comment.id))
         .set(comments::open_flags.eq(comments::open_flags + 1))
         .returning(comments::open_flags)
         .prepared()
-        .get_result(conn)?)
+        .get_result(conn)?;
+    if open == 1 && comment.status() == CommentStatus::Approved {
+        let shift = CountShift {
+            reported: 1,
+            ..CountShift::default()
+        };
+        super::articles::add_to_counts(conn, ArticleId(comment.article_id), shift, None)?;
+    }
+    Ok(open)
 }
 
 /// How many of a comment's unresolved flags count toward hiding it at `now` (see

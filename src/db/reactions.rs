@@ -175,7 +175,7 @@ pub fn report(
 ) -> Result<Flag, ApiError> {
     let comment = super::comments::others(conn, id, user, "flag")?;
     let flag = self::flag(conn, id, user, report.reason, report.note.as_deref(), now)?;
-    moderation::count_flag(conn, comment.id)?;
+    moderation::count_flag(conn, &comment)?;
     let site = settings::load(conn)?;
     let threshold = site.auto_hide_flags;
     if threshold > 0

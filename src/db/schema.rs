@@ -67,6 +67,9 @@ diesel::table! {
         comment_count -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        pending_count -> BigInt,
+        reported_count -> BigInt,
+        last_comment_at -> Nullable<Timestamp>,
     }
 }
 
@@ -105,6 +108,21 @@ diesel::table! {
         user_id -> Nullable<BigInt>,
         reason -> Nullable<Text>,
         note -> Nullable<Text>,
+        prev_status -> Nullable<Text>,
+        prev_moderation_reason -> Nullable<Text>,
+        prev_rejection_reason -> Nullable<Text>,
+        prev_moderated_by -> Nullable<BigInt>,
+        prev_moderated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    moderator_notes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        body -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -145,4 +163,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     likes,
     flags,
     moderation_log,
+    moderator_notes,
 );

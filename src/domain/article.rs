@@ -18,6 +18,56 @@ crate::domain::text_enum! {
     }
 }
 
+crate::domain::text_enum! {
+    /// Orders of the moderators' article list, each read from an index: `newest`
+    /// (created), `pending` (most comments waiting), `reported` (most approved comments
+    /// with unresolved flags), `recent` (latest comment first; articles without comments
+    /// are left out).
+    ArticleSort {
+        Newest => "newest",
+        Pending => "pending",
+        Reported => "reported",
+        Recent => "recent",
+    }
+}
+
+/// Longest article search text, in characters (the longest key is 512 bytes).
+pub const MAX_SEARCH_CHARS: usize = 512;
+
+/// `LIKE` patterns (with `\\` as escape character) that find `text` anywhere in a key
+/// or title: as typed, and lowercase (to compare with `lower(column)`: SQLite's
+/// `lower` and `LIKE` fold ASCII only, PostgreSQL's `LIKE` folds nothing, so both
+/// forms are tried). `None` for blank text (no filter); longer text is refused.
+pub fn search_patterns(text: &str) -> Result<Option<(String, String)>, super::invalid::Invalid> {
+    if text.chars().count() > MAX_SEARCH_CHARS {
+        return Err(super::invalid::Invalid::new(
+            "q",
+            format!("must be at most {MAX_SEARCH_CHARS} characters long"),
+        ));
+    }
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((
+        like_anywhere(text),
+        like_anywhere(&text.to_lowercase()),
+    )))
+}
+
+fn like_anywhere(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// Whether a reader's comment may name its article (title and URL, shown publicly):
 /// only when the URL is on one of the publisher's hosts (`hosts`, lowercase; none: never).
 /// Staff set an article's metadata through the moderation API instead.
@@ -63,6 +113,19 @@ mod tests {
         ));
         assert!(!reader_may_name(None, &hosts));
         assert!(!reader_may_name(Some("https://www.zeitung.de/a"), &[]));
+    }
+
+    #[test]
+    fn search_text_matches_anywhere_with_wildcards_taken_literally() {
+        assert_eq!(search_patterns("  "), Ok(None));
+        assert_eq!(
+            search_patterns(" Äpfel "),
+            Ok(Some(("%Äpfel%".into(), "%äpfel%".into())))
+        );
+        let (typed, _) = search_patterns("100%_a\\b").unwrap().unwrap();
+        assert_eq!(typed, "%100\\%\\_a\\\\b%");
+        assert!(search_patterns(&"x".repeat(512)).is_ok());
+        assert_eq!(search_patterns(&"x".repeat(513)).unwrap_err().field, "q");
     }
 
     #[test]

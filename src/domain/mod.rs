@@ -2,13 +2,17 @@
 
 pub mod article;
 pub mod comment;
+pub mod dashboard;
 pub mod invalid;
+pub mod log;
 pub mod markdown;
 pub mod moderation;
+pub mod notes;
 pub mod settings;
 pub mod standing;
 pub mod text;
 pub mod thread;
+pub mod undo;
 pub mod user;
 pub mod verdict;
 

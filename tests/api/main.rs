@@ -5,6 +5,7 @@ mod accounts;
 mod caching;
 mod cli;
 mod comments;
+mod console_api;
 mod counts;
 mod errors;
 mod hardening;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::moderation::{self, LogFilter, LogRow};
 use crate::domain::comment::CommentId;
+use crate::domain::log;
 use crate::domain::user::UserId;
 use crate::error::ApiError;
 use crate::routes::comments::AuthorView;
@@ -22,18 +23,22 @@ pub struct LogQuery {
     pub user_id: Option<i64>,
     /// Decisions made by this moderator.
     pub moderator_id: Option<i64>,
+    /// Only lines of this action (see `LogItem.action`).
+    pub action: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
 impl LogQuery {
-    /// The filters.
-    fn filter(&self) -> LogFilter {
-        LogFilter {
+    /// The filters; an unknown action is a 422.
+    fn filter(&self) -> Result<LogFilter, ApiError> {
+        let action = self.action.as_deref().map(log::parse_action).transpose()?;
+        Ok(LogFilter {
             comment: self.comment_id.map(CommentId),
             user: self.user_id.map(UserId),
             moderator: self.moderator_id.map(UserId),
-        }
+            action,
+        })
     }
 }
 
@@ -45,7 +50,10 @@ pub struct LogItem {
     /// Null for automatic decisions.
     pub actor: Option<AuthorView>,
     /// `approve`, `reject`, `auto_approve`, `auto_pending`, `auto_reject`, `auto_hide`,
-    /// `ban`, `unban`, `role_change`, `settings_change` or `article_change`.
+    /// `ban`, `unban`, `role_change`, `settings_change`, `article_change`, `undo` (a
+    /// moderator took back their decision: `reason` names it), `note_add` or
+    /// `note_delete` (a moderator note about `user_id`: `note` names the note, not its
+    /// text).
     pub action: String,
     pub comment_id: Option<i64>,
     pub user_id: Option<i64>,
@@ -94,7 +102,7 @@ pub async fn handle(
         .map(|c| Cursor::decode(c, SCOPE))
         .transpose()?
         .map(|c| c.id);
-    let filter = query.filter();
+    let filter = query.filter()?;
     let page = state
         .db
         .read(move |conn| moderation::log_page(conn, filter, before, limit))

@@ -1,12 +1,19 @@
-//! `/mod/*`: queues, decisions, bans, articles and the moderation log.
+//! `/mod/*`: queues, decisions and their undo, accounts (standing, comments, notes,
+//! bans), articles, the dashboard and the moderation log.
 
+pub mod article_list;
 pub mod articles;
 pub mod ban;
 pub mod bulk;
+pub mod dashboard;
 pub mod decide;
 pub mod log;
+pub mod notes;
 pub mod queue;
 pub mod unban;
+pub mod undo;
+pub mod user;
+pub mod user_comments;
 pub mod users;
 
 use std::collections::BTreeMap;

@@ -145,7 +145,100 @@ impl TestApp {
         expect_status(self.bulk(who, ids, action, reason).await, StatusCode::OK).await
     }
 
+    /// `POST /mod/comments/{id}/undo`: takes back the caller's latest decision.
+    pub async fn undo(&self, who: &(impl Caller + ?Sized), id: i64) -> Response {
+        self.post(
+            &format!("/mod/comments/{id}/undo"),
+            who.token(),
+            &json!(null),
+        )
+        .await
+    }
+
+    /// Undoes a decision; panics unless 200; returns the comment as restored.
+    pub async fn undo_ok(&self, who: &(impl Caller + ?Sized), id: i64) -> Value {
+        expect_status(self.undo(who, id).await, StatusCode::OK).await
+    }
+
     // --- Accounts ---
+
+    /// `GET /mod/users/{id}`: an account with its standing.
+    pub async fn user_standing(&self, who: &(impl Caller + ?Sized), user_id: i64) -> Response {
+        self.get(&format!("/mod/users/{user_id}"), who.token())
+            .await
+    }
+
+    /// An account's standing; panics unless 200.
+    pub async fn user_standing_ok(&self, who: &(impl Caller + ?Sized), user_id: i64) -> Value {
+        expect_status(self.user_standing(who, user_id).await, StatusCode::OK).await
+    }
+
+    /// `GET /mod/users/{id}/comments?{query}` (`status=…&limit=…&cursor=…`).
+    pub async fn user_comments(
+        &self,
+        who: &(impl Caller + ?Sized),
+        user_id: i64,
+        query: &str,
+    ) -> Response {
+        let path = with_query(&format!("/mod/users/{user_id}/comments"), query);
+        self.get(&path, who.token()).await
+    }
+
+    /// A page of an account's comments, newest first; panics unless 200.
+    pub async fn user_comments_ok(
+        &self,
+        who: &(impl Caller + ?Sized),
+        user_id: i64,
+        query: &str,
+    ) -> Value {
+        expect_status(
+            self.user_comments(who, user_id, query).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// `GET /mod/users/{id}/notes?{query}` (`limit=…&cursor=…`).
+    pub async fn notes(&self, who: &(impl Caller + ?Sized), user_id: i64, query: &str) -> Response {
+        let path = with_query(&format!("/mod/users/{user_id}/notes"), query);
+        self.get(&path, who.token()).await
+    }
+
+    /// A page of the notes about an account, newest first; panics unless 200.
+    pub async fn notes_ok(&self, who: &(impl Caller + ?Sized), user_id: i64, query: &str) -> Value {
+        expect_status(self.notes(who, user_id, query).await, StatusCode::OK).await
+    }
+
+    /// `POST /mod/users/{id}/notes` with `body`.
+    pub async fn add_note(
+        &self,
+        who: &(impl Caller + ?Sized),
+        user_id: i64,
+        body: &str,
+    ) -> Response {
+        self.post(
+            &format!("/mod/users/{user_id}/notes"),
+            who.token(),
+            &json!({"body": body}),
+        )
+        .await
+    }
+
+    /// Adds a note; panics unless 201; returns it.
+    pub async fn add_note_ok(
+        &self,
+        who: &(impl Caller + ?Sized),
+        user_id: i64,
+        body: &str,
+    ) -> Value {
+        expect_status(self.add_note(who, user_id, body).await, StatusCode::CREATED).await
+    }
+
+    /// `DELETE /mod/notes/{id}`.
+    pub async fn delete_note(&self, who: &(impl Caller + ?Sized), note_id: i64) -> Response {
+        self.delete(&format!("/mod/notes/{note_id}"), who.token())
+            .await
+    }
 
     /// `POST /mod/users/{id}/ban`.
     pub async fn ban(&self, who: &(impl Caller + ?Sized), user_id: i64, ban: &Ban) -> Response {
@@ -227,9 +320,33 @@ impl TestApp {
             .await
     }
 
+    /// `GET /mod/articles?{query}` (`q=…&article=…&sort=…&limit=…&cursor=…`).
+    pub async fn mod_articles(&self, who: &(impl Caller + ?Sized), query: &str) -> Response {
+        self.get(&with_query("/mod/articles", query), who.token())
+            .await
+    }
+
+    /// A page of articles with their moderation counts; panics unless 200.
+    pub async fn mod_articles_ok(&self, who: &(impl Caller + ?Sized), query: &str) -> Value {
+        expect_status(self.mod_articles(who, query).await, StatusCode::OK).await
+    }
+
+    // --- The dashboard ---
+
+    /// `GET /mod/dashboard?{query}` (`hours=…&top=…`).
+    pub async fn dashboard(&self, who: &(impl Caller + ?Sized), query: &str) -> Response {
+        self.get(&with_query("/mod/dashboard", query), who.token())
+            .await
+    }
+
+    /// The dashboard; panics unless 200.
+    pub async fn dashboard_ok(&self, who: &(impl Caller + ?Sized), query: &str) -> Value {
+        expect_status(self.dashboard(who, query).await, StatusCode::OK).await
+    }
+
     // --- The log ---
 
-    /// `GET /mod/log?{query}` (`comment_id=…&user_id=…&moderator_id=…&limit=…&cursor=…`).
+    /// `GET /mod/log?{query}` (`comment_id=…&user_id=…&moderator_id=…&action=…&limit=…&cursor=…`).
     pub async fn mod_log(&self, who: &(impl Caller + ?Sized), query: &str) -> Response {
         self.get(&with_query("/mod/log", query), who.token()).await
     }
