@@ -13,7 +13,7 @@ interface Props { i18n: ConsoleI18n }
 export function QueueScreen({ i18n }: Props) {
   const { t } = i18n;
   const [queue, setQueue] = useState<QueueName>('pending');
-  const [article, setArticle] = useState('');
+  const [article, setArticle] = useState(() => new URLSearchParams(location.search).get('article') ?? '');
   const [items, setItems] = useState<Item[]>([]);
   const [counts, setCounts] = useState<Record<string, number>>({});
   const [focus, setFocus] = useState(0);
@@ -24,13 +24,15 @@ export function QueueScreen({ i18n }: Props) {
   const [author, setAuthor] = useState<{ id: number; ban: boolean } | null>(null);
   const [help, setHelp] = useState(false);
   const list = useRef<HTMLOListElement>(null);
+  // Keys come faster than renders: the focused card is read from here, not from state.
+  const at = useRef(0);
 
   const load = useCallback(async () => {
     const page = await api.queue(queue, article);
     setItems(page.items);
     setCounts(page.counts);
   }, [queue, article]);
-  useEffect(() => { void load().catch(fail); setFocus(0); setSelected(new Set()); }, [load]);
+  useEffect(() => { void load().catch(fail); at.current = 0; setFocus(0); setSelected(new Set()); }, [load]);
   useEffect(() => {
     const timer = setInterval(() => void api.counts(article).then((p) => setCounts(p.counts)).catch(() => undefined), POLL_MS);
     return () => clearInterval(timer);
@@ -43,6 +45,7 @@ export function QueueScreen({ i18n }: Props) {
 
   const fail = (err: unknown) => setStatus(t('error', { detail: err instanceof ApiError ? err.message : String(err) }));
   const focusCard = (i: number) => {
+    at.current = i;
     setFocus(i);
     requestAnimationFrame(() => (list.current?.children[i] as HTMLElement | undefined)?.focus());
   };
@@ -67,16 +70,18 @@ export function QueueScreen({ i18n }: Props) {
     setLast(null);
     await api.undo(id).then(() => { setStatus(t('undone', { id })); return load(); }).catch(fail);
   };
-  const toggle = (id: number) => {
-    const next = new Set(selected);
-    if (!next.delete(id)) next.add(id);
-    setSelected(next);
-  };
-  const targets = () => (selected.size > 0 ? [...selected] : items[focus] ? [items[focus].id] : []);
+  const toggle = (id: number) =>
+    setSelected((before) => {
+      const next = new Set(before);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  const targets = () => (selected.size > 0 ? [...selected] : items[at.current] ? [items[at.current].id] : []);
 
   const onKey = (e: KeyboardEvent) => {
     const target = e.target as HTMLElement;
     if (rejecting || author || e.ctrlKey || e.metaKey || e.altKey || /INPUT|TEXTAREA|SELECT/.test(target.tagName)) return;
+    const focus = at.current;
     const current = items[focus];
     const actions: Record<string, () => void> = {
       j: () => focusCard(Math.min(focus + 1, items.length - 1)),
@@ -91,10 +96,14 @@ export function QueueScreen({ i18n }: Props) {
     const action = actions[e.key];
     if (action) { e.preventDefault(); action(); }
   };
+  // The listener calls the latest render's handler (an effect would re-bind it too late).
+  const handler = useRef(onKey);
+  handler.current = onKey;
   useEffect(() => {
-    addEventListener('keydown', onKey);
-    return () => removeEventListener('keydown', onKey);
-  });
+    const listen = (e: KeyboardEvent) => handler.current(e);
+    addEventListener('keydown', listen);
+    return () => removeEventListener('keydown', listen);
+  }, []);
 
   return (
     <main class="queue">
@@ -124,7 +133,7 @@ export function QueueScreen({ i18n }: Props) {
         <ol ref={list} class="cards" aria-label={t(queue)}>
           {items.map((item, i) => (
             <Card key={item.id} i18n={i18n} item={item} focused={i === focus} selected={selected.has(item.id)}
-              onFocus={() => setFocus(i)} onToggle={() => toggle(item.id)} onApprove={() => approve([item.id])}
+              onFocus={() => { at.current = i; setFocus(i); }} onToggle={() => toggle(item.id)} onApprove={() => approve([item.id])}
               onReject={() => setRejecting([item.id])}
               onAuthor={(ban) => item.author && setAuthor({ id: item.author.id, ban })} />
           ))}
