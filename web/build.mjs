@@ -1,8 +1,9 @@
 // Builds web/dist from web/src and web/pages: the thread bundle under a content hash,
-// the loader that names it (/embed.js), the count script (/count.js), and the pages.
+// the loader that names it (/embed.js), the count script (/count.js), the pages, and the
+// moderation console (/moderate/: its page naming its content-hashed bundle).
 // `node build.mjs` — the output is committed and embedded in the binary.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 import { build } from 'esbuild';
@@ -36,8 +37,14 @@ writeFileSync('dist/embed.js', loader);
 const count = await bundle('src/count/count.ts');
 writeFileSync('dist/count.js', count);
 cpSync('pages', 'dist', { recursive: true });
+const consoleJs = await bundle('src/console/index.tsx');
+const consoleFile = `console-${createHash('sha256').update(consoleJs).digest('hex').slice(0, 10)}.js`;
+mkdirSync('dist/moderate', { recursive: true });
+writeFileSync(`dist/moderate/${consoleFile}`, consoleJs);
+writeFileSync('dist/moderate/index.html', readFileSync('src/console/index.html', 'utf8').replace('CONSOLE_FILE', consoleFile));
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 console.log(`embed.js ${loader.length} B (${gz(loader)} B gzip)`);
 console.log(`embed/${threadFile} ${thread.length} B (${gz(thread)} B gzip)`);
 console.log(`count.js ${count.length} B (${gz(count)} B gzip)`);
+console.log(`moderate/${consoleFile} ${consoleJs.length} B (${gz(consoleJs)} B gzip)`);

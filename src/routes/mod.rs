@@ -62,6 +62,8 @@ sitemap! {
         "/embed.js" => { get(public): pages::files::embed },
         "/count.js" => { get(public): pages::files::count },
         "/embed/{file}" => { get(public): pages::files::hashed },
+        "/moderate/" => { get(public): pages::html::moderate },
+        "/moderate/{file}" => { get(public): pages::files::console },
     }
     api "/api/v1" {
         "/openapi.json" => { get(public): openapi::handle },

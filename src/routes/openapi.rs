@@ -24,6 +24,8 @@ use crate::error::{FieldError, Problem};
         super::pages::files::embed,
         super::pages::files::count,
         super::pages::files::hashed,
+        super::pages::html::moderate,
+        super::pages::files::console,
         handle,
         super::docs::handle,
         super::auth::register::handle,

@@ -97,6 +97,9 @@ async fn unknown_files_are_not_found_problems() {
             "/embed/%2E%2E%2Findex.html",
             "/embed/",
             "/count.json",
+            "/moderate/console-0000000000.js",
+            "/moderate/index.html",
+            "/moderate/..%2Fembed.js",
         ] {
             let res = app.get_page(path, &[]).await;
             expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
@@ -160,4 +163,34 @@ async fn the_demo_can_be_switched_off() {
         }
         app.stop().await;
     }
+}
+
+#[tokio::test]
+async fn the_console_page_is_public_and_names_its_immutable_bundle() {
+    for_each_backend(async |app| {
+        let res = app.get_page("/moderate/", &[]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(header(&res, CONTENT_TYPE), "text/html; charset=utf-8");
+        assert_eq!(header(&res, CACHE_CONTROL), "no-cache");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("id=\"console\""));
+        let start = html
+            .find("/moderate/console-")
+            .expect("the page names its bundle");
+        let end = start + html[start..].find(".js").unwrap() + 3;
+        let bundle = app
+            .get_page(&html[start..end], &[("Accept-Encoding", "gzip")])
+            .await;
+        assert_eq!(bundle.status(), StatusCode::OK);
+        assert_eq!(
+            header(&bundle, CONTENT_TYPE),
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(
+            header(&bundle, CACHE_CONTROL),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(header(&bundle, CONTENT_ENCODING), "gzip");
+    })
+    .await;
 }

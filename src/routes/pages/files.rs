@@ -1,5 +1,5 @@
 //! `GET /embed.js`, `GET /count.js` and `GET /embed/{file}`: the scripts a publisher's
-//! page loads.
+//! page loads; `GET /moderate/{file}`: the console's content-hashed bundle.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -27,4 +27,14 @@ pub async fn hashed(req: HttpRequest, file: web::Path<String>) -> Result<HttpRes
         return Err(ApiError::NotFound("file"));
     }
     serve(&req, &format!("embed/{file}"), Caching::Immutable)
+}
+
+/// The moderation console's content-hashed bundle: cached for good.
+#[utoipa::path(get, path = "/moderate/{file}", tag = "pages", params(("file" = String, Path, description = "The bundle's name, with its content hash")), responses((status = 200, description = "The file", content_type = "text/javascript"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn console(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    // Only the hashed bundles: not the page (which is revalidated) nor anything else.
+    if !file.starts_with("console-") || !file.ends_with(".js") || file.contains(['/', '\\']) {
+        return Err(ApiError::NotFound("file"));
+    }
+    serve(&req, &format!("moderate/{file}"), Caching::Immutable)
 }

@@ -1,4 +1,5 @@
-//! `GET /` and `GET /demo/`: what a newcomer opens first.
+//! `GET /` and `GET /demo/`: what a newcomer opens first; `GET /moderate/`: the
+//! moderation console (the page is public, the API it calls is not).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -20,4 +21,10 @@ pub async fn demo(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         return Err(ApiError::NotFound("page"));
     }
     serve(&req, "demo/index.html", Caching::Page)
+}
+
+/// The moderation console: signs a moderator in and works the queues through the API.
+#[utoipa::path(get, path = "/moderate/", tag = "pages", responses((status = 200, description = "The moderation console (HTML)", content_type = "text/html"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn moderate(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    serve(&req, "moderate/index.html", Caching::Page)
 }

@@ -323,7 +323,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Finds articles by key or title, with approved, pending and reported counts, in an
+         *     order the dashboard needs (each read from an index of counters kept exact by every
+         *     write).
+         */
+        get: operations["get_mod_articles"];
         /**
          * Sets up or changes an article: title, URL, open or closed, moderation mode, a
          *     scheduled closing. Creates it if new.
@@ -387,6 +392,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mod/comments/{id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undoes the caller's approval or rejection of a comment within 30 seconds, if
+         *     nothing has happened to the comment since: it gets back its status, reasons and
+         *     unresolved flags, the counts follow, and the log records `undo`. 409
+         *     `nothing_to_undo` when the comment's latest event is not such a decision of the
+         *     caller's (someone else's decision, an edit, an automatic hide, a deletion, an
+         *     earlier undo), 409 `undo_window_passed` after 30 seconds.
+         */
+        post: operations["post_mod_comments__id__undo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mod/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue sizes, the oldest pending comment, the articles with the most new comments
+         *     and reports, and comments and decisions per hour over the last day, each counted
+         *     in the database.
+         */
+        get: operations["get_mod_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mod/log": {
         parameters: {
             query?: never;
@@ -399,6 +449,23 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mod/notes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a note: its author or an admin may (others 403); logged as `note_delete`. */
+        delete: operations["delete_mod_notes__id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -438,6 +505,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mod/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One account with its standing: role, ban (until, reason), age, approved, rejected
+         *     and pending comments, notes; 404 for no account or an erased one.
+         */
+        get: operations["get_mod_users__id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mod/users/{id}/ban": {
         parameters: {
             query?: never;
@@ -452,6 +539,44 @@ export interface paths {
          *     flag. Moderators may ban readers; admins also moderators.
          */
         post: operations["post_mod_users__id__ban"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mod/users/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every comment of an account, newest first, as moderators see them (article, flags,
+         *     previous text); 404 for no account or an erased one.
+         */
+        get: operations["get_mod_users__id__comments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mod/users/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notes about an account, newest first. */
+        get: operations["get_mod_users__id__notes"];
+        put?: never;
+        /** Adds a note about an account (logged as `note_add`). */
+        post: operations["post_mod_users__id__notes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -598,6 +723,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/moderate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The moderation console: signs a moderator in and works the queues through the API. */
+        get: operations["get_moderate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/moderate/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The moderation console's content-hashed bundle: cached for good. */
+        get: operations["get_moderate__file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -645,6 +804,13 @@ export interface components {
         ApproveRequest: {
             /** @description For the log. */
             note?: string | null;
+        };
+        /** @description A page of articles. */
+        ArticleListResponse: {
+            /** @description In the order asked for. */
+            items: components["schemas"]["ModeratedArticle"][];
+            /** @description The cursor of the next page; null on the last. */
+            next_cursor?: string | null;
         };
         /**
          * @description An article's own moderation: the site's mode, or always before, or after.
@@ -718,6 +884,24 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
+        };
+        /** @description An account as the author drawer shows it. */
+        AuthorStanding: components["schemas"]["UserStanding"] & {
+            /**
+             * Format: int64
+             * @description Whole days since the account was created (`created_at`).
+             */
+            account_age_days: number;
+            /**
+             * Format: int64
+             * @description The account's comments waiting in the pending queue.
+             */
+            pending_count: number;
+            /**
+             * Format: int64
+             * @description Moderator notes about the account.
+             */
+            notes_count: number;
         };
         /** @description A comment's author. */
         AuthorView: {
@@ -894,6 +1078,28 @@ export interface components {
             /** @description The article's http(s) URL, stored if the article has none yet. */
             article_url?: string | null;
         };
+        /** @description The dashboard. */
+        DashboardResponse: {
+            /**
+             * @description Comments in each queue (`pending`, `reported`, `unmoderated`, `rejected`,
+             *     `approved`).
+             */
+            queues: {
+                [key: string]: number;
+            };
+            oldest_pending?: components["schemas"]["OldestPending"] | null;
+            /**
+             * Format: int64
+             * @description The window of the rankings, in hours.
+             */
+            hours: number;
+            /** @description Articles with the most comments posted in the window, most first. */
+            most_commented: components["schemas"]["RankedArticle"][];
+            /** @description Articles with the most flags filed in the window (resolved or not), most first. */
+            most_reported: components["schemas"]["RankedArticle"][];
+            /** @description The last 24 hours, oldest first; the last entry is the current hour so far. */
+            per_hour: components["schemas"]["HourStats"][];
+        };
         /** @description New text. */
         EditComment: {
             /** @description Markdown, same rules as when posting. */
@@ -998,6 +1204,24 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One hour of the last day. */
+        HourStats: {
+            /**
+             * Format: date-time
+             * @description The start of the hour (UTC).
+             */
+            hour: string;
+            /**
+             * Format: int64
+             * @description Comments posted in it (any status).
+             */
+            comments: number;
+            /**
+             * Format: int64
+             * @description Moderators' approvals and rejections in it (automatic decisions not counted).
+             */
+            decisions: number;
+        };
         /** @description A comment's likes after the change. */
         LikeResponse: {
             /** Format: int64 */
@@ -1020,7 +1244,10 @@ export interface components {
             actor?: components["schemas"]["AuthorView"] | null;
             /**
              * @description `approve`, `reject`, `auto_approve`, `auto_pending`, `auto_reject`, `auto_hide`,
-             *     `ban`, `unban`, `role_change`, `settings_change` or `article_change`.
+             *     `ban`, `unban`, `role_change`, `settings_change`, `article_change`, `undo` (a
+             *     moderator took back their decision: `reason` names it), `note_add` or
+             *     `note_delete` (a moderator note about `user_id`: `note` names the note, not its
+             *     text).
              */
             action: string;
             /** Format: int64 */
@@ -1049,6 +1276,29 @@ export interface components {
              */
             refresh_token?: string | null;
         };
+        /** @description An article as moderators see it: its settings and its moderation counts. */
+        ModeratedArticle: components["schemas"]["ArticleView"] & {
+            /**
+             * Format: int64
+             * @description Comments waiting in the pending queue.
+             */
+            pending_count: number;
+            /**
+             * Format: int64
+             * @description Approved comments with unresolved flags (the reported queue).
+             */
+            reported_count: number;
+            /**
+             * Format: date-time
+             * @description When its latest comment (of any status) was posted; null if none.
+             */
+            last_comment_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was created (by its first comment or by a moderator).
+             */
+            created_at: string;
+        };
         /** @description A comment as moderators see it, with its article as `{key, title}`. */
         ModeratedComment: components["schemas"]["CommentView_ArticleRef"] & {
             /** @description Unresolved flags by reason. */
@@ -1068,6 +1318,57 @@ export interface components {
          * @enum {string}
          */
         ModerationMode: "pre" | "post";
+        /** @description A new note. */
+        NoteRequest: {
+            /** @description Plain text, 1–2000 characters after trimming; newlines and tabs kept. */
+            body: string;
+        };
+        /** @description A note moderators keep about an account; readers never see notes. */
+        NoteView: {
+            /**
+             * Format: int64
+             * @description The note's id (for `DELETE /mod/notes/{id}`).
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description The account the note is about.
+             */
+            user_id: number;
+            author?: components["schemas"]["AuthorView"] | null;
+            /** @description The note's text, as written (plain text, not rendered). */
+            body: string;
+            /**
+             * Format: date-time
+             * @description When it was written.
+             */
+            created_at: string;
+        };
+        /** @description A page of notes, newest first. */
+        NotesResponse: {
+            /** @description Newest first. */
+            items: components["schemas"]["NoteView"][];
+            /** @description The cursor of the next page; null on the last. */
+            next_cursor?: string | null;
+        };
+        /** @description The oldest comment waiting in the pending queue. */
+        OldestPending: {
+            /**
+             * Format: int64
+             * @description The comment (first in the pending queue).
+             */
+            comment_id: number;
+            /**
+             * Format: date-time
+             * @description When it was posted.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Seconds since it was posted.
+             */
+            age_seconds: number;
+        };
         /** @description The RFC 9457 body. */
         Problem: {
             /**
@@ -1097,6 +1398,18 @@ export interface components {
             counts: {
                 [key: string]: number;
             };
+        };
+        /** @description An article in a ranking. */
+        RankedArticle: {
+            /** @description The article's key. */
+            key: string;
+            /** @description Its title, if known. */
+            title?: string | null;
+            /**
+             * Format: int64
+             * @description New comments (any status) or new flags in the window.
+             */
+            count: number;
         };
         /** @description A refresh token to exchange. */
         RefreshRequest: {
@@ -1246,6 +1559,13 @@ export interface components {
             replies: components["schemas"]["CommentView"][];
             /** @description Visible replies, placeholders of deleted ones not counted. */
             reply_count: number;
+        };
+        /** @description A page of an account's comments, newest first. */
+        UserCommentsResponse: {
+            /** @description Newest first, each as the queues show it. */
+            items: components["schemas"]["ModeratedComment"][];
+            /** @description The cursor of the next page; null on the last. */
+            next_cursor?: string | null;
         };
         /** @description An account as moderators see it. */
         UserStanding: {
@@ -2086,6 +2406,53 @@ export interface operations {
             };
         };
     };
+    get_mod_articles: {
+        parameters: {
+            query?: {
+                /** @description Text found anywhere in the key or the title (ignoring case); empty: all. */
+                q?: string;
+                /**
+                 * @description Only the article with exactly this key (as `PUT /mod/articles?article=K` names
+                 *     it): a list of one, or none.
+                 */
+                article?: string;
+                /**
+                 * @description `newest` (default; created last first), `pending` (most comments waiting),
+                 *     `reported` (most approved comments with unresolved flags) or `recent` (latest
+                 *     comment first; articles without comments are left out).
+                 */
+                sort?: string;
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of articles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleListResponse"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     put_mod_articles: {
         parameters: {
             query: {
@@ -2228,6 +2595,72 @@ export interface operations {
             };
         };
     };
+    post_mod_comments__id__undo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Comment id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The comment as it was before the decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModeratedComment"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_mod_dashboard: {
+        parameters: {
+            query?: {
+                /** @description The window of the rankings, in hours (1–168, default 24). */
+                hours?: number;
+                /** @description Articles per ranking (1–50, default 10). */
+                top?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardResponse"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_mod_log: {
         parameters: {
             query?: {
@@ -2236,6 +2669,8 @@ export interface operations {
                 user_id?: number;
                 /** @description Decisions made by this moderator. */
                 moderator_id?: number;
+                /** @description Only lines of this action (see `LogItem.action`). */
+                action?: string;
                 limit?: number;
                 cursor?: string;
             };
@@ -2253,6 +2688,36 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LogResponse"];
                 };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_mod_notes__id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Note id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An RFC 9457 problem; `code` tells which. */
             default: {
@@ -2339,6 +2804,38 @@ export interface operations {
             };
         };
     };
+    get_mod_users__id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorStanding"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     post_mod_users__id__ban: {
         parameters: {
             query?: never;
@@ -2362,6 +2859,121 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserStanding"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_mod_users__id__comments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only comments of this status: `approved`, `pending`, `rejected` or `deleted`
+                 *     (absent: all).
+                 */
+                status?: string;
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserCommentsResponse"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_mod_users__id__notes: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of notes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotesResponse"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_mod_users__id__notes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteRequest"];
+            };
+        };
+        responses: {
+            /** @description The note */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteView"];
                 };
             };
             /** @description An RFC 9457 problem; `code` tells which. */
@@ -2627,6 +3239,81 @@ export interface operations {
                 content: {
                     "text/plain": unknown;
                 };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_moderate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The moderation console (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_moderate__file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The bundle's name, with its content hash */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": unknown;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An RFC 9457 problem; `code` tells which. */
             default: {

@@ -1,0 +1,67 @@
+/** One queue card: the comment (rendered and source), article, why, parent, standing. */
+import { useEffect, useState } from 'preact/hooks';
+
+import type { ConsoleI18n } from '../../i18n/console';
+import { api, type Item, type Standing } from '../api';
+
+interface Props {
+  i18n: ConsoleI18n;
+  item: Item;
+  focused: boolean;
+  selected: boolean;
+  onFocus(): void;
+  onToggle(): void;
+  onApprove(): void;
+  onReject(): void;
+  onAuthor(ban: boolean): void;
+}
+
+const standings = new Map<number, Promise<Standing>>();
+const standingOf = (id: number) => {
+  if (!standings.has(id)) standings.set(id, api.user(id));
+  return standings.get(id) as Promise<Standing>;
+};
+/** Forgets what is known of an account (after a ban or unban). */
+export const forgetStanding = (id: number) => standings.delete(id);
+
+export function Card({ i18n, item, focused, selected, ...on }: Props) {
+  const { t } = i18n;
+  const [standing, setStanding] = useState<Standing | null>(null);
+  const [parent, setParent] = useState<string | null>(null);
+  useEffect(() => {
+    if (item.author) void standingOf(item.author.id).then(setStanding).catch(() => undefined);
+    if (item.parent_id) void api.comment(item.parent_id).then((c) => setParent(c.body)).catch(() => undefined);
+  }, [item.id]);
+  const reasons = Object.entries(item.flags ?? {});
+  const label = `${item.author?.username ?? '?'}: ${item.body.slice(0, 60)}`;
+  return (
+    <li class={`card${focused ? ' focused' : ''}`} tabIndex={focused ? 0 : -1} onFocus={on.onFocus}
+      aria-label={label} data-comment={item.id}>
+      <p class="meta">
+        <strong>{item.article.title ?? item.article.key}</strong> <code>{item.article.key}</code> · {i18n.date(item.created_at)}
+      </p>
+      {parent !== null && <blockquote class="parent"><span>{t('inReplyTo')}:</span> {parent}</blockquote>}
+      <div class="body" dangerouslySetInnerHTML={{ __html: item.html }} />
+      <details><summary>{t('source')}</summary><pre>{item.body}</pre></details>
+      <p class="why">
+        {t('why')}: {item.moderation_reason ?? item.status}
+        {reasons.length > 0 && <> · {t('flags')}: {reasons.map(([r, n]) => `${r} ×${n}`).join(', ')}</>}
+      </p>
+      {(item.flag_notes ?? []).length > 0 && (
+        <ul class="flagnotes">{item.flag_notes.map((f, i) => <li key={i}>{f.reason}{f.note ? `: ${f.note}` : ''}</li>)}</ul>
+      )}
+      <p class="author">
+        {t('author')}: <button type="button" class="link" onClick={() => on.onAuthor(false)}
+          aria-label={t('openAuthor', { name: item.author?.username ?? '' })}>{item.author?.username}</button>
+        {standing && <> · {t('standing', { since: i18n.date(standing.created_at), approved: standing.approved_count, rejected: standing.rejected_count })}
+          {standing.status === 'banned' && <strong> · {standing.banned_until ? t('bannedUntil', { until: i18n.date(standing.banned_until) }) : t('banned')}</strong>}</>}
+      </p>
+      <div class="actions">
+        <label><input type="checkbox" checked={selected} onChange={on.onToggle} /> {t('select')}</label>
+        <button type="button" onClick={on.onApprove}>{t('approve')}</button>
+        <button type="button" onClick={on.onReject}>{t('reject')}</button>
+        <button type="button" onClick={() => on.onAuthor(true)}>{t('ban')}</button>
+      </div>
+    </li>
+  );
+}

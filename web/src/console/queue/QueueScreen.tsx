@@ -1,0 +1,146 @@
+/** The queues: tabs with totals (polled), the cards, decisions, bulk, undo and keys. */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+
+import { ApiError } from '../../api/client';
+import type { ConsoleI18n } from '../../i18n/console';
+import { api, type Item, POLL_MS, QUEUES, type QueueName } from '../api';
+import { AuthorDrawer } from '../author/AuthorDrawer';
+import { Card } from './Card';
+import { RejectDialog } from './RejectDialog';
+
+interface Props { i18n: ConsoleI18n }
+
+export function QueueScreen({ i18n }: Props) {
+  const { t } = i18n;
+  const [queue, setQueue] = useState<QueueName>('pending');
+  const [article, setArticle] = useState(() => new URLSearchParams(location.search).get('article') ?? '');
+  const [items, setItems] = useState<Item[]>([]);
+  const [counts, setCounts] = useState<Record<string, number>>({});
+  const [focus, setFocus] = useState(0);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [rejecting, setRejecting] = useState<number[] | null>(null);
+  const [last, setLast] = useState<number | null>(null);
+  const [status, setStatus] = useState('');
+  const [author, setAuthor] = useState<{ id: number; ban: boolean } | null>(null);
+  const [help, setHelp] = useState(false);
+  const list = useRef<HTMLOListElement>(null);
+  // Keys come faster than renders: the focused card is read from here, not from state.
+  const at = useRef(0);
+
+  const load = useCallback(async () => {
+    const page = await api.queue(queue, article);
+    setItems(page.items);
+    setCounts(page.counts);
+  }, [queue, article]);
+  useEffect(() => { void load().catch(fail); at.current = 0; setFocus(0); setSelected(new Set()); }, [load]);
+  useEffect(() => {
+    const timer = setInterval(() => void api.counts(article).then((p) => setCounts(p.counts)).catch(() => undefined), POLL_MS);
+    return () => clearInterval(timer);
+  }, [article]);
+  useEffect(() => {
+    if (last === null) return;
+    const timer = setTimeout(() => setLast(null), 8000);
+    return () => clearTimeout(timer);
+  }, [last]);
+
+  const fail = (err: unknown) => setStatus(t('error', { detail: err instanceof ApiError ? err.message : String(err) }));
+  const focusCard = (i: number) => {
+    at.current = i;
+    setFocus(i);
+    requestAnimationFrame(() => (list.current?.children[i] as HTMLElement | undefined)?.focus());
+  };
+  const after = async (ids: number[], what: string) => {
+    const index = Math.max(0, items.findIndex((c) => c.id === ids[0]));
+    setStatus(ids.map((id) => t('decided', { id, what })).join(' '));
+    setLast(ids.length === 1 ? ids[0] : null);
+    setSelected(new Set());
+    await load();
+    focusCard(Math.min(index, items.length - 1 - ids.length));
+  };
+  const approve = (ids: number[]) =>
+    (ids.length === 1 ? api.approve(ids[0]) : api.bulk(ids, 'approve')).then(() => after(ids, t('approved'))).catch(fail);
+  const reject = (ids: number[], reason: string, note: string) => {
+    setRejecting(null);
+    const call = ids.length === 1 ? api.reject(ids[0], reason, note) : api.bulk(ids, 'reject', reason);
+    return call.then(() => after(ids, t('rejected'))).catch(fail);
+  };
+  const undo = async () => {
+    if (last === null) return;
+    const id = last;
+    setLast(null);
+    await api.undo(id).then(() => { setStatus(t('undone', { id })); return load(); }).catch(fail);
+  };
+  const toggle = (id: number) =>
+    setSelected((before) => {
+      const next = new Set(before);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  const targets = () => (selected.size > 0 ? [...selected] : items[at.current] ? [items[at.current].id] : []);
+
+  const onKey = (e: KeyboardEvent) => {
+    const target = e.target as HTMLElement;
+    if (rejecting || author || e.ctrlKey || e.metaKey || e.altKey || /INPUT|TEXTAREA|SELECT/.test(target.tagName)) return;
+    const focus = at.current;
+    const current = items[focus];
+    const actions: Record<string, () => void> = {
+      j: () => focusCard(Math.min(focus + 1, items.length - 1)),
+      k: () => focusCard(Math.max(focus - 1, 0)),
+      a: () => targets().length && void approve(targets()),
+      r: () => targets().length && setRejecting(targets()),
+      x: () => current && toggle(current.id),
+      u: () => current?.author && setAuthor({ id: current.author.id, ban: false }),
+      b: () => current?.author && setAuthor({ id: current.author.id, ban: true }),
+      '?': () => setHelp(!help),
+    };
+    const action = actions[e.key];
+    if (action) { e.preventDefault(); action(); }
+  };
+  // The listener calls the latest render's handler (an effect would re-bind it too late).
+  const handler = useRef(onKey);
+  handler.current = onKey;
+  useEffect(() => {
+    const listen = (e: KeyboardEvent) => handler.current(e);
+    addEventListener('keydown', listen);
+    return () => removeEventListener('keydown', listen);
+  }, []);
+
+  return (
+    <main class="queue">
+      <nav aria-label={t('queues')} class="tabs">
+        {QUEUES.map((name) => (
+          <button type="button" key={name} aria-pressed={name === queue} onClick={() => setQueue(name)}>
+            {t(name)} <span class="total" data-queue={name}>{counts[name] ?? 0}</span>
+          </button>
+        ))}
+        <label>{t('allArticles')}<input value={article} onChange={(e) => setArticle((e.target as HTMLInputElement).value.trim())} /></label>
+        <button type="button" aria-expanded={help} onClick={() => setHelp(!help)}>{t('keys')} (?)</button>
+      </nav>
+      <p class="hint">{t('refresh')}</p>
+      {help && <p class="help" id="keys">{t('keyHelp')}</p>}
+      <div role="status" class="status">
+        {status}
+        {last !== null && <button type="button" onClick={undo}>{t('undo')}</button>}
+      </div>
+      {selected.size > 0 && (
+        <div class="bulk">
+          {t('selected', { n: selected.size })}{' '}
+          <button type="button" onClick={() => approve([...selected])}>{t('approveSelected')}</button>{' '}
+          <button type="button" onClick={() => setRejecting([...selected])}>{t('rejectSelected')}</button>
+        </div>
+      )}
+      {items.length === 0 ? <p>{t('empty')}</p> : (
+        <ol ref={list} class="cards" aria-label={t(queue)}>
+          {items.map((item, i) => (
+            <Card key={item.id} i18n={i18n} item={item} focused={i === focus} selected={selected.has(item.id)}
+              onFocus={() => { at.current = i; setFocus(i); }} onToggle={() => toggle(item.id)} onApprove={() => approve([item.id])}
+              onReject={() => setRejecting([item.id])}
+              onAuthor={(ban) => item.author && setAuthor({ id: item.author.id, ban })} />
+          ))}
+        </ol>
+      )}
+      {rejecting && <RejectDialog i18n={i18n} onCancel={() => setRejecting(null)} onReject={(r, n) => reject(rejecting, r, n)} />}
+      {author && <AuthorDrawer i18n={i18n} id={author.id} ban={author.ban} onClose={() => { setAuthor(null); void load(); }} />}
+    </main>
+  );
+}
