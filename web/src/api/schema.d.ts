@@ -21,6 +21,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/moderation-hook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The moderation hook (404 when none is configured). */
+        get: operations["get_admin_moderation_hook"];
+        /**
+         * Configures the hook, asked about every comment posted or edited from the next one
+         *     on, on every instance; signed like webhooks with its own secret.
+         */
+        put: operations["put_admin_moderation_hook"];
+        post?: never;
+        /** Removes the hook: comments are decided by the built-in rules alone. */
+        delete: operations["delete_admin_moderation_hook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/settings": {
         parameters: {
             query?: never;
@@ -53,6 +75,102 @@ export interface paths {
          */
         put: operations["put_admin_users__id__role"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every endpoint, oldest first (without secrets). */
+        get: operations["get_admin_webhooks"];
+        put?: never;
+        /** Registers an endpoint and answers its signing secret, this once. */
+        post: operations["post_admin_webhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes an endpoint and its deliveries (pending ones are not sent). */
+        delete: operations["delete_admin_webhooks__id"];
+        options?: never;
+        head?: never;
+        /** Changes an endpoint; with `rotate_secret`, answers the new secret too. */
+        patch: operations["patch_admin_webhooks__id"];
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's most recent deliveries, newest first: status, attempts, the last
+         *     answer's code and latency.
+         */
+        get: operations["get_admin_webhooks__id__deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queues a delivery again from its first attempt, whatever became of it; the event
+         *     keeps its id, so a receiver that has it already can tell.
+         */
+        post: operations["post_admin_webhooks__id__deliveries__delivery_id__redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queues a `webhook.test` event for this endpoint only (even while inactive it waits
+         *     for it), signed like every other.
+         */
+        post: operations["post_admin_webhooks__id__test"];
         delete?: never;
         options?: never;
         head?: never;
@@ -105,7 +223,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends a session: its refresh token and its access tokens stop working at once. */
+        /**
+         * Ends a session: its refresh token and its access tokens stop working at once. The
+         *     body is optional: without one, the session of the access token used ends.
+         */
         post: operations["post_auth_logout"];
         delete?: never;
         options?: never;
@@ -202,7 +323,9 @@ export interface paths {
         post?: never;
         /**
          * Deletes the caller's comment: text erased, status `deleted`, counts updated; it stays
-         *     as a placeholder while it has visible replies.
+         *     as a placeholder while it has visible replies. Idempotent for the author: deleting
+         *     an already deleted comment of one's own answers 204 again (so a retry after a lost
+         *     answer succeeds); someone else's comment is 403, a missing one 404.
          */
         delete: operations["delete_comments__id"];
         options?: never;
@@ -258,6 +381,23 @@ export interface paths {
         put?: never;
         /** Counts of up to 1000 articles. */
         post: operations["post_counts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API reference as one HTML page (no scripts, no external resources). */
+        get: operations["get_docs"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -805,6 +945,25 @@ export interface components {
             /** @description For the log. */
             note?: string | null;
         };
+        /** @description `data` of `article.closed` and `article.opened`. */
+        ArticleEventData: {
+            /** @description The article's key. */
+            article_key: string;
+            /** @description Its title, if known. */
+            title?: string | null;
+            /** @description Its URL, if known. */
+            url?: string | null;
+            /**
+             * Format: date-time
+             * @description A scheduled closing, if any.
+             */
+            closes_at?: string | null;
+            /**
+             * Format: int64
+             * @description The moderator who changed it.
+             */
+            moderator_id: number;
+        };
         /** @description A page of articles. */
         ArticleListResponse: {
             /** @description In the order asked for. */
@@ -921,6 +1080,26 @@ export interface components {
              */
             rejected_count?: number | null;
         };
+        /** @description `data` of `user.banned` and `user.unbanned`. */
+        BanEventData: {
+            /**
+             * Format: int64
+             * @description The account.
+             */
+            user_id: number;
+            /**
+             * Format: int64
+             * @description The moderator who decided.
+             */
+            moderator_id: number;
+            /**
+             * Format: date-time
+             * @description End of a suspension; null: for good (and for `user.unbanned`).
+             */
+            until?: string | null;
+            /** @description The ban's reason (null for `user.unbanned`). */
+            reason?: string | null;
+        };
         /** @description A ban. */
         BanRequest: {
             /**
@@ -954,6 +1133,56 @@ export interface components {
             current_password: string;
             /** @description 8–256 characters. */
             new_password: string;
+        };
+        /** @description `data` of the `comment.*` events except `comment.flagged`: the comment after the change. */
+        CommentEventData: {
+            /**
+             * Format: int64
+             * @description The comment's id.
+             */
+            comment_id: number;
+            /** @description The article's key. */
+            article_key: string;
+            /**
+             * Format: int64
+             * @description The reply's parent, if any.
+             */
+            parent_id?: number | null;
+            /**
+             * Format: int64
+             * @description The top-level comment of its thread.
+             */
+            thread_id: number;
+            /**
+             * Format: int64
+             * @description The author's account (null once erased).
+             */
+            author_id?: number | null;
+            /** @description `approved`, `pending`, `rejected` or `deleted` after the change. */
+            status: string;
+            /** @description Why the comment is held or rejected (`banned_word`, `new_user`, `moderator`, …). */
+            moderation_reason?: string | null;
+            /** @description The moderator's statement of reasons for a rejection, as the author sees it. */
+            rejection_reason?: string | null;
+            /**
+             * Format: int64
+             * @description The moderator who decided, for decisions; null for automatic ones and authors' changes.
+             */
+            moderator_id?: number | null;
+            /** @description The source text (empty once deleted). */
+            body: string;
+            /** @description The rendered HTML (empty once deleted). */
+            html: string;
+            /**
+             * Format: date-time
+             * @description When the comment was posted.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it was last edited.
+             */
+            edited_at?: string | null;
         };
         /**
          * @description Where a comment stands. Only `Approved` counts and shows to everyone.
@@ -1078,6 +1307,20 @@ export interface components {
             /** @description The article's http(s) URL, stored if the article has none yet. */
             article_url?: string | null;
         };
+        /** @description A new endpoint. */
+        CreateWebhook: {
+            /**
+             * @description `http` or `https` URL; it must resolve to public addresses only (unless the
+             *     operator set `TRIBUNE_WEBHOOK_ALLOW_PRIVATE`).
+             */
+            url: string;
+            /** @description Event types to receive, e.g. `["comment.created", "comment.flagged"]`. */
+            event_types: components["schemas"]["EventType"][];
+            /** @description What it is for (at most 500 characters). */
+            description?: string | null;
+            /** @description Deliver to it (default true). */
+            active?: boolean | null;
+        };
         /** @description The dashboard. */
         DashboardResponse: {
             /**
@@ -1100,16 +1343,78 @@ export interface components {
             /** @description The last 24 hours, oldest first; the last entry is the current hour so far. */
             per_hour: components["schemas"]["HourStats"][];
         };
+        /** @description One event's delivery to one endpoint. */
+        DeliveryView: {
+            /**
+             * Format: int64
+             * @description The delivery's id (for redelivery).
+             */
+            id: number;
+            /** @description The event's id, sent as `Tribune-Event-Id`. */
+            event_id: string;
+            /** @description The event's type. */
+            event_type: string;
+            /** @description `pending` (queued or waiting to retry), `delivered` or `failed` (retries over). */
+            status: string;
+            /**
+             * Format: int32
+             * @description Attempts made.
+             */
+            attempts: number;
+            /**
+             * Format: int32
+             * @description The receiver's status code at the last attempt, if it answered.
+             */
+            status_code?: number | null;
+            /**
+             * Format: int64
+             * @description How long the last attempt took, in milliseconds.
+             */
+            latency_ms?: number | null;
+            /** @description Why the last attempt failed, if it did. */
+            error?: string | null;
+            /**
+             * Format: date-time
+             * @description When a pending delivery is tried next.
+             */
+            next_attempt_at: string;
+            /**
+             * Format: date-time
+             * @description When it was queued (or queued again by a redelivery).
+             */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at?: string | null;
+        };
         /** @description New text. */
         EditComment: {
             /** @description Markdown, same rules as when posting. */
             body: string;
+        };
+        /** @description The body of a delivery, exactly as signed: `{id, type, created_at, data}`. */
+        Envelope: {
+            /** @description The event's id (`evt_…`): the same on every attempt and redelivery, for idempotency. */
+            id: string;
+            /** @description The event type, e.g. `comment.created`. */
+            type: components["schemas"]["EventType"];
+            /**
+             * Format: date-time
+             * @description When the change was committed (UTC).
+             */
+            created_at: string;
+            /** @description The type's payload (`CommentEventData`, `FlagEventData`, `BanEventData`, `ArticleEventData`). */
+            data: Record<string, never>;
         };
         /** @description Confirmation. */
         EraseRequest: {
             /** @description The current password; ignored for accounts without one (single sign-on). */
             password?: string;
         };
+        /**
+         * @description The kinds of event.
+         * @enum {string}
+         */
+        EventType: "comment.created" | "comment.approved" | "comment.rejected" | "comment.edited" | "comment.deleted" | "comment.flagged" | "user.banned" | "user.unbanned" | "article.closed" | "article.opened" | "webhook.test";
         /** @description Everything Tribune stores about the caller. */
         Export: {
             /** Format: date-time */
@@ -1176,6 +1481,32 @@ export interface components {
             /** @description What is wrong with it, for people. */
             message: string;
         };
+        /** @description `data` of `comment.flagged`. */
+        FlagEventData: {
+            /**
+             * Format: int64
+             * @description The flagged comment.
+             */
+            comment_id: number;
+            /** @description Its article's key. */
+            article_key: string;
+            /**
+             * Format: int64
+             * @description The flag's id.
+             */
+            flag_id: number;
+            /** @description `spam`, `abuse`, `off_topic`, `illegal_content` or `other`. */
+            reason: string;
+            /** @description The reader's note, if any. */
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description The comment's unresolved flags, this one included.
+             */
+            open_flags: number;
+            /** @description Whether this flag hid the comment (back to `pending`, reason `flagged`). */
+            hidden: boolean;
+        };
         /** @description A reader's flag, with the note moderators read. */
         FlagNote: {
             reason: string;
@@ -1203,6 +1534,116 @@ export interface components {
             note?: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        /** @description What the hook may answer with 200 (204: no opinion). */
+        HookAnswer: {
+            /** @description `approved`, `pending` or `rejected`; absent: let the rules decide. */
+            status?: string | null;
+            /** @description For `rejected`: one of the contract's rejection reasons (`spam`, `offensive`, …). */
+            reason?: string | null;
+            /** @description The statement of reasons, shown to moderators. */
+            statement?: string | null;
+            /** @description Scores by label, e.g. `{"spam": 0.97, "toxic": 0.1}`. */
+            flags: Record<string, never>;
+        };
+        /** @description The article, as the hook sees it. */
+        HookArticle: {
+            key: string;
+            /** @description Its URL, when known. */
+            url?: string | null;
+        };
+        /** @description The author, as the hook sees them. */
+        HookAuthor: {
+            /** Format: int64 */
+            id: number;
+            /** @description `reader`, `moderator` or `admin`. */
+            role: string;
+            /** @description `active`, `suspended` or `banned`. */
+            status: string;
+            /**
+             * Format: int64
+             * @description Approved comments so far.
+             */
+            approved_count: number;
+            /**
+             * Format: int64
+             * @description Rejected comments so far.
+             */
+            rejected_count: number;
+        };
+        /**
+         * @description What the hook said, or why it said nothing: stored with the comment and shown to
+         *     moderators.
+         */
+        HookOutcome: {
+            /** @description `answered` (a verdict or flags), `no_opinion` (204), `timed_out` or `failed`. */
+            result: string;
+            /** @description The status the hook asked for, if any. */
+            status?: string | null;
+            /** @description Its reason for a rejection (one of the contract's rejection reasons). */
+            reason?: string | null;
+            /** @description Its statement of reasons. */
+            statement?: string | null;
+            /** @description Scores by label (`spam`, `toxic`, …), as the hook gave them. */
+            flags: Record<string, never>;
+            /**
+             * Format: int64
+             * @description How long the call took, milliseconds.
+             */
+            latency_ms: number;
+            /** @description Why the call failed, for `failed` and `timed_out`. */
+            error?: string | null;
+        };
+        /** @description What Tribune sends the hook (signed like webhooks), before the comment is stored. */
+        HookRequest: {
+            /** @description `comment.posting` or `comment.editing`. */
+            event: string;
+            /**
+             * Format: int64
+             * @description The comment being edited (null for a new one).
+             */
+            comment_id?: number | null;
+            /** @description The source text (Markdown). */
+            body: string;
+            /** @description The rendered HTML. */
+            html: string;
+            author: components["schemas"]["HookAuthor"];
+            article: components["schemas"]["HookArticle"];
+            /**
+             * Format: int64
+             * @description The comment replied to, if any.
+             */
+            parent_id?: number | null;
+        };
+        /** @description The hook's configuration. */
+        HookUpdate: {
+            /**
+             * @description Where comments are POSTed before they are stored (`http`/`https`, public
+             *     addresses only unless `TRIBUNE_WEBHOOK_ALLOW_PRIVATE`).
+             */
+            url: string;
+            /**
+             * Format: int64
+             * @description 100–5000 milliseconds (default 500).
+             */
+            timeout_ms?: number | null;
+            /**
+             * @description `open` (default): a failed or slow hook leaves the decision to the built-in rules;
+             *     `closed`: the comment is held as pending (`hook_unavailable`).
+             */
+            on_failure?: string | null;
+            /** @description `true`: a new signing secret (answered this once). A new hook always gets one. */
+            rotate_secret?: boolean;
+        };
+        /** @description The hook as configured (the secret only when it is new). */
+        HookView: {
+            url: string;
+            /** Format: int64 */
+            timeout_ms: number;
+            /** @description `open` or `closed`. */
+            on_failure: string;
+            /** @description The signing secret, shown once when generated. */
+            secret?: string | null;
         };
         /** @description One hour of the last day. */
         HourStats: {
@@ -1268,7 +1709,7 @@ export interface components {
             login: string;
             password: string;
         };
-        /** @description The session to end. */
+        /** @description The session to end; the body may be left out altogether. */
         LogoutRequest: {
             /**
              * @description The session's refresh token; when absent or not the caller's, the session of
@@ -1312,6 +1753,7 @@ export interface components {
              *     waiting as `edited`, the text a moderator approved.
              */
             previous_body?: string | null;
+            hook?: components["schemas"]["HookOutcome"] | null;
         };
         /**
          * @description When comments are moderated, site-wide.
@@ -1417,7 +1859,11 @@ export interface components {
         };
         /** @description A new account. */
         RegisterRequest: {
-            /** @description 3–32 letters, digits, `_`, `-`, `.`; unique ignoring case. */
+            /**
+             * @description 3–32 letters (any script), digits, `_`, `-`, `.`; unique ignoring case and
+             *     look-alikes. (No `pattern`: Unicode letter classes are not portable across
+             *     JSON Schema regex dialects.)
+             */
             username: string;
             /**
              * Format: email
@@ -1560,6 +2006,25 @@ export interface components {
             /** @description Visible replies, placeholders of deleted ones not counted. */
             reply_count: number;
         };
+        /** @description Changes to an endpoint; absent fields stay as they are. */
+        UpdateWebhook: {
+            /** @description A new URL (checked like a new endpoint's). */
+            url?: string | null;
+            /** @description The event types to receive from now on. */
+            event_types?: components["schemas"]["EventType"][] | null;
+            /** @description A new description (empty: none). */
+            description?: string | null;
+            /**
+             * @description `false`: events from now on are not queued for it (queued ones wait); `true`
+             *     resumes it and clears `failing`.
+             */
+            active?: boolean | null;
+            /**
+             * @description `true`: generate a new secret (answered this once); the old one keeps signing
+             *     beside it for 24 hours, so receivers can switch without losing events.
+             */
+            rotate_secret?: boolean;
+        };
         /** @description A page of an account's comments, newest first. */
         UserCommentsResponse: {
             /** @description Newest first, each as the queues show it. */
@@ -1600,6 +2065,41 @@ export interface components {
             items: components["schemas"]["UserStanding"][];
             next_cursor?: string | null;
         };
+        /** @description A webhook endpoint (its secret is shown only when created or rotated). */
+        WebhookView: {
+            /**
+             * Format: int64
+             * @description The endpoint's id.
+             */
+            id: number;
+            /** @description Where events are POSTed. */
+            url: string;
+            /** @description The event types it receives. */
+            event_types: string[];
+            /** @description The admin's note on what it is for. */
+            description?: string | null;
+            /**
+             * @description Inactive endpoints are not sent events that happen meanwhile; deliveries queued
+             *     before wait until it is active again.
+             */
+            active: boolean;
+            /** @description A delivery failed after a day of retries; cleared by setting `active: true`. */
+            failing: boolean;
+            /**
+             * Format: date-time
+             * @description While a rotated-out secret still signs beside the new one: until when.
+             */
+            previous_secret_until?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description An endpoint with its new secret, shown this once. */
+        WebhookWithSecret: components["schemas"]["WebhookView"] & {
+            /** @description The signing secret (`whsec_…`): keep it, it is not shown again. */
+            secret: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1629,6 +2129,95 @@ export interface operations {
             };
             /** @description Not modified (If-None-Match) */
             304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_admin_moderation_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookView"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_admin_moderation_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HookUpdate"];
+            };
+        };
+        responses: {
+            /** @description The hook (with `secret` when new) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookView"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_admin_moderation_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1743,6 +2332,235 @@ export interface operations {
             };
         };
     };
+    get_admin_webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"][];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_admin_webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhook"];
+            };
+        };
+        responses: {
+            /** @description The endpoint with its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_admin_webhooks__id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_admin_webhooks__id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhook"];
+            };
+        };
+        responses: {
+            /** @description The endpoint (with `secret` when rotated) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_admin_webhooks__id__deliveries: {
+        parameters: {
+            query?: {
+                /** @description How many (1–100, default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recent deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"][];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_admin_webhooks__id__deliveries__delivery_id__redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: number;
+                /** @description Delivery id */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_admin_webhooks__id__test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_articles: {
         parameters: {
             query: {
@@ -1815,9 +2633,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        /** @description Optional: which session to end */
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["LogoutRequest"];
+                "application/json": components["schemas"]["LogoutRequest"] | null;
             };
         };
         responses: {
@@ -2053,7 +2872,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
+            /** @description Deleted (also when it already was) */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2274,6 +3093,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_docs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The API reference, HTML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
             };
             /** @description An RFC 9457 problem; `code` tells which. */
             default: {
