@@ -128,6 +128,10 @@ impl Modify for Conventions {
                     .build(),
             )
             .build();
+        openapi
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("x-webhooks".into(), outgoing_calls());
         for (path, item) in openapi.paths.paths.iter_mut() {
             for (method, operation) in [
                 ("get", &mut item.get),
@@ -152,6 +156,40 @@ impl Modify for Conventions {
             }
         }
     }
+}
+
+/// What Tribune itself POSTs to others, shaped like OpenAPI 3.1's `webhooks` (a map of
+/// path items): webhook deliveries by event type, and the moderation hook's call and
+/// answers. Kept under `x-webhooks` so that fuzzers and validators, which would count
+/// `webhooks` as operations of this service, leave it alone.
+fn outgoing_calls() -> serde_json::Value {
+    let schema = |name: &str| serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+    let delivery = |data: &str, summary: &str| {
+        serde_json::json!({ "post": {
+            "summary": summary,
+            "description": "Signed with `Tribune-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`; \
+                            `Tribune-Event-Id` is the same on every attempt. Any 2xx acknowledges it.",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "allOf": [schema("Envelope"), { "type": "object", "properties": { "data": schema(data) } }]
+            } } } },
+            "responses": { "2XX": { "description": "Delivered; anything else is retried." } }
+        } })
+    };
+    serde_json::json!({
+        "comment.created, comment.approved, comment.rejected, comment.edited, comment.deleted":
+            delivery("CommentEventData", "A comment changed"),
+        "comment.flagged": delivery("FlagEventData", "A reader flagged a comment"),
+        "user.banned, user.unbanned": delivery("BanEventData", "A ban was set or lifted"),
+        "article.closed, article.opened": delivery("ArticleEventData", "An article closed or opened"),
+        "moderation-hook": { "post": {
+            "summary": "The external moderation hook, asked before a post or an edit is written",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": schema("HookRequest") } } },
+            "responses": {
+                "200": { "description": "An opinion", "content": { "application/json": { "schema": schema("HookAnswer") } } },
+                "204": { "description": "No opinion: the built-in rules decide" }
+            }
+        } }
+    })
 }
 
 /// The OpenAPI document of this service.
