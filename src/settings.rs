@@ -232,6 +232,10 @@ pub struct ServeArgs {
     /// Seconds a delivery is retried before it fails and its endpoint is flagged.
     #[arg(long, env = "TRIBUNE_WEBHOOK_RETRY_FOR_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     pub webhook_retry_for_secs: u64,
+    /// Days events (and their delivered or failed deliveries) stay in the outbox before
+    /// they are pruned; pending deliveries and their events are kept until they finish.
+    #[arg(long, env = "TRIBUNE_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub event_retention_days: u64,
 }
 
 impl ServeArgs {
@@ -345,6 +349,8 @@ impl ServeArgs {
                 poll_interval: Duration::from_millis(self.webhook_poll_interval_ms),
                 backoff_base: Duration::from_millis(self.webhook_backoff_base_ms),
                 retry_for: Duration::from_secs(self.webhook_retry_for_secs),
+                retention: Duration::from_secs(self.event_retention_days * 24 * 3600),
+                ..WebhookSettings::default()
             },
         })
     }

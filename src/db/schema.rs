@@ -192,6 +192,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        article_key -> Nullable<Text>,
     }
 }
 

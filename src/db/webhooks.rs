@@ -256,7 +256,7 @@ pub fn send_test(
     find(conn, endpoint)?;
     let data = serde_json::json!({ "message": "a test event from Tribune" });
     let event = events::store(conn, &Event::new(EventType::WebhookTest, None, &data), now)?;
-    let id = events::enqueue(conn, event, endpoint, now)?;
+    let id = events::enqueue(conn, event, None, endpoint, now)?;
     delivery(conn, endpoint, id)
 }
 
@@ -333,10 +333,17 @@ pub fn claim(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<Claimed>, ApiError> {
+    // One article's events reach an endpoint in order: a delivery is picked only when no
+    // earlier one of the same endpoint and article is still pending (in flight, or waiting
+    // for a retry). Events of no article are not held back.
     const PICK: &str = "SELECT d.id FROM webhook_deliveries d \
         JOIN webhook_endpoints e ON e.id = d.endpoint_id \
         WHERE d.status = 'pending' AND e.active AND d.next_attempt_at <= {now} \
-        AND (d.lease_until IS NULL OR d.lease_until < {now}) ORDER BY d.id LIMIT {limit}";
+        AND (d.lease_until IS NULL OR d.lease_until < {now}) \
+        AND (d.article_key IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+            WHERE p.endpoint_id = d.endpoint_id AND p.article_key = d.article_key \
+            AND p.status = 'pending' AND p.id < d.id)) \
+        ORDER BY d.id LIMIT {limit}";
     match conn {
         DbConnection::Postgres(c) => {
             let pick = PICK.replace("{now}", "$3").replace("{limit}", "$4");

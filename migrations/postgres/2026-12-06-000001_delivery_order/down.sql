@@ -1,0 +1,2 @@
+DROP INDEX webhook_deliveries_order;
+ALTER TABLE webhook_deliveries DROP COLUMN article_key;
