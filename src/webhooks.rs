@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::db::events;
 use crate::db::webhooks::{self as rows, Attempt, Claimed, Next};
+use crate::domain::chat::{self, Format};
 use crate::domain::event::Envelope;
 use crate::domain::webhook::{self, EndpointUrl};
 use crate::error::ApiError;
@@ -41,6 +42,8 @@ pub struct WebhookSettings {
     pub retention: Duration,
     /// How often the outbox is pruned of events older than `retention`.
     pub prune_every: Duration,
+    /// Tribune's own origin (`TRIBUNE_PUBLIC_URL`), for links in chat messages.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebhookSettings {
@@ -53,6 +56,7 @@ impl Default for WebhookSettings {
             retry_for: Duration::from_secs(24 * 3600),
             retention: Duration::from_secs(30 * 24 * 3600),
             prune_every: Duration::from_secs(3600),
+            public_url: None,
         }
     }
 }
@@ -181,13 +185,18 @@ impl Webhooks {
         }
         let data: serde_json::Value = serde_json::from_str(&claimed.payload)
             .map_err(|_| "the stored event is not JSON".to_owned())?;
-        let envelope = Envelope {
-            id: &claimed.event_id,
-            kind: &claimed.event_type,
-            created_at: claimed.event_created_at.and_utc(),
-            data,
-        };
-        let body = serde_json::to_vec(&envelope).map_err(|e| e.to_string())?;
+        let body = match Format::from_stored(&claimed.format) {
+            Format::Tribune => serde_json::to_vec(&Envelope {
+                id: &claimed.event_id,
+                kind: &claimed.event_type,
+                created_at: claimed.event_created_at.and_utc(),
+                data,
+            }),
+            Format::Chat => serde_json::to_vec(&serde_json::json!({
+                "text": chat::message(&claimed.event_type, &data, self.settings.public_url.as_deref()),
+            })),
+        }
+        .map_err(|e| e.to_string())?;
         let secrets = claimed.signing_secrets(now);
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let signature = webhook::signature_header(&secrets, now.and_utc().timestamp(), &body);

@@ -173,6 +173,7 @@ diesel::table! {
         failing -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        format -> Text,
     }
 }
 

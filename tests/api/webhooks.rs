@@ -420,6 +420,76 @@ async fn the_outbox_forgets_old_events_but_not_pending_deliveries() {
     }
 }
 
+#[tokio::test]
+async fn a_chat_endpoint_gets_one_line_of_text_linking_the_console() {
+    for backend in backends() {
+        eprintln!("=== backend: {backend}");
+        let app = spawn(backend, |s| {
+            s.webhooks.public_url = Some("https://kommentare.zeitung.de".into());
+        })
+        .await;
+        let admin = app.account_with_role("chefin", "admin").await;
+        let (anna, bert) = (
+            app.register_reader("anna").await,
+            app.register_reader("bert").await,
+        );
+        let receiver = Receiver::start().await;
+        let body = json!({"url": receiver.url, "event_types": ["comment.created", "comment.flagged"], "format": "chat"});
+        let endpoint =
+            expect_status(app.create_webhook(&admin, &body).await, StatusCode::CREATED).await;
+        assert_eq!(endpoint["format"], "chat");
+        let secret = endpoint["secret"].as_str().unwrap().to_owned();
+
+        // A reader's text cannot notify the whole channel or hide a link.
+        let comment = app
+            .comment_ok(
+                &anna,
+                "wahl-2026",
+                "<!channel> Wählt\n<https://evil.example|mich> & alle",
+                None,
+            )
+            .await;
+        let id = id_of(&comment);
+        app.flag_ok(&bert, id, "spam", Some("Werbung")).await;
+        let got = receiver.wait_for(2, WAIT).await;
+        assert_eq!(
+            got[0].json,
+            json!({"text": format!(
+                "New comment {id} on “wahl-2026” by user {} (approved): “&lt;!channel&gt; Wählt \
+                 &lt;https://evil.example|mich&gt; &amp; alle” — \
+                 https://kommentare.zeitung.de/moderate/?article=wahl-2026",
+                anna.user_id
+            )})
+        );
+        assert_eq!(
+            got[1].json["text"],
+            format!(
+                "Comment {id} on “wahl-2026” reported as spam (“Werbung”): 1 open report — \
+                 https://kommentare.zeitung.de/moderate/?article=wahl-2026"
+            )
+        );
+        // Signed like any delivery, so a relay can still check where it came from.
+        assert!(signature_verifies(
+            got[0].signature.as_deref().unwrap(),
+            &got[0].body,
+            &secret
+        ));
+
+        // Switched back, the same endpoint gets Tribune's envelope.
+        app.update_webhook_ok(&admin, id_of(&endpoint), &json!({"format": "tribune"}))
+            .await;
+        app.comment_ok(&anna, "wahl-2026", "Noch einer", None).await;
+        let got = receiver.wait_for(3, WAIT).await;
+        assert_eq!(got[2].json["type"], "comment.created");
+        assert_eq!(got[2].json["data"]["body"], "Noch einer");
+
+        let res = app
+            .update_webhook(&admin, id_of(&endpoint), &json!({"format": "teams"}))
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+}
+
 /// Polls the endpoint's deliveries until the newest has `status`; returns them.
 async fn wait_for_delivery(
     app: &TestApp,

@@ -5,3 +5,5 @@ ALTER TABLE webhook_deliveries ADD COLUMN article_key TEXT;
 UPDATE webhook_deliveries
    SET article_key = (SELECT events.article_key FROM events WHERE events.id = webhook_deliveries.event_id);
 CREATE INDEX webhook_deliveries_order ON webhook_deliveries (endpoint_id, article_key, status, id);
+-- How an endpoint wants its deliveries: Tribune's envelope, or a chat message.
+ALTER TABLE webhook_endpoints ADD COLUMN format TEXT NOT NULL DEFAULT 'tribune' CHECK (format IN ('tribune', 'chat'));
