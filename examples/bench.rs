@@ -646,7 +646,7 @@ fn posting(servers: &Servers, seeded: &Seeded, work: &Path, opts: &Options) -> V
         opts.duration,
         Some(&script),
     );
-    vec![Row::new("posting, 64 clients", run)]
+    vec![Row::new(&format!("posting, {} clients", opts.connections), run)]
 }
 
 /// How long the benchmark's moderation hook takes to answer.
@@ -728,7 +728,8 @@ async fn posting_with_hook(
         res.status()
     );
     rows[0].name = format!(
-        "posting, 64 clients, moderation hook answering in {} ms",
+        "posting, {} clients, moderation hook answering in {} ms",
+        opts.connections,
         HOOK_DELAY.as_millis()
     );
     rows
