@@ -646,7 +646,10 @@ fn posting(servers: &Servers, seeded: &Seeded, work: &Path, opts: &Options) -> V
         opts.duration,
         Some(&script),
     );
-    vec![Row::new(&format!("posting, {} clients", opts.connections), run)]
+    vec![Row::new(
+        &format!("posting, {} clients", opts.connections),
+        run,
+    )]
 }
 
 /// How long the benchmark's moderation hook takes to answer.

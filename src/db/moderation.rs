@@ -493,22 +493,25 @@ pub fn lift_ban(
     user_rows::find(conn, target)?.ok_or(ApiError::NotFound("user"))
 }
 
-/// Counts a new flag on an approved comment (its first puts it in its article's
-/// reported count); answers the comment's unresolved flags.
-pub fn count_flag(conn: &mut DbConnection, comment: &Comment) -> Result<i64, ApiError> {
-    let open: i64 = diesel::update(comments::table.find(comment.id))
+/// Counts a new flag on a comment (the first on an approved comment puts it in its
+/// article's reported count); answers the comment as it is now. The status is the one
+/// the update itself returns, under the row's lock, not the one read before: a
+/// moderator's decision that commits in between (on PostgreSQL) would otherwise have
+/// its rejected comment counted as reported.
+pub fn count_flag(conn: &mut DbConnection, comment: CommentId) -> Result<Comment, ApiError> {
+    let counted: Comment = diesel::update(comments::table.find(comment.0))
         .set(comments::open_flags.eq(comments::open_flags + 1))
-        .returning(comments::open_flags)
+        .returning(comments::all_columns)
         .prepared()
         .get_result(conn)?;
-    if open == 1 && comment.status() == CommentStatus::Approved {
+    if counted.open_flags == 1 && counted.status() == CommentStatus::Approved {
         let shift = CountShift {
             reported: 1,
             ..CountShift::default()
         };
-        super::articles::add_to_counts(conn, ArticleId(comment.article_id), shift, None)?;
+        super::articles::add_to_counts(conn, ArticleId(counted.article_id), shift, None)?;
     }
-    Ok(open)
+    Ok(counted)
 }
 
 /// How many of a comment's unresolved flags count toward hiding it at `now` (see

@@ -174,10 +174,11 @@ pub fn report(
     report: &Report,
     now: NaiveDateTime,
 ) -> Result<Flag, ApiError> {
-    let mut comment = super::comments::others(conn, id, user, "flag")?;
+    super::comments::others(conn, id, user, "flag")?;
     let flag = self::flag(conn, id, user, report.reason, report.note.as_deref(), now)?;
-    // An automatic hide below moves the comment's counts with its flags as they are now.
-    comment.open_flags = moderation::count_flag(conn, &comment)?;
+    // An automatic hide below moves the comment's counts with its flags (and status) as
+    // they are now.
+    let comment = moderation::count_flag(conn, id)?;
     let open_flags = comment.open_flags;
     let site = settings::load(conn)?;
     let threshold = site.auto_hide_flags;

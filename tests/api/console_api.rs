@@ -1340,6 +1340,33 @@ async fn the_log_filters_by_action_with_the_other_filters() {
 }
 
 #[tokio::test]
+async fn a_flag_racing_a_rejection_leaves_the_reported_count_exact() {
+    for_each_backend(async |app| {
+        let d = desk(app).await;
+        let flagger = app.register_reader("melderin").await;
+        for round in 0..20 {
+            let id = id_of(
+                &app.comment_ok(&d.reader, A, &format!("Runde {round}"), None)
+                    .await,
+            );
+            let (flagged, rejected) = tokio::join!(
+                app.flag(&flagger, id, "spam", None),
+                app.reject(&d.moderator, id, "spam", None)
+            );
+            // A flag that comes after the rejection finds no visible comment.
+            assert!(
+                [StatusCode::CREATED, StatusCode::NOT_FOUND].contains(&flagged.status()),
+                "round {round}: {}",
+                flagged.status()
+            );
+            assert_eq!(rejected.status(), StatusCode::OK, "round {round}");
+            assert_article_counters_exact(app);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn two_moderators_deciding_one_comment_at_once_move_the_counts_once() {
     for_each_backend(async |app| {
         let d = desk(app).await;
