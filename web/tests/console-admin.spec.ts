@@ -31,7 +31,7 @@ test('an admin changes the settings; what the API refuses is shown beside its fi
     await expect(field).toHaveAttribute('aria-invalid', 'true');
     await expect(field).toHaveAccessibleDescription('must be between 0 and 604800');
     await expect(field).toBeFocused();
-    await expect(page.getByRole('alert')).toHaveText('Not saved: see the fields marked below.');
+    await expect(page.getByRole('alert')).toHaveText('Not saved: see the marked fields.');
     expect((await api('GET', '/admin/settings', admin)).body.edit_window_seconds).toBe(1200);
     expect(await seriousViolations(page)).toEqual([]);
 
