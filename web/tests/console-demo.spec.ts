@@ -38,8 +38,11 @@ test('the console on a morning shift, and its screenshots (queue, author drawer,
   const drawer = page.getByRole('dialog', { name: 'Frank_W' });
   await expect(drawer.locator('.notes')).toContainText('Zweimal wegen Pauschalurteilen verwarnt.');
   await expect(drawer).toContainText('Radfahrer gehören nicht');
+  // Tall enough for the drawer's comments and log too.
+  await page.setViewportSize({ width: 1100, height: 1300 });
   await page.screenshot({ path: shot('console-author') });
   await drawer.getByRole('button', { name: 'Close' }).click();
+  await page.setViewportSize({ width: 1100, height: 900 });
 
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByRole('img', { name: /per hour/ })).toBeVisible();

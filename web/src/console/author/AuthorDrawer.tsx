@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConsoleI18n } from '../../i18n/console';
 import { api, forgetStanding, type Item, type LogItem, type Note, type Standing } from '../api';
 import { failure } from '../failure';
-import { actionName, reasonName } from '../log/names';
+import { actionName, logReason } from '../log/names';
 
 interface Props { i18n: ConsoleI18n; id: number; ban: boolean; onClose(): void }
 
@@ -90,7 +90,7 @@ export function AuthorDrawer({ i18n, id, ban, onClose }: Props) {
       </section>
       <section aria-labelledby="log-title">
         <h3 id="log-title">{t('log')}</h3>
-        <ul>{log.map((l) => <li key={l.id}>{i18n.date(l.at)} {actionName(i18n, l.action)} {l.reason ? reasonName(i18n, l.reason) : ''} {l.actor?.username ?? ''}</li>)}</ul>
+        <ul>{log.map((l) => <li key={l.id}>{i18n.date(l.at)} · {l.actor ? `${l.actor.username}: ` : ''}{actionName(i18n, l.action)}{l.reason ? ` (${logReason(i18n, l.reason)})` : ''}</li>)}</ul>
       </section>
     </dialog>
   );

@@ -7,7 +7,7 @@ import { AuthorDrawer } from '../author/AuthorDrawer';
 import { failure } from '../failure';
 import { go, href } from '../route';
 import { AccountName } from './AccountName';
-import { actionName, reasonName } from './names';
+import { actionName, logReason } from './names';
 
 /** `params`: the route's `moderator` and `user` (a username or `#id`), `comment`, `action`. */
 interface Props { i18n: ConsoleI18n; params: URLSearchParams }
@@ -99,7 +99,7 @@ export function LogScreen({ i18n, params }: Props) {
                 <td>{actionName(i18n, l.action)}</td>
                 <td>{l.comment_id != null && <a href={href('log', { comment: l.comment_id })} aria-label={t('commentLog', { id: l.comment_id })}>#{l.comment_id}</a>}</td>
                 <td>{l.user_id != null && <AccountName i18n={i18n} id={l.user_id} onOpen={setAuthor} />}</td>
-                <td>{[l.reason && reasonName(i18n, l.reason), l.note].filter(Boolean).join(' · ')}</td>
+                <td>{[l.reason && logReason(i18n, l.reason), l.note].filter(Boolean).join(' · ')}</td>
               </tr>
             ))}
           </tbody>

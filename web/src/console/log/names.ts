@@ -16,3 +16,13 @@ export const heldBecause = (i18n: ConsoleI18n, why: string) =>
 
 export const flagReason = (i18n: ConsoleI18n, reason: string) =>
   (FLAG_REASONS as readonly string[]).includes(reason) ? i18n.t(`flag.${reason as (typeof FLAG_REASONS)[number]}`) : reason;
+
+/**
+ * A log line's reason: a rejection reason, why a comment was held, the decision an undo
+ * took back, or free text (a ban's).
+ */
+export function logReason(i18n: ConsoleI18n, reason: string): string {
+  if ((REASONS as readonly string[]).includes(reason)) return reasonName(i18n, reason);
+  if ((HELD_BECAUSE as readonly string[]).includes(reason)) return heldBecause(i18n, reason);
+  return actionName(i18n, reason);
+}
