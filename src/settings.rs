@@ -217,6 +217,10 @@ pub struct ServeArgs {
     /// production, where its comments would land in the real database.
     #[arg(long, env = "TRIBUNE_DEMO", default_value = "on", value_parser = ["on", "off"])]
     pub demo: String,
+    /// Where readers and moderators reach this service (e.g. `https://comments.zeitung.de`),
+    /// for links in what it sends out (chat messages).
+    #[arg(long, env = "TRIBUNE_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
     /// `on`: webhook endpoints may be on loopback, private and link-local addresses.
     #[arg(long, env = "TRIBUNE_WEBHOOK_ALLOW_PRIVATE", default_value = "off", value_parser = ["on", "off"])]
     pub webhook_allow_private: String,
@@ -232,6 +236,10 @@ pub struct ServeArgs {
     /// Seconds a delivery is retried before it fails and its endpoint is flagged.
     #[arg(long, env = "TRIBUNE_WEBHOOK_RETRY_FOR_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     pub webhook_retry_for_secs: u64,
+    /// Days events (and their delivered or failed deliveries) stay in the outbox before
+    /// they are pruned; pending deliveries and their events are kept until they finish.
+    #[arg(long, env = "TRIBUNE_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub event_retention_days: u64,
 }
 
 impl ServeArgs {
@@ -345,7 +353,27 @@ impl ServeArgs {
                 poll_interval: Duration::from_millis(self.webhook_poll_interval_ms),
                 backoff_base: Duration::from_millis(self.webhook_backoff_base_ms),
                 retry_for: Duration::from_secs(self.webhook_retry_for_secs),
+                retention: Duration::from_secs(self.event_retention_days * 24 * 3600),
+                public_url: self.public_url,
+                ..WebhookSettings::default()
             },
         })
     }
+}
+
+/// An absolute `http` or `https` URL without credentials, query or fragment, kept without
+/// a trailing slash.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| format!("not an absolute URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("must be an http or https URL with a host".to_owned());
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err("must not carry credentials, a query or a fragment".to_owned());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }

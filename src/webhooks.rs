@@ -13,7 +13,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::clock::Clock;
 use crate::db::Db;
+use crate::db::events;
 use crate::db::webhooks::{self as rows, Attempt, Claimed, Next};
+use crate::domain::chat::{self, Format};
 use crate::domain::event::Envelope;
 use crate::domain::webhook::{self, EndpointUrl};
 use crate::error::ApiError;
@@ -36,6 +38,12 @@ pub struct WebhookSettings {
     pub backoff_base: Duration,
     /// How long after queueing a delivery is retried before it fails.
     pub retry_for: Duration,
+    /// How long events (and their finished deliveries) are kept in the outbox.
+    pub retention: Duration,
+    /// How often the outbox is pruned of events older than `retention`.
+    pub prune_every: Duration,
+    /// Tribune's own origin (`TRIBUNE_PUBLIC_URL`), for links in chat messages.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebhookSettings {
@@ -46,6 +54,9 @@ impl Default for WebhookSettings {
             poll_interval: Duration::from_secs(1),
             backoff_base: Duration::from_secs(10),
             retry_for: Duration::from_secs(24 * 3600),
+            retention: Duration::from_secs(30 * 24 * 3600),
+            prune_every: Duration::from_secs(3600),
+            public_url: None,
         }
     }
 }
@@ -174,13 +185,18 @@ impl Webhooks {
         }
         let data: serde_json::Value = serde_json::from_str(&claimed.payload)
             .map_err(|_| "the stored event is not JSON".to_owned())?;
-        let envelope = Envelope {
-            id: &claimed.event_id,
-            kind: &claimed.event_type,
-            created_at: claimed.event_created_at.and_utc(),
-            data,
-        };
-        let body = serde_json::to_vec(&envelope).map_err(|e| e.to_string())?;
+        let body = match Format::from_stored(&claimed.format) {
+            Format::Tribune => serde_json::to_vec(&Envelope {
+                id: &claimed.event_id,
+                kind: &claimed.event_type,
+                created_at: claimed.event_created_at.and_utc(),
+                data,
+            }),
+            Format::Chat => serde_json::to_vec(&serde_json::json!({
+                "text": chat::message(&claimed.event_type, &data, self.settings.public_url.as_deref()),
+            })),
+        }
+        .map_err(|e| e.to_string())?;
         let secrets = claimed.signing_secrets(now);
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let signature = webhook::signature_header(&secrets, now.and_utc().timestamp(), &body);
@@ -239,10 +255,16 @@ pub fn describe(error: reqwest::Error) -> String {
     format!("{kind}: {source}")
 }
 
-/// Starts this instance's delivery worker.
+/// Starts this instance's delivery worker, which also prunes the outbox (at start, then
+/// every `prune_every`).
 pub fn spawn(db: Db, clock: Clock, webhooks: Arc<Webhooks>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut next_prune = Instant::now();
         loop {
+            if Instant::now() >= next_prune {
+                prune(&db, &clock, &webhooks.settings).await;
+                next_prune = Instant::now() + webhooks.settings.prune_every;
+            }
             match tick(&db, &clock, &webhooks).await {
                 Ok(0) => tokio::time::sleep(webhooks.settings.poll_interval).await,
                 Ok(_) => {}
@@ -253,6 +275,41 @@ pub fn spawn(db: Db, clock: Clock, webhooks: Arc<Webhooks>) -> tokio::task::Join
             }
         }
     })
+}
+
+/// Events pruned in one write, so that a pass never holds the writer for long.
+const PRUNE_BATCH: i64 = 500;
+
+/// Deletes events older than the retention, with their finished deliveries, in batches.
+/// Every instance prunes; deleting what another already deleted is harmless.
+async fn prune(db: &Db, clock: &Clock, settings: &WebhookSettings) {
+    let retention = TimeDelta::from_std(settings.retention).unwrap_or(TimeDelta::MAX);
+    let Some(cutoff) = clock.now_naive().checked_sub_signed(retention) else {
+        return;
+    };
+    let (mut after, mut pruned) = (0, 0);
+    loop {
+        match db
+            .write(move |conn| events::prune_batch(conn, cutoff, after, PRUNE_BATCH))
+            .await
+        {
+            Ok(batch) => {
+                pruned += batch.events;
+                after = batch.through;
+                if batch.done {
+                    break;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot prune the outbox; trying again later");
+                break;
+            }
+        }
+    }
+    if pruned > 0 {
+        metrics::counter!("events_pruned_total").increment(pruned as u64);
+        tracing::info!(pruned, "pruned old events from the outbox");
+    }
 }
 
 /// Claims due deliveries and sends them concurrently; answers how many.

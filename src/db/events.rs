@@ -27,7 +27,7 @@ pub fn emit(conn: &mut DbConnection, event: &Event, now: NaiveDateTime) -> Resul
         .select(webhook_endpoints::id)
         .load(conn)?;
     for endpoint in endpoints {
-        enqueue(conn, id, endpoint, now)?;
+        enqueue(conn, id, event.article_key.as_deref(), endpoint, now)?;
     }
     Ok(id)
 }
@@ -47,10 +47,12 @@ pub fn store(conn: &mut DbConnection, event: &Event, now: NaiveDateTime) -> Resu
         .get_result(conn)?)
 }
 
-/// Queues one event for one endpoint, due now; answers the delivery's id.
+/// Queues one event (of the article `article_key`, if any) for one endpoint, due now;
+/// answers the delivery's id.
 pub fn enqueue(
     conn: &mut DbConnection,
     event: i64,
+    article_key: Option<&str>,
     endpoint: i64,
     now: NaiveDateTime,
 ) -> Result<i64, ApiError> {
@@ -58,6 +60,7 @@ pub fn enqueue(
         .values((
             webhook_deliveries::event_id.eq(event),
             webhook_deliveries::endpoint_id.eq(endpoint),
+            webhook_deliveries::article_key.eq(article_key),
             webhook_deliveries::status.eq("pending"),
             webhook_deliveries::attempts.eq(0),
             webhook_deliveries::next_attempt_at.eq(now),
@@ -115,4 +118,64 @@ pub fn article_key_of(conn: &mut DbConnection, comment: &Comment) -> Result<Stri
     Ok(articles::find(conn, ArticleId(comment.article_id))?
         .map(|a| a.key)
         .unwrap_or_default())
+}
+
+/// How far one pass of [`prune_batch`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    /// Events deleted (with their finished deliveries).
+    pub events: usize,
+    /// The last event id looked at: the next batch starts after it.
+    pub through: i64,
+    /// No older events remain after `through`.
+    pub done: bool,
+}
+
+/// Deletes, among the `limit` events after id `after`, those created before `cutoff`,
+/// with their delivered or failed deliveries. An event with a delivery still pending
+/// (retrying, or redelivered by an admin) stays, and so do its deliveries. Events are
+/// read in id order (which is commit order within a few milliseconds), so a pass stops
+/// at the first event that is not old enough.
+pub fn prune_batch(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+    after: i64,
+    limit: i64,
+) -> Result<Pruned, ApiError> {
+    let rows: Vec<(i64, NaiveDateTime)> = events::table
+        .filter(events::id.gt(after))
+        .order(events::id.asc())
+        .limit(limit)
+        .select((events::id, events::created_at))
+        .load(conn)?;
+    let old: Vec<i64> = rows
+        .iter()
+        .take_while(|(_, created_at)| *created_at < cutoff)
+        .map(|(id, _)| *id)
+        .collect();
+    let Some(&through) = old.last() else {
+        return Ok(Pruned {
+            events: 0,
+            through: after,
+            done: true,
+        });
+    };
+    diesel::delete(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::event_id.eq_any(&old))
+            .filter(webhook_deliveries::status.ne("pending")),
+    )
+    .execute(conn)?;
+    let pending = webhook_deliveries::table.filter(webhook_deliveries::event_id.eq(events::id));
+    let deleted = diesel::delete(
+        events::table
+            .filter(events::id.eq_any(&old))
+            .filter(diesel::dsl::not(diesel::dsl::exists(pending))),
+    )
+    .execute(conn)?;
+    Ok(Pruned {
+        events: deleted,
+        through,
+        done: old.len() < rows.len() || (rows.len() as i64) < limit,
+    })
 }

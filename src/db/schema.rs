@@ -173,6 +173,7 @@ diesel::table! {
         failing -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        format -> Text,
     }
 }
 
@@ -192,6 +193,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        article_key -> Nullable<Text>,
     }
 }
 

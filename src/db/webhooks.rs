@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use super::DbConnection;
 use super::events;
 use super::schema::{events as event_rows, webhook_deliveries, webhook_endpoints};
+use crate::domain::chat::Format;
 use crate::domain::event::{Event, EventType};
 use crate::error::ApiError;
 
@@ -33,6 +34,8 @@ pub struct Endpoint {
     pub failing: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `tribune` or `chat` (see `domain::chat::Format`).
+    pub format: String,
 }
 
 /// A new endpoint, validated.
@@ -43,6 +46,7 @@ pub struct NewEndpoint {
     pub description: Option<String>,
     pub active: bool,
     pub secret: String,
+    pub format: Format,
 }
 
 /// Registers an endpoint.
@@ -60,6 +64,7 @@ pub fn create(
             webhook_endpoints::secret.eq(&new.secret),
             webhook_endpoints::active.eq(new.active),
             webhook_endpoints::failing.eq(false),
+            webhook_endpoints::format.eq(new.format.as_str()),
             webhook_endpoints::created_at.eq(now),
             webhook_endpoints::updated_at.eq(now),
         ))
@@ -95,6 +100,7 @@ pub struct EndpointChanges {
     pub active: Option<bool>,
     /// A new secret; the old one signs beside it for `ROTATION_OVERLAP`.
     pub new_secret: Option<String>,
+    pub format: Option<Format>,
 }
 
 /// Applies changes to an endpoint.
@@ -131,6 +137,8 @@ pub fn update(
             webhook_endpoints::previous_secret_until.eq(until),
             webhook_endpoints::active.eq(changes.active.unwrap_or(old.active)),
             webhook_endpoints::failing.eq(failing),
+            webhook_endpoints::format
+                .eq(changes.format.map_or(old.format, |f| f.as_str().to_owned())),
             webhook_endpoints::updated_at.eq(now),
         ))
         .returning(webhook_endpoints::all_columns)
@@ -256,7 +264,7 @@ pub fn send_test(
     find(conn, endpoint)?;
     let data = serde_json::json!({ "message": "a test event from Tribune" });
     let event = events::store(conn, &Event::new(EventType::WebhookTest, None, &data), now)?;
-    let id = events::enqueue(conn, event, endpoint, now)?;
+    let id = events::enqueue(conn, event, None, endpoint, now)?;
     delivery(conn, endpoint, id)
 }
 
@@ -276,6 +284,8 @@ pub struct Claimed {
     pub event_type: String,
     pub payload: String,
     pub event_created_at: NaiveDateTime,
+    /// The endpoint's `format`.
+    pub format: String,
 }
 
 impl Claimed {
@@ -333,10 +343,17 @@ pub fn claim(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<Claimed>, ApiError> {
+    // One article's events reach an endpoint in order: a delivery is picked only when no
+    // earlier one of the same endpoint and article is still pending (in flight, or waiting
+    // for a retry). Events of no article are not held back.
     const PICK: &str = "SELECT d.id FROM webhook_deliveries d \
         JOIN webhook_endpoints e ON e.id = d.endpoint_id \
         WHERE d.status = 'pending' AND e.active AND d.next_attempt_at <= {now} \
-        AND (d.lease_until IS NULL OR d.lease_until < {now}) ORDER BY d.id LIMIT {limit}";
+        AND (d.lease_until IS NULL OR d.lease_until < {now}) \
+        AND (d.article_key IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+            WHERE p.endpoint_id = d.endpoint_id AND p.article_key = d.article_key \
+            AND p.status = 'pending' AND p.id < d.id)) \
+        ORDER BY d.id LIMIT {limit}";
     match conn {
         DbConnection::Postgres(c) => {
             let pick = PICK.replace("{now}", "$3").replace("{limit}", "$4");
@@ -382,6 +399,7 @@ pub fn claim(
             event_rows::event_type,
             event_rows::payload,
             event_rows::created_at,
+            webhook_endpoints::format,
         ))
         .load(conn)?)
 }

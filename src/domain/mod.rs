@@ -1,6 +1,7 @@
 //! Pure types and rules: no actix, no diesel.
 
 pub mod article;
+pub mod chat;
 pub mod comment;
 pub mod dashboard;
 pub mod event;

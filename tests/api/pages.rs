@@ -120,6 +120,7 @@ async fn the_landing_page_links_the_demo_the_api_document_and_the_console() {
         for link in [
             "href=\"/demo/\"",
             "href=\"/api/v1/openapi.json\"",
+            "href=\"/api/v1/docs\"",
             "href=\"/moderate/\"",
         ] {
             assert!(html.contains(link), "{link}");

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use chrono::TimeDelta;
 use diesel::connection::SimpleConnection;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -293,6 +294,200 @@ async fn a_receiver_answering_500_then_200_gets_the_event_twice_with_one_id() {
         assert_eq!(receiver.received().len(), 2, "delivered, so not sent again");
     })
     .await;
+}
+
+/// The (comment id, event type) of a comment delivery.
+fn what(r: &Received) -> (i64, String) {
+    (
+        r.json["data"]["comment_id"].as_i64().unwrap_or(-1),
+        r.json["type"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn one_articles_events_arrive_in_order_while_other_articles_go_on() {
+    for_each_backend(async |app| {
+        let admin = app.account_with_role("chefin", "admin").await;
+        let anna = app.register_reader("anna").await;
+        let receiver = Receiver::start().await;
+        receiver.answer_otherwise(Answer::status(503));
+        app.create_webhook_ok(
+            &admin,
+            &receiver.url,
+            &["comment.created", "comment.edited"],
+        )
+        .await;
+
+        let first = id_of(&app.comment_ok(&anna, "eins", "Erster", None).await);
+        app.edit_comment_ok(&anna, first, "Erster, berichtigt")
+            .await;
+        let second = id_of(&app.comment_ok(&anna, "eins", "Zweiter", None).await);
+        let other = id_of(&app.comment_ok(&anna, "zwei", "Anderswo", None).await);
+        let created = |id: i64| (id, "comment.created".to_owned());
+        // The receiver is down: article eins's first event is tried again and again,
+        // and article zwei's is tried meanwhile too.
+        receiver
+            .wait_until(WAIT, |got| {
+                got.iter().filter(|r| what(r) == created(first)).count() >= 2
+                    && got.iter().any(|r| what(r) == created(other))
+            })
+            .await;
+        receiver.answer_otherwise(Answer::status(200));
+        let got = receiver
+            .wait_until(WAIT, |got| got.iter().any(|r| what(r) == created(second)))
+            .await;
+
+        // Article eins: its first event until it was taken (the last try), then the
+        // others, each once, in the order they happened.
+        let eins: Vec<(i64, String)> = got
+            .iter()
+            .filter(|r| r.json["data"]["article_key"] == "eins")
+            .map(what)
+            .collect();
+        let taken = eins.iter().rposition(|w| *w == created(first)).unwrap();
+        assert!(
+            eins[..taken].iter().all(|w| *w == created(first)),
+            "{eins:?}"
+        );
+        assert_eq!(
+            eins[taken + 1..],
+            [(first, "comment.edited".to_owned()), created(second)],
+            "{eins:?}"
+        );
+        // Article zwei was not held back by article eins.
+        let all: Vec<(i64, String)> = got.iter().map(what).collect();
+        let other_tried = all.iter().position(|w| *w == created(other)).unwrap();
+        let first_taken = all.iter().rposition(|w| *w == created(first)).unwrap();
+        assert!(other_tried < first_taken, "{all:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_outbox_forgets_old_events_but_not_pending_deliveries() {
+    for backend in backends() {
+        eprintln!("=== backend: {backend}");
+        let app = spawn(backend, |s| {
+            s.webhooks.prune_every = Duration::from_millis(50);
+            s.webhooks.retry_for = Duration::from_secs(100 * 24 * 3600);
+        })
+        .await;
+        let admin = app.account_with_role("chefin", "admin").await;
+        let anna = app.register_reader("anna").await;
+        let up = Receiver::start().await;
+        let down = Receiver::start().await;
+        down.answer_otherwise(Answer::status(503));
+        let to_up = id_of(
+            &app.create_webhook_ok(&admin, &up.url, &["comment.created"])
+                .await,
+        );
+        let to_down = id_of(
+            &app.create_webhook_ok(&admin, &down.url, &["comment.edited"])
+                .await,
+        );
+        let old = id_of(&app.comment_ok(&anna, "alt", "Alt", None).await);
+        app.edit_comment_ok(&anna, old, "Alt, berichtigt").await;
+        up.wait_for(1, WAIT).await;
+        down.wait_for(1, WAIT).await;
+
+        // 31 days on (the default retention is 30): the delivered event goes, the one
+        // still retrying stays with its delivery, a new one stays.
+        app.clock.advance(TimeDelta::days(31));
+        // (Their access tokens ran out with the month: new accounts act from here.)
+        let (admin, bert) = (
+            app.account_with_role("chef", "admin").await,
+            app.register_reader("bert").await,
+        );
+        app.comment_ok(&bert, "neu", "Neu", None).await;
+        let deadline = Instant::now() + WAIT;
+        while app.event_types_in_db() != ["comment.edited", "comment.created"] {
+            assert!(
+                Instant::now() < deadline,
+                "not pruned: {:?}",
+                app.event_types_in_db()
+            );
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        let (_, kept) = &app.events_in_db()[0];
+        assert_eq!(kept["comment_id"], old);
+        let up_deliveries = up.wait_for(2, WAIT).await;
+        assert_eq!(up_deliveries[1].json["data"]["article_key"], "neu");
+        let listed = app.deliveries_ok(&admin, to_up).await;
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        let listed = app.deliveries_ok(&admin, to_down).await;
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        assert_eq!(listed[0]["status"], "pending");
+    }
+}
+
+#[tokio::test]
+async fn a_chat_endpoint_gets_one_line_of_text_linking_the_console() {
+    for backend in backends() {
+        eprintln!("=== backend: {backend}");
+        let app = spawn(backend, |s| {
+            s.webhooks.public_url = Some("https://kommentare.zeitung.de".into());
+        })
+        .await;
+        let admin = app.account_with_role("chefin", "admin").await;
+        let (anna, bert) = (
+            app.register_reader("anna").await,
+            app.register_reader("bert").await,
+        );
+        let receiver = Receiver::start().await;
+        let body = json!({"url": receiver.url, "event_types": ["comment.created", "comment.flagged"], "format": "chat"});
+        let endpoint =
+            expect_status(app.create_webhook(&admin, &body).await, StatusCode::CREATED).await;
+        assert_eq!(endpoint["format"], "chat");
+        let secret = endpoint["secret"].as_str().unwrap().to_owned();
+
+        // A reader's text cannot notify the whole channel or hide a link.
+        let comment = app
+            .comment_ok(
+                &anna,
+                "wahl-2026",
+                "<!channel> Wählt\n<https://evil.example|mich> & alle",
+                None,
+            )
+            .await;
+        let id = id_of(&comment);
+        app.flag_ok(&bert, id, "spam", Some("Werbung")).await;
+        let got = receiver.wait_for(2, WAIT).await;
+        assert_eq!(
+            got[0].json,
+            json!({"text": format!(
+                "New comment {id} on “wahl-2026” by user {} (approved): “&lt;!channel&gt; Wählt \
+                 &lt;https://evil.example|mich&gt; &amp; alle” — \
+                 https://kommentare.zeitung.de/moderate/?article=wahl-2026",
+                anna.user_id
+            )})
+        );
+        assert_eq!(
+            got[1].json["text"],
+            format!(
+                "Comment {id} on “wahl-2026” reported as spam (“Werbung”): 1 open report — \
+                 https://kommentare.zeitung.de/moderate/?article=wahl-2026"
+            )
+        );
+        // Signed like any delivery, so a relay can still check where it came from.
+        assert!(signature_verifies(
+            got[0].signature.as_deref().unwrap(),
+            &got[0].body,
+            &secret
+        ));
+
+        // Switched back, the same endpoint gets Tribune's envelope.
+        app.update_webhook_ok(&admin, id_of(&endpoint), &json!({"format": "tribune"}))
+            .await;
+        app.comment_ok(&anna, "wahl-2026", "Noch einer", None).await;
+        let got = receiver.wait_for(3, WAIT).await;
+        assert_eq!(got[2].json["type"], "comment.created");
+        assert_eq!(got[2].json["data"]["body"], "Noch einer");
+
+        let res = app
+            .update_webhook(&admin, id_of(&endpoint), &json!({"format": "teams"}))
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
 }
 
 /// Polls the endpoint's deliveries until the newest has `status`; returns them.

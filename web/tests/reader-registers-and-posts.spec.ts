@@ -5,8 +5,11 @@ import { api, comments, countOf, openThread, unique } from './helpers';
 test('a reader registers, posts a comment, signs out and signs in again', async ({ page }) => {
   const article = unique('posten');
   const username = unique('neu');
-  const thread = await openThread(page, article);
+  // The article's head shows its count, as a publisher's template would.
+  const extra = `<span id="head-count" data-tribune-count="${article}">comments</span><script async src="${process.env.TRIBUNE}/count.js"></script>`;
+  const thread = await openThread(page, article, { extra });
   await expect(thread.getByText('Sign in or register to comment.')).toBeVisible();
+  await expect(page.locator('#head-count')).toHaveText('0 comments');
   await expect(thread.getByLabel('Your comment')).toHaveCount(0);
 
   await thread.getByRole('button', { name: 'Register' }).click();
@@ -24,6 +27,8 @@ test('a reader registers, posts a comment, signs out and signs in again', async 
   const comment = (await posted) as { id: number; status: string };
   await expect(thread.getByRole('status')).toHaveText('Your comment is published.');
   await expect(thread.getByRole('heading', { name: '1 comment' })).toBeVisible();
+  // count.js counted again past the browser's cache (its first answer is cacheable for 10 s).
+  await expect(page.locator('#head-count')).toHaveText('1 comment');
   // Focus moved to the new comment, and the form is empty again.
   await expect(thread.locator(`#c${comment.id}`)).toBeFocused();
   await expect(thread.getByLabel('Your comment')).toHaveValue('');

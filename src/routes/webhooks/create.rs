@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::{WebhookView, WebhookWithSecret, checked_url, description, event_types};
 use crate::db::webhooks::{self, NewEndpoint};
+use crate::domain::chat::Format;
 use crate::domain::webhook::generate_secret;
 use crate::error::ApiError;
 use crate::routes::extract::Admin;
@@ -23,6 +24,10 @@ pub struct CreateWebhook {
     pub description: Option<String>,
     /// Deliver to it (default true).
     pub active: Option<bool>,
+    /// `tribune` (default): the signed envelope; `chat`: a `{"text": …}` message for a
+    /// chat channel's incoming webhook (Slack, Mattermost, Rocket.Chat, Google Chat,
+    /// Discord's `…/slack` URL).
+    pub format: Option<Format>,
 }
 
 /// Registers an endpoint and answers its signing secret, this once.
@@ -39,6 +44,7 @@ pub async fn handle(
         description: description(body.description.as_deref())?,
         active: body.active.unwrap_or(true),
         secret: generate_secret(),
+        format: body.format.unwrap_or_default(),
     };
     let now = state.clock.now();
     let endpoint = state

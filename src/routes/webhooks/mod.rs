@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::db::webhooks::{Delivery, Endpoint};
+use crate::domain::chat::Format;
 use crate::domain::webhook::{self, EndpointUrl};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -35,6 +36,8 @@ pub struct WebhookView {
     pub active: bool,
     /// A delivery failed after a day of retries; cleared by setting `active: true`.
     pub failing: bool,
+    /// What a delivery's body is: Tribune's envelope, or a chat message.
+    pub format: Format,
     /// While a rotated-out secret still signs beside the new one: until when.
     pub previous_secret_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -51,6 +54,7 @@ impl WebhookView {
             description: endpoint.description.clone(),
             active: endpoint.active,
             failing: endpoint.failing,
+            format: Format::from_stored(&endpoint.format),
             previous_secret_until: endpoint
                 .previous_secret_until
                 .map(|t| t.and_utc())

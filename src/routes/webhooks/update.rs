@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::{WebhookView, WebhookWithSecret, checked_url, description, event_types};
 use crate::db::webhooks::{self, EndpointChanges};
+use crate::domain::chat::Format;
 use crate::domain::webhook::generate_secret;
 use crate::error::ApiError;
 use crate::routes::extract::Admin;
@@ -27,6 +28,8 @@ pub struct UpdateWebhook {
     /// beside it for 24 hours, so receivers can switch without losing events.
     #[serde(default)]
     pub rotate_secret: bool,
+    /// `tribune` or `chat` (see `CreateWebhook`).
+    pub format: Option<Format>,
 }
 
 /// Changes an endpoint; with `rotate_secret`, answers the new secret too.
@@ -52,6 +55,7 @@ pub async fn handle(
             .transpose()?,
         active: body.active,
         new_secret: body.rotate_secret.then(generate_secret),
+        format: body.format,
     };
     let id = path.into_inner();
     let now = state.clock.now();

@@ -81,6 +81,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
             poll_interval: std::time::Duration::from_millis(50),
             backoff_base: std::time::Duration::from_millis(50),
             retry_for: std::time::Duration::from_secs(3600),
+            ..Default::default()
         },
     }
 }

@@ -1327,6 +1327,7 @@ export interface components {
             description?: string | null;
             /** @description Deliver to it (default true). */
             active?: boolean | null;
+            format?: components["schemas"]["Format"] | null;
         };
         /** @description The dashboard. */
         DashboardResponse: {
@@ -1542,6 +1543,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * @description How an endpoint wants its deliveries.
+         * @enum {string}
+         */
+        Format: "tribune" | "chat";
         /** @description What the hook may answer with 200 (204: no opinion). */
         HookAnswer: {
             /** @description `approved`, `pending` or `rejected`; absent: let the rules decide. */
@@ -2031,6 +2037,7 @@ export interface components {
              *     beside it for 24 hours, so receivers can switch without losing events.
              */
             rotate_secret?: boolean;
+            format?: components["schemas"]["Format"] | null;
         };
         /** @description A page of an account's comments, newest first. */
         UserCommentsResponse: {
@@ -2092,6 +2099,8 @@ export interface components {
             active: boolean;
             /** @description A delivery failed after a day of retries; cleared by setting `active: true`. */
             failing: boolean;
+            /** @description What a delivery's body is: Tribune's envelope, or a chat message. */
+            format: components["schemas"]["Format"];
             /**
              * Format: date-time
              * @description While a rotated-out secret still signs beside the new one: until when.

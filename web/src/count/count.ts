@@ -1,7 +1,8 @@
 /**
  * `/count.js`: fills every `data-tribune-count` element with its article's comment
  * count, in one cacheable `GET /api/v1/counts` per 100 keys (sorted, so pages sharing
- * keys share answers). No UI library: it stays under 1 KB gzipped.
+ * keys share answers), and again, past the browser's cache, after a post in a thread on
+ * the page. No UI library: it stays under 1 KB gzipped.
  */
 (() => {
   const w = window as unknown as { Tribune?: { recount?: () => void; _api?: string } };
@@ -23,13 +24,15 @@
     return `${number} ${forms[one ? 0 : 1]}`;
   }
 
-  function recount() {
+  // `fresh`: past the browser's cache (after this reader's own post, the cached answer is
+  // up to 10 s old); the server's answer is exact either way.
+  function recount(fresh?: boolean) {
     const elements = [...document.querySelectorAll<HTMLElement>('[data-tribune-count]')];
     const keys = [...new Set(elements.map((el) => el.dataset.tribuneCount as string))].sort();
     for (let i = 0; i < keys.length; i += 100) {
       const query = new URLSearchParams();
       for (const key of keys.slice(i, i + 100)) query.append('article', key);
-      fetch(`${api}/api/v1/counts?${query}`, { credentials: 'omit' })
+      fetch(`${api}/api/v1/counts?${query}`, { credentials: 'omit', cache: fresh ? 'no-cache' : 'default' })
         .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
         .then(({ counts }: { counts: Record<string, number> }) => {
           for (const el of elements) {
@@ -43,7 +46,9 @@
     }
   }
 
-  (w.Tribune ??= {}).recount = recount;
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', recount);
+  (w.Tribune ??= {}).recount = () => recount();
+  // A post in a thread on this page changes the counts shown beside it.
+  document.addEventListener('tribune:posted', () => recount(true));
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => recount());
   else recount();
 })();
