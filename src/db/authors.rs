@@ -82,6 +82,7 @@ pub fn comments_of(
             users::rejected_count.nullable(),
             articles::key,
             articles::title,
+            articles::url,
         ))
         .limit(Page::<QueueRow>::probe(limit))
         .load(conn)?;

@@ -595,6 +595,7 @@ pub struct QueueRow {
     pub author_rejected: Option<i64>,
     pub article_key: String,
     pub article_title: Option<String>,
+    pub article_url: Option<String>,
 }
 
 macro_rules! queue_query {
@@ -654,6 +655,7 @@ pub fn queue_page(
             users::rejected_count.nullable(),
             articles::key,
             articles::title,
+            articles::url,
         ))
         .limit(Page::<QueueRow>::probe(limit))
         .load(conn)?;
@@ -825,6 +827,7 @@ pub fn item(conn: &mut DbConnection, id: CommentId) -> Result<Option<QueueItem>,
             users::rejected_count.nullable(),
             articles::key,
             articles::title,
+            articles::url,
         ))
         .first(conn)
         .optional()?;

@@ -480,12 +480,57 @@ async fn every_comment_of_an_account_is_listed_newest_first_as_moderators_see_it
         );
         assert_eq!(items[0]["moderation_reason"], "premoderation");
         assert_eq!(items[1]["rejection_reason"], "spam");
-        assert_eq!(items[1]["article"], json!({"key": B, "title": "Das Derby"}));
+        assert_eq!(
+            items[1]["article"],
+            json!({"key": B, "title": "Das Derby", "url": null})
+        );
         assert_eq!(items[1]["body"], "abgelehnt");
         assert_eq!(items[2]["body"], "", "a deleted comment's text is gone");
         assert_eq!(items[0]["author"]["approved_count"], 2);
         assert_eq!(items[0]["author"]["rejected_count"], 1);
         assert_eq!(page["next_cursor"], Value::Null);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn queue_items_and_decisions_name_their_articles_title_and_url() {
+    for_each_backend(async |app| {
+        let d = desk(app).await;
+        let url = "https://www.zeitung.de/sport/derby";
+        app.update_article_ok(
+            &d.moderator,
+            B,
+            &json!({"moderation": "pre", "title": "Das Derby", "url": url}),
+        )
+        .await;
+        let held = id_of(&app.comment_ok(&d.reader, B, "wartet", None).await);
+        let linked = json!({"key": B, "title": "Das Derby", "url": url});
+
+        let pending = app
+            .queue_ok(&d.moderator, &format!("article={}", encode(B)))
+            .await;
+        let approved = app.queue_ok(&d.moderator, "queue=approved").await;
+        let own = app
+            .user_comments_ok(&d.moderator, d.reader.user_id, "")
+            .await;
+        let decided = app.approve_ok(&d.moderator, held, None).await;
+
+        assert_eq!(ids(&pending), [held]);
+        assert_eq!(pending["items"][0]["article"], linked);
+        assert_eq!(own["items"][0]["article"], linked);
+        assert_eq!(decided["article"], linked);
+        let unnamed = approved["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| id_of(c) == d.comment_id)
+            .unwrap();
+        assert_eq!(
+            unnamed["article"],
+            json!({"key": A, "title": null, "url": null}),
+            "an article nobody named has neither"
+        );
     })
     .await;
 }

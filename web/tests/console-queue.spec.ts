@@ -13,7 +13,7 @@ test('approve and reject from the queue: the count follows and the author sees t
   await expect(total).toHaveText('2');
   const card = page.locator(`[data-comment="${first}"]`);
   await expect(card).toContainText('Erster wartender Beitrag');
-  await expect(card).toContainText('premoderation');
+  await expect(card).toContainText('Why it is here: the article is pre-moderated');
   await card.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByRole('status')).toContainText(`Comment ${first}: Approved.`);
   await expect(total).toHaveText('1');

@@ -1,7 +1,9 @@
 /** What the console's specs share: a moderator, held comments, and the signed-in console. */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 
 import { adminToken, api, postComment, type Reader, registerReader, TRIBUNE } from './helpers';
+import { ADMIN } from './setup';
 
 /** A reader made moderator by the admin. */
 export async function registerModerator(): Promise<Reader> {
@@ -18,10 +20,31 @@ export async function heldComments(article: string, author: Reader, bodies: stri
   return ids;
 }
 
-/** Opens the console (filtered to `article`) and signs in as `who` through its form. */
-export async function signIn(page: Page, who: Reader, query = '') {
+/**
+ * Opens the console at `/moderate/` + `query` (`?lang=de`, `#/articles`, `#/queue?article=K`)
+ * and signs in as `who` through its form.
+ */
+export async function signIn(page: Page, who: Pick<Reader, 'username' | 'password'>, query = '') {
   await page.goto(`${TRIBUNE}/moderate/${query}`);
   await page.getByLabel('Username or email').fill(who.username);
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Signs in to the console as the run's admin (made by `tribune user create`). */
+export async function signInAsAdmin(page: Page, query = '') {
+  await signIn(page, ADMIN, query);
+  await expect(page.getByText(`Signed in as ${ADMIN.username}`)).toBeVisible();
+}
+
+/** The session the console keeps in `localStorage`. */
+export async function storedSession(page: Page): Promise<{ access: string; refresh: string; expires: number }> {
+  return page.evaluate(() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('tribune:')) as string) as string));
+}
+
+/** Serious and critical axe violations on the page as it is now (none expected). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
 }

@@ -34,14 +34,19 @@ pub struct FlagNote {
     pub note: Option<String>,
 }
 
-/// The article a queue item belongs to.
+/// The article a queue item belongs to, as the console links it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ArticleRef {
+    /// The article's key.
     pub key: String,
+    /// Its title, if a moderator or the first comment gave one; null otherwise.
     pub title: Option<String>,
+    /// The article page on the publisher's site (an http or https URL), if known; null
+    /// otherwise.
+    pub url: Option<String>,
 }
 
-/// A comment as moderators see it, with its article as `{key, title}`.
+/// A comment as moderators see it, with its article as `{key, title, url}`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModeratedComment {
     #[serde(flatten)]
@@ -98,6 +103,7 @@ impl ModeratedComment {
         let article = ArticleRef {
             key: row.article_key,
             title: row.article_title,
+            url: row.article_url,
         };
         Self {
             comment: comment.with_article(article),

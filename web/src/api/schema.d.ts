@@ -1239,10 +1239,17 @@ export interface components {
         CommentView_ArticleRef: {
             /** Format: int64 */
             id: number;
-            /** @description The article a queue item belongs to. */
+            /** @description The article a queue item belongs to, as the console links it. */
             article: {
+                /** @description The article's key. */
                 key: string;
+                /** @description Its title, if a moderator or the first comment gave one; null otherwise. */
                 title?: string | null;
+                /**
+                 * @description The article page on the publisher's site (an http or https URL), if known; null
+                 *     otherwise.
+                 */
+                url?: string | null;
             };
             /** Format: int64 */
             parent_id?: number | null;
@@ -1746,7 +1753,7 @@ export interface components {
              */
             created_at: string;
         };
-        /** @description A comment as moderators see it, with its article as `{key, title}`. */
+        /** @description A comment as moderators see it, with its article as `{key, title, url}`. */
         ModeratedComment: components["schemas"]["CommentView_ArticleRef"] & {
             /** @description Unresolved flags by reason. */
             flags: {

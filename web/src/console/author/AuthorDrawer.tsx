@@ -1,10 +1,10 @@
 /** The author drawer: standing, every comment, the log, notes, ban and unban. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-import { ApiError } from '../../api/client';
 import type { ConsoleI18n } from '../../i18n/console';
-import { api, type Item, type LogItem, type Note, type Standing } from '../api';
-import { forgetStanding } from '../queue/Card';
+import { api, forgetStanding, type Item, type LogItem, type Note, type Standing } from '../api';
+import { failure } from '../failure';
+import { actionName, logReason } from '../log/names';
 
 interface Props { i18n: ConsoleI18n; id: number; ban: boolean; onClose(): void }
 
@@ -26,7 +26,7 @@ export function AuthorDrawer({ i18n, id, ban, onClose }: Props) {
   const [notes, setNotes] = useState<Note[]>([]);
   const [duration, setDuration] = useState('permanent');
   const [error, setError] = useState('');
-  const fail = (err: unknown) => setError(t('error', { detail: err instanceof ApiError ? err.message : String(err) }));
+  const fail = (err: unknown) => setError(failure(i18n, err));
   const load = () => Promise.all([
     api.user(id).then(setUser), api.userComments(id).then((p) => setComments(p.items)),
     api.userLog(id).then((p) => setLog(p.items)), api.notes(id).then((p) => setNotes(p.items)),
@@ -90,7 +90,7 @@ export function AuthorDrawer({ i18n, id, ban, onClose }: Props) {
       </section>
       <section aria-labelledby="log-title">
         <h3 id="log-title">{t('log')}</h3>
-        <ul>{log.map((l) => <li key={l.id}>{i18n.date(l.at)} {l.action} {l.reason ?? ''} {l.actor?.username ?? ''}</li>)}</ul>
+        <ul>{log.map((l) => <li key={l.id}>{i18n.date(l.at)} · {l.actor ? `${l.actor.username}: ` : ''}{actionName(i18n, l.action)}{l.reason ? ` (${logReason(i18n, l.reason)})` : ''}</li>)}</ul>
       </section>
     </dialog>
   );

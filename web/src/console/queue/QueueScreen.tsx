@@ -1,19 +1,24 @@
 /** The queues: tabs with totals (polled), the cards, decisions, bulk, undo and keys. */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
-import { ApiError } from '../../api/client';
 import type { ConsoleI18n } from '../../i18n/console';
 import { api, type Item, POLL_MS, QUEUES, type QueueName } from '../api';
 import { AuthorDrawer } from '../author/AuthorDrawer';
+import { failure } from '../failure';
+import { go, href } from '../route';
 import { Card } from './Card';
 import { RejectDialog } from './RejectDialog';
 
-interface Props { i18n: ConsoleI18n }
+/** `params`: the route's `queue` (default pending) and `article` (a key; empty: all). */
+interface Props { i18n: ConsoleI18n; params: URLSearchParams }
 
-export function QueueScreen({ i18n }: Props) {
+export function QueueScreen({ i18n, params }: Props) {
   const { t } = i18n;
-  const [queue, setQueue] = useState<QueueName>('pending');
-  const [article, setArticle] = useState(() => new URLSearchParams(location.search).get('article') ?? '');
+  const named = params.get('queue') as QueueName | null;
+  const queue: QueueName = named && QUEUES.includes(named) ? named : 'pending';
+  const article = params.get('article') ?? '';
+  const show = (name: QueueName, key: string) =>
+    go(href('queue', { queue: name === 'pending' ? undefined : name, article: key }), true);
   const [items, setItems] = useState<Item[]>([]);
   const [counts, setCounts] = useState<Record<string, number>>({});
   const [focus, setFocus] = useState(0);
@@ -43,7 +48,7 @@ export function QueueScreen({ i18n }: Props) {
     return () => clearTimeout(timer);
   }, [last]);
 
-  const fail = (err: unknown) => setStatus(t('error', { detail: err instanceof ApiError ? err.message : String(err) }));
+  const fail = (err: unknown) => setStatus(failure(i18n, err));
   const focusCard = (i: number) => {
     at.current = i;
     setFocus(i);
@@ -107,16 +112,19 @@ export function QueueScreen({ i18n }: Props) {
 
   return (
     <main class="queue">
+      <h2 tabIndex={-1} class="sr-only">{t('screen.queue')}</h2>
       <nav aria-label={t('queues')} class="tabs">
         {QUEUES.map((name) => (
-          <button type="button" key={name} aria-pressed={name === queue} onClick={() => setQueue(name)}>
+          <button type="button" key={name} aria-pressed={name === queue} onClick={() => show(name, article)}>
             {t(name)} <span class="total" data-queue={name}>{counts[name] ?? 0}</span>
           </button>
         ))}
-        <label>{t('allArticles')}<input value={article} onChange={(e) => setArticle((e.target as HTMLInputElement).value.trim())} /></label>
-        <button type="button" aria-expanded={help} onClick={() => setHelp(!help)}>{t('keys')} (?)</button>
       </nav>
-      <p class="hint">{t('refresh')}</p>
+      <div class="filters">
+        <label>{t('allArticles')}<input value={article} onChange={(e) => show(queue, (e.target as HTMLInputElement).value.trim())} /></label>
+        <button type="button" aria-expanded={help} onClick={() => setHelp(!help)}>{t('keys')} (?)</button>
+        <p class="hint">{t('refresh')}</p>
+      </div>
       {help && <p class="help" id="keys">{t('keyHelp')}</p>}
       <div role="status" class="status">
         {status}
@@ -132,7 +140,7 @@ export function QueueScreen({ i18n }: Props) {
       {items.length === 0 ? <p>{t('empty')}</p> : (
         <ol ref={list} class="cards" aria-label={t(queue)}>
           {items.map((item, i) => (
-            <Card key={item.id} i18n={i18n} item={item} focused={i === focus} selected={selected.has(item.id)}
+            <Card key={item.id} i18n={i18n} item={item} focused={i === focus} selected={selected.has(item.id)} filtered={article !== ''}
               onFocus={() => { at.current = i; setFocus(i); }} onToggle={() => toggle(item.id)} onApprove={() => approve([item.id])}
               onReject={() => setRejecting([item.id])}
               onAuthor={(ban) => item.author && setAuthor({ id: item.author.id, ban })} />

@@ -1,12 +1,27 @@
-/** Sign-in with a Tribune account; a reader's account is told it has no access. */
+/**
+ * Sign-in with a Tribune account, or with a token from the publisher's login system
+ * (pasted here, or handed over in the address as `#sso=`); a reader's account, however
+ * it signed in, is told it has no access.
+ */
 import { useState } from 'preact/hooks';
 
-import { ApiError } from '../../api/client';
 import type { ConsoleI18n } from '../../i18n/console';
-import { session } from '../api';
+import { api, session } from '../api';
+import { failure } from '../failure';
 
-export function SignIn({ i18n, refused }: { i18n: ConsoleI18n; refused: boolean }) {
+interface Props {
+  i18n: ConsoleI18n;
+  refused: boolean;
+  /** A publisher token from the address is being exchanged. */
+  signing: boolean;
+  /** Why that exchange failed. */
+  ssoError: string;
+}
+
+export function SignIn({ i18n, refused, signing, ssoError }: Props) {
+  const { t } = i18n;
   const [error, setError] = useState('');
+  const [tokenError, setTokenError] = useState('');
   const submit = async (e: Event) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
@@ -14,21 +29,37 @@ export function SignIn({ i18n, refused }: { i18n: ConsoleI18n; refused: boolean 
     try {
       await session.login(String(form.get('login')), String(form.get('password')));
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(i18n, err));
     }
   };
+  const withToken = async (e: Event) => {
+    e.preventDefault();
+    const token = String(new FormData(e.currentTarget as HTMLFormElement).get('token')).trim();
+    setTokenError('');
+    try {
+      await api.sso(token);
+    } catch (err) {
+      setTokenError(failure(i18n, err));
+    }
+  };
+  if (refused) return <main class="signin"><p role="alert">{t('noAccess')}</p></main>;
   return (
     <main class="signin">
-      {refused && <p role="alert">{i18n.t('noAccess')}</p>}
-      {!refused && (
-        <form onSubmit={submit}>
-          <h2>{i18n.t('signIn')}</h2>
-          <label>{i18n.t('login')}<input name="login" autocomplete="username" required /></label>
-          <label>{i18n.t('password')}<input name="password" type="password" autocomplete="current-password" required /></label>
-          {error && <p role="alert">{i18n.t('error', { detail: error })}</p>}
-          <button type="submit">{i18n.t('signIn')}</button>
-        </form>
-      )}
+      {signing && <p role="status">{t('signingInThroughPublisher')}</p>}
+      <form onSubmit={submit}>
+        <h2>{t('signIn')}</h2>
+        <label>{t('login')}<input name="login" autocomplete="username" required /></label>
+        <label>{t('password')}<input name="password" type="password" autocomplete="current-password" required /></label>
+        {error && <p role="alert">{error}</p>}
+        <button type="submit">{t('signIn')}</button>
+      </form>
+      <form onSubmit={withToken} class="publisher">
+        <h2>{t('publisherSignIn')}</h2>
+        <p class="hint">{t('publisherHint')}</p>
+        <label>{t('publisherToken')}<input name="token" autocomplete="off" spellcheck={false} required /></label>
+        {(tokenError || ssoError) && <p role="alert">{tokenError || ssoError}</p>}
+        <button type="submit">{t('useToken')}</button>
+      </form>
     </main>
   );
 }

@@ -11,7 +11,14 @@ export function useModel(): ThreadModel {
   const model = useContext(ModelContext);
   if (!model) throw new Error('no thread model');
   const [, rerender] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => model.subscribe(() => rerender(undefined)), [model]);
+  const rendered = model.state;
+  useEffect(() => {
+    const off = model.subscribe(() => rerender(undefined));
+    // Effects run after paint: a change made in between (a fast first page) had no
+    // listener yet and would leave the thread showing "Loading comments…".
+    if (model.state !== rendered) rerender(undefined);
+    return off;
+  }, [model]);
   return model;
 }
 
