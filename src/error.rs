@@ -83,6 +83,10 @@ pub enum Conflict {
     NothingToUndo,
     /// The caller's decision is older than the undo window.
     UndoWindowPassed,
+    /// The account's address is verified already.
+    EmailAlreadyVerified,
+    /// The account has no email address (a single sign-on account without one).
+    NoEmail,
 }
 
 /// Every error a handler can return.
@@ -110,6 +114,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("request timeout")]
     RequestTimeout { after_secs: u64 },
+    #[error("invalid link")]
+    InvalidLink,
+    #[error("mail not configured")]
+    MailNotConfigured,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("database unavailable")]
@@ -216,6 +224,11 @@ impl ApiError {
                         "undo_window_passed",
                         "The time for undoing this decision has passed.",
                     ),
+                    Conflict::EmailAlreadyVerified => (
+                        "email_already_verified",
+                        "This account's email address is verified already.",
+                    ),
+                    Conflict::NoEmail => ("no_email", "This account has no email address."),
                 };
                 (S::CONFLICT, code, "Conflict", detail.into())
             }
@@ -236,6 +249,19 @@ impl ApiError {
                 "request_timeout",
                 "Request timeout",
                 format!("The request was not received within {after_secs} s."),
+            ),
+            Self::InvalidLink => (
+                S::BAD_REQUEST,
+                "invalid_link",
+                "Invalid link",
+                "This link is invalid, expired or already used; ask for a new one.".into(),
+            ),
+            Self::MailNotConfigured => (
+                S::NOT_IMPLEMENTED,
+                "mail_not_configured",
+                "Mail not configured",
+                "This service sends no email (SMTP is not configured), so this is not available."
+                    .into(),
             ),
             Self::RateLimited { retry_after_secs } => (
                 S::TOO_MANY_REQUESTS,

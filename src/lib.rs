@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod hook;
 pub mod limits;
+pub mod mail;
 pub mod routes;
 pub mod settings;
 pub mod startup;

@@ -28,6 +28,14 @@ pub enum Action {
     Like,
     /// Every password hash (registrations, logins, password checks) of all clients.
     Hashing,
+    /// Password reset requests per address (known or not).
+    PasswordReset,
+    /// Password reset requests per client network.
+    PasswordResetIp,
+    /// Verification mails asked for, per account.
+    VerifyEmail,
+    /// Mailed links used (verification, reset), per client network.
+    LinkUse,
 }
 
 /// A number of requests per window, e.g. `10/minute`.
@@ -91,6 +99,14 @@ pub struct RateLimitSettings {
     pub hashing_total: Rate,
     /// IPv6 clients are keyed by this prefix (one /64 is one subscriber).
     pub ipv6_prefix: u8,
+    /// Password reset requests per address.
+    pub password_reset: Rate,
+    /// Password reset requests per client network.
+    pub password_reset_ip: Rate,
+    /// Verification mails asked for, per account.
+    pub verify_email: Rate,
+    /// Mailed links used, per client network.
+    pub link_use: Rate,
 }
 
 impl Default for RateLimitSettings {
@@ -112,13 +128,17 @@ impl Default for RateLimitSettings {
             like: rate(60, 60),
             hashing_total: rate(20, 1),
             ipv6_prefix: 64,
+            password_reset: rate(3, 3600),
+            password_reset_ip: rate(10, 3600),
+            verify_email: rate(3, 3600),
+            link_use: rate(30, 3600),
         }
     }
 }
 
 /// The limiters.
 pub struct RateLimits {
-    limiters: Option<[DefaultKeyedRateLimiter<String>; 10]>,
+    limiters: Option<[DefaultKeyedRateLimiter<String>; 14]>,
     ipv6_prefix: u8,
 }
 
@@ -137,6 +157,10 @@ impl RateLimits {
                 settings.password_check,
                 settings.like,
                 settings.hashing_total,
+                settings.password_reset,
+                settings.password_reset_ip,
+                settings.verify_email,
+                settings.link_use,
             ]
             .map(|rate| RateLimiter::keyed(rate.quota()))
         });
@@ -196,6 +220,13 @@ impl RateLimits {
     /// Counts one password hash against the total of all clients.
     pub fn check_hashing_total(&self) -> Result<(), ApiError> {
         self.check(Action::Hashing, "all")
+    }
+
+    /// Counts one password reset request for `email` from `client`, per client network
+    /// and per address (the same for addresses without an account).
+    pub fn check_password_reset(&self, client: &ClientIp, email: &str) -> Result<(), ApiError> {
+        self.check(Action::PasswordResetIp, &client.key())?;
+        self.check(Action::PasswordReset, &login_key(email))
     }
 
     /// Forgets keys whose limits have fully recovered (keeps memory bounded).

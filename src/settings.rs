@@ -10,7 +10,9 @@ use crate::auth::password::PasswordSettings;
 use crate::auth::sso::SsoSettings;
 use crate::auth::tokens::{MIN_SECRET_BYTES, TokenSettings};
 use crate::db::DbSettings;
+use crate::domain::user::Language;
 use crate::limits::{Rate, RateLimitSettings};
+use crate::mail::{MailSettings, SmtpServer, TlsMode};
 use crate::webhooks::WebhookSettings;
 
 /// Everything `serve` needs.
@@ -44,6 +46,8 @@ pub struct Settings {
     pub demo: bool,
     /// Webhook delivery.
     pub webhooks: WebhookSettings,
+    /// Email: SMTP, sender, links, verification and reset.
+    pub mail: MailSettings,
 }
 
 /// Database flags, shared by every command.
@@ -240,6 +244,77 @@ pub struct ServeArgs {
     /// they are pruned; pending deliveries and their events are kept until they finish.
     #[arg(long, env = "TRIBUNE_EVENT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub event_retention_days: u64,
+    /// The SMTP server as a URL: `smtps://user:pass@host:465`, `smtp://user:pass@host:587?tls=required`
+    /// or `smtp://host:25` (unencrypted). Instead of the `TRIBUNE_SMTP_HOST` group.
+    #[arg(long, env = "TRIBUNE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The SMTP server's host name. Unset (and no URL): no mail is sent.
+    #[arg(long, env = "TRIBUNE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// The SMTP server's port (default: 465 for `tls`, 587 for `starttls`, 25 for `none`).
+    #[arg(long, env = "TRIBUNE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// `tls` (from the first byte), `starttls` (required) or `none`.
+    #[arg(long, env = "TRIBUNE_SMTP_TLS", default_value = "starttls", value_parser = ["tls", "starttls", "none"])]
+    pub smtp_tls: String,
+    /// SMTP user name, if the server wants one.
+    #[arg(long, env = "TRIBUNE_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// SMTP password.
+    #[arg(long, env = "TRIBUNE_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The sender of every mail, `Name <address>` or an address.
+    #[arg(long, env = "TRIBUNE_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The language of accounts that choose none: `de`, `en` or `vi`.
+    #[arg(long, env = "TRIBUNE_DEFAULT_LANGUAGE", default_value = "en", value_parser = ["de", "en", "vi"])]
+    pub default_language: String,
+    /// Seconds a verification link works.
+    #[arg(long, env = "TRIBUNE_EMAIL_VERIFICATION_TTL_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(60..=2_592_000))]
+    pub email_verification_ttl_secs: u64,
+    /// Seconds a password reset link works.
+    #[arg(long, env = "TRIBUNE_PASSWORD_RESET_TTL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(60..=86_400))]
+    pub password_reset_ttl_secs: u64,
+    /// `on`: registration answers alike for taken and free addresses (no tokens; the
+    /// owner of a taken address is told by mail), and accounts log in once verified.
+    #[arg(long, env = "TRIBUNE_HIDE_EMAIL_TAKEN", default_value = "off", value_parser = ["on", "off"])]
+    pub hide_email_taken: String,
+    /// Milliseconds between an idle mail worker's looks for due mail.
+    #[arg(long, env = "TRIBUNE_MAIL_POLL_INTERVAL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub mail_poll_interval_ms: u64,
+    /// Milliseconds before the first retry of a mail (doubling, with jitter).
+    #[arg(long, env = "TRIBUNE_MAIL_BACKOFF_BASE_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub mail_backoff_base_ms: u64,
+    /// Seconds a mail is retried before it fails.
+    #[arg(long, env = "TRIBUNE_MAIL_RETRY_FOR_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    pub mail_retry_for_secs: u64,
+    /// Milliseconds an SMTP conversation may take.
+    #[arg(long, env = "TRIBUNE_MAIL_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    pub mail_timeout_ms: u64,
+    /// Password reset requests per address.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_PASSWORD_RESET",
+        default_value = "3/hour"
+    )]
+    pub rate_limit_password_reset: Rate,
+    /// Password reset requests per client IP.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_PASSWORD_RESET_IP",
+        default_value = "10/hour"
+    )]
+    pub rate_limit_password_reset_ip: Rate,
+    /// Verification mails asked for, per account.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_VERIFY_EMAIL",
+        default_value = "3/hour"
+    )]
+    pub rate_limit_verify_email: Rate,
+    /// Mailed links used (verification, password reset), per client IP.
+    #[arg(long, env = "TRIBUNE_RATE_LIMIT_MAIL_LINK", default_value = "30/hour")]
+    pub rate_limit_mail_link: Rate,
 }
 
 impl ServeArgs {
@@ -284,6 +359,20 @@ impl ServeArgs {
                 "TRIBUNE_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes long"
             );
         }
+        let smtp = match (self.smtp_url, self.smtp_host) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("set TRIBUNE_SMTP_URL or TRIBUNE_SMTP_HOST, not both")
+            }
+            (Some(url), None) => Some(SmtpServer::Url(SecretString::from(url))),
+            (None, Some(host)) => Some(SmtpServer::Host {
+                host,
+                port: self.smtp_port,
+                tls: TlsMode::parse(&self.smtp_tls).unwrap_or(TlsMode::StartTls),
+                username: self.smtp_username,
+                password: self.smtp_password.map(SecretString::from),
+            }),
+            (None, None) => None,
+        };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         // Half the cores by default: a login flood never takes the whole machine.
         let hashing_threads = self.argon2_max_concurrent.unwrap_or(cores / 2).max(1);
@@ -335,6 +424,10 @@ impl ServeArgs {
                 like: self.rate_limit_like,
                 hashing_total: self.rate_limit_hashing_total,
                 ipv6_prefix: self.rate_limit_ipv6_prefix,
+                password_reset: self.rate_limit_password_reset,
+                password_reset_ip: self.rate_limit_password_reset_ip,
+                verify_email: self.rate_limit_verify_email,
+                link_use: self.rate_limit_mail_link,
             },
             trusted_proxies: self.trusted_proxies,
             metrics_token: self.metrics_token.map(SecretString::from),
@@ -354,8 +447,26 @@ impl ServeArgs {
                 backoff_base: Duration::from_millis(self.webhook_backoff_base_ms),
                 retry_for: Duration::from_secs(self.webhook_retry_for_secs),
                 retention: Duration::from_secs(self.event_retention_days * 24 * 3600),
-                public_url: self.public_url,
+                public_url: self.public_url.clone(),
                 ..WebhookSettings::default()
+            },
+            mail: MailSettings {
+                smtp,
+                from: self.mail_from,
+                public_url: self.public_url,
+                default_language: Language::parse(&self.default_language).unwrap_or(Language::En),
+                verification_ttl: TimeDelta::seconds(
+                    i64::try_from(self.email_verification_ttl_secs).unwrap_or(86_400),
+                ),
+                reset_ttl: TimeDelta::seconds(
+                    i64::try_from(self.password_reset_ttl_secs).unwrap_or(3600),
+                ),
+                hide_email_taken: self.hide_email_taken == "on",
+                poll_interval: Duration::from_millis(self.mail_poll_interval_ms),
+                backoff_base: Duration::from_millis(self.mail_backoff_base_ms),
+                retry_for: Duration::from_secs(self.mail_retry_for_secs),
+                timeout: Duration::from_millis(self.mail_timeout_ms),
+                retention: Duration::from_secs(self.event_retention_days * 24 * 3600),
             },
         })
     }

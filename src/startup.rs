@@ -13,6 +13,7 @@ use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use secrecy::SecretString;
 
+use crate::auth::links::Links;
 use crate::auth::password::Passwords;
 use crate::auth::sso::SsoVerifier;
 use crate::auth::tokens::{self, Tokens};
@@ -22,6 +23,7 @@ use crate::db::{Db, meta, migrations};
 use crate::error::{self, MAX_BODY_BYTES};
 use crate::hook::ModerationHook;
 use crate::limits::{ForwardingCheck, RateLimits};
+use crate::mail::{self, Mail};
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -34,6 +36,8 @@ pub struct Application {
     server: Server,
     /// This instance's webhook delivery worker, stopped with the server.
     deliveries: tokio::task::JoinHandle<()>,
+    /// This instance's mail worker (when SMTP is configured), stopped with the server.
+    mailer: Option<tokio::task::JoinHandle<()>>,
     secret: SigningSecret,
     database: String,
 }
@@ -84,6 +88,7 @@ impl Application {
             state.clock.clone(),
             state.webhooks.clone(),
         );
+        let mailer = mail::spawn(state.db.clone(), state.clock.clone(), state.mail.clone());
         let state = web::Data::new(state);
         let cors_origins = settings.cors_origins.clone();
         let request_timeout = settings.request_timeout;
@@ -139,6 +144,7 @@ impl Application {
             secret,
             database: settings.database.describe(),
             deliveries,
+            mailer,
         })
     }
 
@@ -185,6 +191,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.deliveries.abort();
+        if let Some(mailer) = self.mailer {
+            mailer.abort();
+        }
         served
     }
 
@@ -268,6 +277,10 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<(AppState,
             (SecretString::from(stored), source)
         }
     };
+    let mail = Arc::new(Mail::new(
+        settings.mail.clone(),
+        Links::new(&secret, clock.clone()),
+    )?);
     let state = AppState {
         tokens: Tokens::new(&secret, settings.tokens.clone(), clock.clone()),
         passwords: Passwords::new(&settings.passwords)?,
@@ -282,6 +295,7 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<(AppState,
         demo: settings.demo,
         webhooks: Arc::new(Webhooks::new(settings.webhooks.clone())?),
         hook: ModerationHook::new(settings.webhooks.allow_private)?,
+        mail,
     };
     Ok((state, source))
 }

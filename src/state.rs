@@ -16,6 +16,7 @@ use crate::domain::moderation::Site;
 use crate::error::ApiError;
 use crate::hook::ModerationHook;
 use crate::limits::RateLimits;
+use crate::mail::Mail;
 use crate::webhooks::Webhooks;
 
 /// The service's shared state.
@@ -41,6 +42,8 @@ pub struct AppState {
     pub webhooks: Arc<Webhooks>,
     /// Calls the external moderation hook.
     pub hook: ModerationHook,
+    /// Mail settings, the SMTP sender (if configured) and the mailed links.
+    pub mail: Arc<Mail>,
 }
 
 impl AppState {

@@ -51,6 +51,8 @@ struct PublisherClaims {
     jti: Option<String>,
     username: Option<String>,
     email: Option<String>,
+    /// OpenID Connect's claim that the publisher verified `email` (`true`, or `"true"`).
+    email_verified: Option<serde_json::Value>,
 }
 
 /// A verified publisher identity.
@@ -59,6 +61,8 @@ pub struct PublisherIdentity {
     pub subject: String,
     pub username: Option<String>,
     pub email: Option<String>,
+    /// The publisher vouches for `email` (claim `email_verified: true`).
+    pub email_verified: bool,
     /// The token's `jti` and until when to remember it, when replay protection is on.
     pub once: Option<(String, NaiveDateTime)>,
 }
@@ -206,6 +210,8 @@ impl SsoVerifier {
             subject,
             username: claims.username,
             email: claims.email,
+            email_verified: matches!(claims.email_verified, Some(serde_json::Value::Bool(true)))
+                || matches!(&claims.email_verified, Some(serde_json::Value::String(s)) if s == "true"),
             once,
         })
     }

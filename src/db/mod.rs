@@ -8,6 +8,7 @@ pub mod comments;
 pub mod counters;
 pub mod dashboard;
 pub mod events;
+pub mod mail;
 pub mod meta;
 pub mod migrations;
 pub mod moderation;

@@ -18,6 +18,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         username_skeleton -> Nullable<Text>,
+        email_verified_at -> Nullable<Timestamp>,
+        language -> Text,
     }
 }
 
@@ -197,6 +199,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    used_links (jti) {
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        idempotency_key -> Text,
+        kind -> Text,
+        user_id -> Nullable<BigInt>,
+        recipient -> Text,
+        language -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(likes -> comments (comment_id));
@@ -219,4 +249,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     webhook_endpoints,
     webhook_deliveries,
+    used_links,
+    mail_outbox,
 );

@@ -9,7 +9,7 @@ use super::schema::{sessions, users};
 use super::{DbConnection, is_unique_violation_on};
 use crate::domain::standing::{self, Standing};
 use crate::domain::user::{
-    Email, Role, SessionId, UserId, UserStatus, Username, email_key, username_key,
+    Email, Language, Role, SessionId, UserId, UserStatus, Username, email_key, username_key,
 };
 use crate::error::{ApiError, Conflict};
 
@@ -36,9 +36,24 @@ pub struct User {
     /// The look-alike key (`Username::skeleton`), unique; NULL once erased, and for an
     /// account from before the column whose skeleton an older account already had.
     pub username_skeleton: Option<String>,
+    /// When the address in `email` was verified; `None` while it is not.
+    pub email_verified_at: Option<NaiveDateTime>,
+    /// The language of the account's mail (`de`, `en`, `vi`).
+    pub language: String,
 }
 
 impl User {
+    /// Whether the account has an address and it is verified: the only kind of
+    /// address anything but verification mail may go to.
+    pub fn email_verified(&self) -> bool {
+        self.email.is_some() && self.email_verified_at.is_some()
+    }
+
+    /// The language of the account's mail; a value the schema forbids reads as English.
+    pub fn language(&self) -> Language {
+        Language::parse(&self.language).unwrap_or(Language::En)
+    }
+
     /// The typed id.
     pub fn user_id(&self) -> UserId {
         UserId(self.id)
@@ -84,6 +99,8 @@ pub struct NewUser {
     pub role: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub language: String,
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl NewUser {
@@ -106,6 +123,8 @@ impl NewUser {
             role: role.as_str().to_owned(),
             created_at: now,
             updated_at: now,
+            language: Language::En.as_str().to_owned(),
+            email_verified_at: None,
         }
     }
 }
@@ -215,6 +234,46 @@ pub fn set_password_hash(
     Ok(())
 }
 
+/// Marks the account's address verified, if it is still `email` (by its key) and the
+/// account is live; answers whether it was.
+#[tracing::instrument(skip_all)]
+pub fn mark_email_verified(
+    conn: &mut DbConnection,
+    user: UserId,
+    email: &str,
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let updated = diesel::update(
+        users::table
+            .filter(users::id.eq(user.0))
+            .filter(users::email_key.eq(email_key(email)))
+            .filter(users::status.ne(UserStatus::Deleted.as_str())),
+    )
+    .set((
+        users::email_verified_at.eq(Some(now)),
+        users::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Sets the language of the account's mail.
+#[tracing::instrument(skip_all)]
+pub fn set_language(
+    conn: &mut DbConnection,
+    user: UserId,
+    language: Language,
+    now: NaiveDateTime,
+) -> Result<User, ApiError> {
+    diesel::update(users::table.find(user.0))
+        .set((
+            users::language.eq(language.as_str()),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    find(conn, user)?.ok_or(ApiError::NotFound("user"))
+}
+
 /// What a publisher's single sign-on token says about a reader.
 #[derive(Debug, Clone)]
 pub struct SsoProfile {
@@ -222,6 +281,10 @@ pub struct SsoProfile {
     pub subject: String,
     pub username: Option<Username>,
     pub email: Option<Email>,
+    /// The publisher vouches for the address (its `email_verified` claim).
+    pub email_verified: bool,
+    /// The language of a new account's mail.
+    pub language: Language,
 }
 
 /// A publisher's sign-on: uses up its token's `jti` (`once`, with until when to remember
@@ -271,6 +334,8 @@ pub fn upsert_sso(
         };
         let mut new = NewUser::new(&username, email, None, Role::Reader, now);
         new.sso_subject = Some(profile.subject.clone());
+        new.language = profile.language.as_str().to_owned();
+        new.email_verified_at = (email.is_some() && profile.email_verified).then_some(now);
         // The name or address was free a moment ago: another first sign-on (likely of
         // the same reader) took it meanwhile. A retry finds that account.
         return insert(conn, &new).map_err(|e| match e {
@@ -300,16 +365,30 @@ pub fn upsert_sso(
         if user.email_key.as_deref() != Some(key.as_str())
             && !taken(conn, Handle::Email(email), Some(user.user_id()))?
         {
+            // A new address is verified only if the publisher vouches for it.
             diesel::update(users::table.find(user.id))
                 .set((
                     users::email.eq(email.as_str()),
                     users::email_key.eq(&key),
+                    users::email_verified_at.eq(profile.email_verified.then_some(now)),
                     users::updated_at.eq(now),
                 ))
+                .execute(conn)?;
+        } else if user.email_key.as_deref() == Some(key.as_str())
+            && profile.email_verified
+            && user.email_verified_at.is_none()
+        {
+            diesel::update(users::table.find(user.id))
+                .set(users::email_verified_at.eq(Some(now)))
                 .execute(conn)?;
         }
     }
     find(conn, user.user_id())?.ok_or(ApiError::NotFound("user"))
+}
+
+/// Whether an account has this username (or one that looks like it).
+pub fn username_taken(conn: &mut DbConnection, name: &Username) -> Result<bool, ApiError> {
+    taken(conn, Handle::Username(name), None)
 }
 
 /// A handle readers are known by, unique over all accounts (in its folded form, and a
@@ -415,8 +494,10 @@ pub fn erase(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Resul
         .set(flags::user_id.eq(None::<i64>))
         .execute(conn)?;
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0))).execute(conn)?;
+    super::mail::forget_user(conn, user)?;
     diesel::update(users::table.find(user.0))
         .set((
+            users::email_verified_at.eq(None::<NaiveDateTime>),
             users::username.eq(""),
             users::username_key.eq(None::<String>),
             users::username_skeleton.eq(None::<String>),

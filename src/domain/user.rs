@@ -31,6 +31,38 @@ pub struct Viewer {
     pub moderator: bool,
 }
 
+/// The language of an account's mail (German, English, Vietnamese).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    De,
+    En,
+    Vi,
+}
+
+impl Language {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::De => "de",
+            Self::En => "en",
+            Self::Vi => "vi",
+        }
+    }
+
+    /// Parses the stored or configured form; unknown values are `None`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "de" => Some(Self::De),
+            "en" => Some(Self::En),
+            "vi" => Some(Self::Vi),
+            _ => None,
+        }
+    }
+}
+
 /// What an account may do.
 #[derive(
     Debug,

@@ -73,8 +73,16 @@ sitemap! {
         "/auth/refresh" => { post(public): auth::refresh::handle },
         "/auth/sso" => { post(public): auth::sso::handle },
         "/auth/logout" => { post(user): auth::logout::handle },
-        "/me" => { get(user): me::get::handle, delete(user): me::delete::handle },
+        "/auth/verify-email" => { post(public): auth::verify_email::handle },
+        "/auth/password-reset" => { post(public): auth::password_reset::request },
+        "/auth/password-reset/confirm" => { post(public): auth::password_reset::confirm },
+        "/me" => {
+            get(user): me::get::handle,
+            patch(user): me::update::handle,
+            delete(user): me::delete::handle,
+        },
         "/me/password" => { put(user): me::password::handle },
+        "/me/email/verify" => { post(user): me::verify_email::handle },
         "/me/export" => { get(user): me::export::handle },
         "/comments" => { get(public): comments::list::handle, post(user): comments::create::handle },
         "/comments/{id}" => {

@@ -217,7 +217,9 @@ async fn me_shows_the_account() {
                 "banned_until",
                 "created_at",
                 "email",
+                "email_verified",
                 "id",
+                "language",
                 "role",
                 "status",
                 "username"

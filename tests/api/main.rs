@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod hook;
 mod limits;
+mod mail;
 mod migrations;
 mod moderation;
 mod naughty;

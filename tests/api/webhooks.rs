@@ -840,7 +840,7 @@ async fn wait_until_all_delivered(db: &TestDb) -> i64 {
 
 // --- A crash with events pending ---
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -863,7 +863,7 @@ fn start_server(database: &str, port: u16) -> Child {
         .unwrap()
 }
 
-async fn wait_until_up(client: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_until_up(client: &reqwest::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while client.get(format!("{base}/healthz")).send().await.is_err() {
         assert!(Instant::now() < deadline, "server did not start");

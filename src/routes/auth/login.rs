@@ -8,7 +8,8 @@ use super::AuthResponse;
 use crate::db::{sessions, users};
 use crate::domain::user::plausible_password;
 use crate::error::ApiError;
-use crate::limits::ClientIp;
+use crate::limits::{Action, ClientIp};
+use crate::mail;
 use crate::state::AppState;
 
 /// Credentials.
@@ -53,6 +54,27 @@ pub async fn handle(
     let Some(user) = user.filter(|_| verified) else {
         return Err(ApiError::InvalidCredentials);
     };
+    // While taken addresses are hidden, an account logs in once its address is
+    // verified (else registering would tell by logging in whether an address was
+    // free). Its owner, who knows the password, gets a fresh link; queued off the
+    // answer's path, so the answer takes no longer than a wrong password's.
+    if state.mail.settings.hide_email_taken && user.email.is_some() && !user.email_verified() {
+        if state
+            .limits
+            .check(Action::VerifyEmail, &user.id.to_string())
+            .is_ok()
+        {
+            let nonce = hex::encode(rand::random::<[u8; 12]>());
+            let queued = state.mail.verification(&user, &nonce);
+            let (db, now) = (state.db.clone(), state.clock.now_naive());
+            tokio::spawn(async move {
+                if let Err(error) = db.write(move |conn| mail::enqueue(conn, queued, now)).await {
+                    tracing::warn!(%error, "cannot queue a verification mail at login");
+                }
+            });
+        }
+        return Err(ApiError::InvalidCredentials);
+    }
 
     let refresh = state.tokens.refresh_token();
     let now = state.clock.now_naive();

@@ -2,9 +2,11 @@
 
 pub mod login;
 pub mod logout;
+pub mod password_reset;
 pub mod refresh;
 pub mod register;
 pub mod sso;
+pub mod verify_email;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{CacheControl, CacheDirective};

@@ -4,12 +4,14 @@ pub mod delete;
 pub mod export;
 pub mod get;
 pub mod password;
+pub mod update;
+pub mod verify_email;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::db::users::User;
-use crate::domain::user::{Role, UserStatus};
+use crate::domain::user::{Language, Role, UserStatus};
 
 /// An account as its owner sees it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -17,6 +19,11 @@ pub struct Account {
     pub id: i64,
     pub username: String,
     pub email: Option<String>,
+    /// Whether `email` is verified (by a mailed link, or vouched for by the publisher's
+    /// single sign-on). Only verification mail goes to an address that is not.
+    pub email_verified: bool,
+    /// The language of the account's mail.
+    pub language: Language,
     pub role: Role,
     /// `active`, `banned` or `deleted`; a suspension past its end reads `active`.
     pub status: UserStatus,
@@ -35,6 +42,8 @@ impl Account {
             id: user.id,
             username: user.username.clone(),
             email: user.email.clone(),
+            email_verified: user.email_verified(),
+            language: user.language(),
             role: user.role(),
             status,
             banned_until: match status {

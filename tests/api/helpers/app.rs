@@ -83,6 +83,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
             retry_for: std::time::Duration::from_secs(3600),
             ..Default::default()
         },
+        // No SMTP unless a test starts a sink (`with_mail`).
+        mail: tribune::mail::MailSettings::default(),
     }
 }
 

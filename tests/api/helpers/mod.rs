@@ -10,6 +10,7 @@ mod db;
 mod moderator;
 mod proxy;
 mod receiver;
+mod smtp;
 mod webhooks;
 
 pub use app::*;
@@ -19,3 +20,4 @@ pub use db::*;
 pub use moderator::*;
 pub use proxy::*;
 pub use receiver::*;
+pub use smtp::*;

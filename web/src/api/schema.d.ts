@@ -234,6 +234,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mails a single-use link that sets a new password, if a live account has this
+         *     address and it is verified. The answer is the same 202 (no body) whether or not
+         *     such an account exists, after the same work (a lookup in a write transaction), so
+         *     it tells nothing about which addresses have accounts. Rate-limited per address and
+         *     per client network; 501 `mail_not_configured` without SMTP.
+         */
+        post: operations["post_auth_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sets a new password with a reset link's token and ends every session of the
+         *     account. The link works once, until it expires (`TRIBUNE_PASSWORD_RESET_TTL_SECS`),
+         *     and only while the account has the address it was mailed to and the password it
+         *     was sent against; otherwise 400 `invalid_link`.
+         */
+        post: operations["post_auth_password_reset_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -264,7 +309,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Creates a reader account and logs it in: 201 with a token pair. */
+        /**
+         * Creates a reader account. Normally 201 with the account and a token pair (its
+         *     address still to be verified: `email_verified` is false, and a link is mailed when
+         *     mail is configured). With `TRIBUNE_HIDE_EMAIL_TAKEN=on`, every registration with a
+         *     valid, free username answers 202 `RegistrationPending` alike, whether the address
+         *     was free (a new account, which logs in once its address is verified) or taken (no
+         *     account; the address's owner is mailed that someone tried).
+         */
         post: operations["post_auth_register"];
         delete?: never;
         options?: never;
@@ -283,6 +335,28 @@ export interface paths {
         put?: never;
         /** Logs in the publisher's reader, creating or updating the linked account. */
         post: operations["post_auth_sso"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verifies the address a link was mailed to. The link works once, until it expires
+         *     (`TRIBUNE_EMAIL_VERIFICATION_TTL_SECS`), and only while the account still has that
+         *     address; otherwise 400 `invalid_link`. Needs no login (the link may be opened
+         *     anywhere).
+         */
+        post: operations["post_auth_verify_email"];
         delete?: never;
         options?: never;
         head?: never;
@@ -417,6 +491,28 @@ export interface paths {
         post?: never;
         /** Erases the caller's account and everything it wrote (right to erasure). */
         delete: operations["delete_me"];
+        options?: never;
+        head?: never;
+        /** Changes the caller's account settings (the language of its mail). */
+        patch: operations["patch_me"];
+        trace?: never;
+    };
+    "/api/v1/me/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mails a new verification link to the caller's address (an earlier link keeps
+         *     working until it expires). 501 `mail_not_configured` without SMTP, 409
+         *     `email_already_verified` or `no_email`; rate-limited per account.
+         */
+        post: operations["post_me_email_verify"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -924,6 +1020,13 @@ export interface components {
             id: number;
             username: string;
             email?: string | null;
+            /**
+             * @description Whether `email` is verified (by a mailed link, or vouched for by the publisher's
+             *     single sign-on). Only verification mail goes to an address that is not.
+             */
+            email_verified: boolean;
+            /** @description The language of the account's mail. */
+            language: components["schemas"]["Language"];
             role: components["schemas"]["Role"];
             /** @description `active`, `banned` or `deleted`; a suspension past its end reads `active`. */
             status: components["schemas"]["UserStatus"];
@@ -1676,6 +1779,11 @@ export interface components {
              */
             decisions: number;
         };
+        /**
+         * @description The language of an account's mail (German, English, Vietnamese).
+         * @enum {string}
+         */
+        Language: "de" | "en" | "vi";
         /** @description A comment's likes after the change. */
         LikeResponse: {
             /** Format: int64 */
@@ -1824,6 +1932,21 @@ export interface components {
              */
             age_seconds: number;
         };
+        /** @description A new password, with the token of a reset link. */
+        PasswordResetConfirm: {
+            /** @description The `token` from the mailed link (`…/account/reset-password#token=…`). */
+            token: string;
+            /** @description 8–256 characters. */
+            new_password: string;
+        };
+        /** @description A forgotten password. */
+        PasswordResetRequest: {
+            /**
+             * Format: email
+             * @description The account's email address.
+             */
+            email: string;
+        };
         /** @description The RFC 9457 body. */
         Problem: {
             /**
@@ -1880,11 +2003,26 @@ export interface components {
             username: string;
             /**
              * Format: email
-             * @description Unique ignoring case.
+             * @description Unique ignoring case. When mail is configured, a verification link is mailed to it.
              */
             email: string;
             /** @description 8–256 characters. */
             password: string;
+            language?: components["schemas"]["Language"] | null;
+        };
+        /**
+         * @description The answer to every registration while `TRIBUNE_HIDE_EMAIL_TAKEN=on`, whether the
+         *     address was free or taken: no account or tokens are shown.
+         */
+        RegistrationPending: {
+            /**
+             * @description Always `verification_required`: the account logs in once the address is verified
+             *     through the link mailed to it.
+             * @example verification_required
+             */
+            status: string;
+            /** @description The address, as given. */
+            email: string;
         };
         /** @description A rejection. */
         RejectRequest: {
@@ -2007,8 +2145,10 @@ export interface components {
         /** @description A token from the publisher's login system. */
         SsoRequest: {
             /**
-             * @description JWT with `sub`, `iat`, `exp` and `jti` (optional `username`, `email`; `iss` and
-             *     `aud` as configured), signed by the publisher; it works once.
+             * @description JWT with `sub`, `iat`, `exp` and `jti` (optional `username`, `email`,
+             *     `email_verified`: `true` when the publisher vouches for the address, which then
+             *     counts as verified; `iss` and `aud` as configured), signed by the publisher; it
+             *     works once.
              */
             token: string;
         };
@@ -2018,6 +2158,10 @@ export interface components {
             replies: components["schemas"]["CommentView"][];
             /** @description Visible replies, placeholders of deleted ones not counted. */
             reply_count: number;
+        };
+        /** @description Changes to the caller's account; absent fields stay. */
+        UpdateAccount: {
+            language?: components["schemas"]["Language"] | null;
         };
         /** @description Changes to an endpoint; absent fields stay as they are. */
         UpdateWebhook: {
@@ -2078,6 +2222,11 @@ export interface components {
         UsersResponse: {
             items: components["schemas"]["UserStanding"][];
             next_cursor?: string | null;
+        };
+        /** @description A verification link's token. */
+        VerifyEmailRequest: {
+            /** @description The `token` from the mailed link (`…/account/verify-email#token=…`). */
+            token: string;
         };
         /** @description A webhook endpoint (its secret is shown only when created or rotated). */
         WebhookView: {
@@ -2674,6 +2823,68 @@ export interface operations {
             };
         };
     };
+    post_auth_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description If a verified account has this address, a link is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_auth_password_reset_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description Password set; every session ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     post_auth_refresh: {
         parameters: {
             query?: never;
@@ -2729,6 +2940,15 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
+            /** @description With TRIBUNE_HIDE_EMAIL_TAKEN=on: check your mail (the same answer for free and taken addresses) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationPending"];
+                };
+            };
             /** @description An RFC 9457 problem; `code` tells which. */
             default: {
                 headers: {
@@ -2761,6 +2981,37 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_auth_verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description The address is verified */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An RFC 9457 problem; `code` tells which. */
             default: {
@@ -3194,6 +3445,66 @@ export interface operations {
         responses: {
             /** @description Account erased */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAccount"];
+            };
+        };
+        responses: {
+            /** @description The account after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_me_email_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A verification mail is queued */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,554 @@
+//! Email: settings, the SMTP sender (lettre, rustls), the mails Tribune queues, and the
+//! worker that sends them from the outbox (`db::mail`).
+//!
+//! # How a mail travels
+//! A handler queues a mail with [`crate::db::mail::enqueue`] inside the write that is its
+//! cause (a registration, a reset request), so a cause that rolls back queues nothing
+//! and one that commits keeps its mail through any crash. Each instance runs a worker
+//! that claims due mails under a lease, re-checks the recipient (the account must still
+//! exist and have that address; anything but verification mail needs it verified),
+//! signs the mail's link *at sending* (the outbox never holds a secret), renders the
+//! account's language as plain text and HTML, and hands it to the configured SMTP
+//! server. Temporary failures are retried with exponential backoff and jitter for
+//! `retry_for`; permanent ones (5xx) fail at once. Every mail has an idempotency key:
+//! queueing one cause twice is one mail, and the key is the mail's `Message-ID`, so in
+//! the one window no outbox can close (the server took the mail, the process died
+//! before recording it) the resend carries the same `Message-ID`.
+//!
+//! # Adding a kind of mail
+//! A variant of [`templates::Kind`] with its texts in [`templates::render`], a
+//! constructor here that builds its [`NewMail`] (key, recipient, language, values), and
+//! one `db::mail::enqueue` call in the transaction of its cause. Whether it may go to
+//! an unverified address is `Kind::to_unverified` (only verification may).
+
+pub mod templates;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDateTime, TimeDelta};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use crate::auth::links::{Links, Purpose, password_fingerprint};
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::db::mail::{self as outbox, Claimed, NewMail, Outcome};
+use crate::db::users::{self, User};
+use crate::domain::user::{Language, UserId, email_key};
+use crate::error::ApiError;
+use templates::{Kind, Values};
+
+/// How the SMTP server is reached.
+#[derive(Debug, Clone)]
+pub enum SmtpServer {
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://…:465` or `smtp://host:25`
+    /// (lettre's URL form); it may hold a password.
+    Url(SecretString),
+    /// Host, port, TLS mode and credentials given one by one.
+    Host {
+        host: String,
+        port: Option<u16>,
+        tls: TlsMode,
+        username: Option<String>,
+        password: Option<SecretString>,
+    },
+}
+
+/// How the connection to the SMTP server is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// TLS from the first byte (SMTPS, port 465 by default).
+    Tls,
+    /// Plain connection upgraded by STARTTLS, which is required (port 587 by default).
+    StartTls,
+    /// No encryption (a relay on the same machine or network; port 25 by default).
+    None,
+}
+
+impl TlsMode {
+    /// `tls`, `starttls` or `none`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "tls" => Some(Self::Tls),
+            "starttls" => Some(Self::StartTls),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// Mail settings.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// Where mail goes; `None`: nothing is sent, and what needs mail answers 501.
+    pub smtp: Option<SmtpServer>,
+    /// The sender, `Name <address>` or an address (required with SMTP).
+    pub from: Option<String>,
+    /// Tribune's own origin (`TRIBUNE_PUBLIC_URL`), for links (required with SMTP).
+    pub public_url: Option<String>,
+    /// The language of accounts that choose none.
+    pub default_language: Language,
+    /// How long a verification link works.
+    pub verification_ttl: TimeDelta,
+    /// How long a password reset link works.
+    pub reset_ttl: TimeDelta,
+    /// Answer registration alike for taken and free addresses (Discourse's
+    /// `hide_email_address_taken`): registration never logs in, and accounts log in
+    /// once their address is verified.
+    pub hide_email_taken: bool,
+    /// How often an idle worker looks for due mail.
+    pub poll_interval: Duration,
+    /// Wait before the first retry; doubles with each further one (at most an hour).
+    pub backoff_base: Duration,
+    /// How long after queueing a mail is retried before it fails.
+    pub retry_for: Duration,
+    /// Longest an SMTP conversation may take.
+    pub timeout: Duration,
+    /// How long finished mails stay in the outbox.
+    pub retention: Duration,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp: None,
+            from: None,
+            public_url: None,
+            default_language: Language::En,
+            verification_ttl: TimeDelta::hours(24),
+            reset_ttl: TimeDelta::hours(1),
+            hide_email_taken: false,
+            poll_interval: Duration::from_secs(1),
+            backoff_base: Duration::from_secs(30),
+            retry_for: Duration::from_secs(24 * 3600),
+            timeout: Duration::from_secs(10),
+            retention: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// Mails one worker claims at once (sent one after another).
+const BATCH: i64 = 8;
+/// Longest wait between two attempts.
+const BACKOFF_CAP: Duration = Duration::from_secs(3600);
+
+/// The configured sender.
+struct Sender {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    public_url: String,
+    /// The public URL's host, named in mails.
+    site: String,
+}
+
+/// Mail as the handlers and the worker see it.
+pub struct Mail {
+    pub settings: MailSettings,
+    /// Signs and checks the mailed links.
+    pub links: Links,
+    sender: Option<Sender>,
+}
+
+impl std::fmt::Debug for Mail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mail")
+            .field("enabled", &self.enabled())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mail {
+    /// Builds the SMTP transport (connecting only when a mail is sent); refuses
+    /// incomplete settings.
+    pub fn new(settings: MailSettings, links: Links) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            settings.smtp.is_some() || !settings.hide_email_taken,
+            "TRIBUNE_HIDE_EMAIL_TAKEN=on needs mail: set TRIBUNE_SMTP_URL or TRIBUNE_SMTP_HOST"
+        );
+        let sender = match &settings.smtp {
+            None => None,
+            Some(server) => Some(sender(server, &settings)?),
+        };
+        Ok(Self {
+            settings,
+            links,
+            sender,
+        })
+    }
+
+    /// Whether SMTP is configured.
+    pub fn enabled(&self) -> bool {
+        self.sender.is_some()
+    }
+
+    /// 501 `mail_not_configured` unless SMTP is configured.
+    pub fn require(&self) -> Result<(), ApiError> {
+        if self.enabled() {
+            Ok(())
+        } else {
+            Err(ApiError::MailNotConfigured)
+        }
+    }
+
+    /// The verification mail for `user`'s address, for `cause` (one mail per cause).
+    pub fn verification(&self, user: &User, cause: &str) -> Option<NewMail> {
+        self.to_account(
+            Kind::VerifyEmail,
+            user,
+            &format!("verify:{}:{cause}", user.id),
+        )
+    }
+
+    /// The password reset mail for `user`, for one request.
+    pub fn password_reset(&self, user: &User) -> Option<NewMail> {
+        let nonce = hex::encode(rand::random::<[u8; 12]>());
+        self.to_account(
+            Kind::PasswordReset,
+            user,
+            &format!("reset:{}:{nonce}", user.id),
+        )
+    }
+
+    /// The notice to `user` that someone tried to register with its address.
+    pub fn registration_attempt(&self, user: &User) -> Option<NewMail> {
+        let nonce = hex::encode(rand::random::<[u8; 12]>());
+        self.to_account(
+            Kind::RegistrationAttempt,
+            user,
+            &format!("taken:{}:{nonce}", user.id),
+        )
+    }
+
+    /// A mail of `kind` to the account's address, if mail is configured, it has one,
+    /// and the address may receive this kind.
+    fn to_account(&self, kind: Kind, user: &User, key: &str) -> Option<NewMail> {
+        let email = user.email.as_ref()?;
+        if !self.enabled() || !(kind.to_unverified() || user.email_verified()) {
+            return None;
+        }
+        Some(NewMail {
+            key: key.to_owned(),
+            kind,
+            user: Some(user.user_id()),
+            recipient: email.clone(),
+            language: user.language(),
+            payload: serde_json::json!({ "username": user.username }),
+        })
+    }
+
+    /// Renders and sends one claimed mail; what happened decides its next state.
+    async fn deliver(&self, db: &Db, clock: &Clock, mail: &Claimed) -> Outcome {
+        let Some(sender) = &self.sender else {
+            return Outcome::RetryAt(
+                clock.now_naive() + TimeDelta::hours(1),
+                "mail is not configured".into(),
+            );
+        };
+        let Some(kind) = Kind::parse(&mail.kind) else {
+            return Outcome::Failed(format!("unknown kind {}", mail.kind));
+        };
+        let user = match mail.user_id {
+            Some(id) => match db.read(move |conn| users::find(conn, UserId(id))).await {
+                Ok(user) => user,
+                Err(e) => return self.retry(clock, mail, format!("cannot read the account: {e}")),
+            },
+            None => None,
+        };
+        let Some(user) = user else {
+            return Outcome::Dropped("the account is gone".into());
+        };
+        let current = user.email.as_deref().map(email_key);
+        if user.status == "deleted"
+            || current.as_deref() != Some(email_key(&mail.recipient).as_str())
+        {
+            return Outcome::Dropped("the account no longer has this address".into());
+        }
+        if !kind.to_unverified() && !user.email_verified() {
+            return Outcome::Dropped("the address is not verified".into());
+        }
+        if kind == Kind::VerifyEmail && user.email_verified() {
+            return Outcome::Dropped("the address is verified already".into());
+        }
+        let (link, ttl) = match kind {
+            Kind::VerifyEmail => (Some(Purpose::VerifyEmail), self.settings.verification_ttl),
+            Kind::PasswordReset => (Some(Purpose::PasswordReset), self.settings.reset_ttl),
+            Kind::RegistrationAttempt => (None, TimeDelta::zero()),
+        };
+        let link = match link {
+            None => None,
+            Some(purpose) => {
+                let password = (purpose == Purpose::PasswordReset)
+                    .then(|| password_fingerprint(user.password_hash.as_deref()));
+                match self
+                    .links
+                    .sign(purpose, user.user_id(), &mail.recipient, password, ttl)
+                {
+                    Ok(token) => Some(format!(
+                        "{}{}#token={token}",
+                        sender.public_url,
+                        purpose.path()
+                    )),
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                }
+            }
+        };
+        let payload: serde_json::Value = serde_json::from_str(&mail.payload).unwrap_or_default();
+        let username = payload["username"]
+            .as_str()
+            .unwrap_or(&user.username)
+            .to_owned();
+        let language = Language::parse(&mail.language).unwrap_or(self.settings.default_language);
+        let rendered = templates::render(
+            kind,
+            language,
+            &Values {
+                username: &username,
+                site: &sender.site,
+                link: link.as_deref(),
+                valid_minutes: ttl.num_minutes(),
+            },
+        );
+        let message = match build_message(sender, mail, rendered) {
+            Ok(message) => message,
+            Err(e) => return Outcome::Failed(e),
+        };
+        let started = Instant::now();
+        let sent =
+            tokio::time::timeout(self.settings.timeout, sender.transport.send(message)).await;
+        metrics::histogram!("mail_send_duration_seconds").record(started.elapsed().as_secs_f64());
+        match sent {
+            Ok(Ok(_)) => Outcome::Sent,
+            Ok(Err(e)) if e.is_permanent() => Outcome::Failed(format!("refused: {e}")),
+            Ok(Err(e)) => self.retry(clock, mail, format!("{e}")),
+            Err(_) => self.retry(clock, mail, "timed out".into()),
+        }
+    }
+
+    /// A retry after the backoff, unless the mail has been retried for `retry_for`.
+    fn retry(&self, clock: &Clock, mail: &Claimed, error: String) -> Outcome {
+        let now = clock.now_naive();
+        let attempts = u32::try_from(mail.attempts).unwrap_or(0).saturating_add(1);
+        let wait = crate::domain::webhook::backoff(
+            attempts,
+            self.settings.backoff_base,
+            BACKOFF_CAP,
+            rand::random(),
+        );
+        let at = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1));
+        let retry_for = TimeDelta::from_std(self.settings.retry_for).unwrap_or(TimeDelta::MAX);
+        if at - mail.queued_at > retry_for {
+            Outcome::Failed(error)
+        } else {
+            Outcome::RetryAt(at, error)
+        }
+    }
+}
+
+/// The lettre transport and sender from settings.
+fn sender(server: &SmtpServer, settings: &MailSettings) -> anyhow::Result<Sender> {
+    let from: Mailbox = settings
+        .from
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("mail needs a sender: set TRIBUNE_MAIL_FROM"))?
+        .parse()
+        .map_err(|e| anyhow::anyhow!("TRIBUNE_MAIL_FROM is not a mailbox: {e}"))?;
+    let public_url = settings
+        .public_url
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("mail needs links: set TRIBUNE_PUBLIC_URL"))?;
+    let site = url::Url::parse(&public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| public_url.clone());
+    let builder = match server {
+        SmtpServer::Url(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+            .map_err(|_| anyhow::anyhow!("TRIBUNE_SMTP_URL is not an smtp:// or smtps:// URL"))?,
+        SmtpServer::Host {
+            host,
+            port,
+            tls,
+            username,
+            password,
+        } => {
+            let builder = match tls {
+                TlsMode::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)?,
+                TlsMode::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)?,
+                TlsMode::None => {
+                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(25)
+                }
+            };
+            let builder = match port {
+                Some(port) => builder.port(*port),
+                None => builder,
+            };
+            match (username, password) {
+                (Some(user), Some(password)) => builder.credentials(Credentials::new(
+                    user.clone(),
+                    password.expose_secret().to_owned(),
+                )),
+                (None, None) => builder,
+                _ => anyhow::bail!("TRIBUNE_SMTP_USERNAME and TRIBUNE_SMTP_PASSWORD go together"),
+            }
+        }
+    };
+    Ok(Sender {
+        transport: builder.timeout(Some(settings.timeout)).build(),
+        from,
+        public_url,
+        site,
+    })
+}
+
+/// The MIME message: multipart/alternative of text and HTML, its `Message-ID` from the
+/// idempotency key.
+fn build_message(
+    sender: &Sender,
+    mail: &Claimed,
+    rendered: templates::Rendered,
+) -> Result<Message, String> {
+    let to: Mailbox = mail
+        .recipient
+        .parse()
+        .map_err(|e| format!("not a deliverable address: {e}"))?;
+    let domain = sender.from.email.domain().to_owned();
+    let id = hex::encode(&Sha256::digest(mail.key.as_bytes())[..16]);
+    Message::builder()
+        .from(sender.from.clone())
+        .to(to)
+        .subject(rendered.subject)
+        .message_id(Some(format!("<{id}@{domain}>")))
+        .multipart(MultiPart::alternative_plain_html(
+            rendered.text,
+            rendered.html,
+        ))
+        .map_err(|e| format!("cannot build the mail: {e}"))
+}
+
+/// Starts this instance's mail worker (nothing when SMTP is not configured); it also
+/// prunes finished mails (at start, then hourly).
+pub fn spawn(db: Db, clock: Clock, mail: Arc<Mail>) -> Option<tokio::task::JoinHandle<()>> {
+    if !mail.enabled() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut next_prune = Instant::now();
+        loop {
+            if Instant::now() >= next_prune {
+                prune(&db, &clock, &mail.settings).await;
+                next_prune = Instant::now() + Duration::from_secs(3600);
+            }
+            match tick(&db, &clock, &mail).await {
+                Ok(0) => tokio::time::sleep(mail.settings.poll_interval).await,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "mail worker: cannot claim mail");
+                    tokio::time::sleep(mail.settings.poll_interval).await;
+                }
+            }
+        }
+    }))
+}
+
+/// Deletes finished mails older than the retention, in batches.
+async fn prune(db: &Db, clock: &Clock, settings: &MailSettings) {
+    let retention = TimeDelta::from_std(settings.retention).unwrap_or(TimeDelta::MAX);
+    let Some(cutoff) = clock.now_naive().checked_sub_signed(retention) else {
+        return;
+    };
+    loop {
+        match db.write(move |conn| outbox::prune(conn, cutoff, 500)).await {
+            Ok(500) => {}
+            Ok(_) => return,
+            Err(error) => {
+                tracing::warn!(%error, "cannot prune the mail outbox; trying again later");
+                return;
+            }
+        }
+    }
+}
+
+/// Claims due mails and sends them one after another; answers how many.
+async fn tick(db: &Db, clock: &Clock, mail: &Arc<Mail>) -> Result<usize, ApiError> {
+    let now = clock.now_naive();
+    if !db.read(move |conn| outbox::any_due(conn, now)).await? {
+        return Ok(0);
+    }
+    let token = hex::encode(rand::random::<[u8; 16]>());
+    // Long enough for every mail of the batch to be tried and recorded; a worker that
+    // dies holding it delays those mails by as much.
+    let lease = TimeDelta::from_std(
+        mail.settings.timeout * BATCH.unsigned_abs() as u32 + Duration::from_secs(1),
+    )
+    .unwrap_or(TimeDelta::minutes(5));
+    let claim_token = token.clone();
+    let claimed = db
+        .write(move |conn| outbox::claim(conn, &claim_token, now, now + lease, BATCH))
+        .await?;
+    let count = claimed.len();
+    for one in claimed {
+        let outcome = mail.deliver(db, clock, &one).await;
+        let label = match outcome {
+            Outcome::Sent => "sent",
+            Outcome::RetryAt(..) => "retry",
+            Outcome::Failed(_) => "failed",
+            Outcome::Dropped(_) => "dropped",
+        };
+        metrics::counter!("mail_total", "outcome" => label).increment(1);
+        if let Outcome::Failed(error) = &outcome {
+            tracing::warn!(mail = one.id, kind = %one.kind, %error, "a mail failed for good");
+        }
+        record(db, clock, one, outcome, token.clone(), now + lease).await;
+    }
+    Ok(count)
+}
+
+/// Records an attempt, trying again while the lease holds: an attempt left unrecorded
+/// is sent again (with the same `Message-ID`) once the lease runs out.
+async fn record(
+    db: &Db,
+    clock: &Clock,
+    mail: Claimed,
+    outcome: Outcome,
+    token: String,
+    lease_until: NaiveDateTime,
+) {
+    let (mail, outcome) = (Arc::new(mail), Arc::new(outcome));
+    loop {
+        let (m, o, t) = (mail.clone(), outcome.clone(), token.clone());
+        let now = clock.now_naive();
+        match db
+            .write(move |conn| outbox::record(conn, &m, &t, &o, now))
+            .await
+        {
+            Ok(true) => return,
+            Ok(false) => {
+                tracing::warn!(mail = mail.id, "a mail outlived its lease");
+                return;
+            }
+            Err(error) if clock.now_naive() + TimeDelta::seconds(1) < lease_until => {
+                tracing::warn!(%error, "cannot record a mail attempt yet; trying again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot record a mail attempt; it will be sent again");
+                return;
+            }
+        }
+    }
+}
+
+/// Queues `mail`, if any, in the caller's transaction.
+pub fn enqueue(
+    conn: &mut crate::db::DbConnection,
+    mail: Option<NewMail>,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    if let Some(mail) = mail {
+        outbox::enqueue(conn, &mail, now)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,291 @@
+//! The text of every kind of mail, in each account language, as plain text and HTML.
+//! Nothing in them tracks the reader: no images, no remote resources, no per-reader
+//! redirects; the only links are the ones the mail is about, pointing at Tribune itself.
+
+use crate::domain::user::Language;
+
+/// The kinds of mail Tribune sends. Adding one: a variant here, its texts in
+/// [`render`], and an enqueue call where its cause is written (see `crate::mail`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A link that verifies the account's address (the only kind that may go to an
+    /// unverified address).
+    VerifyEmail,
+    /// A link that sets a new password.
+    PasswordReset,
+    /// Someone tried to register with the address of an existing account (sent only
+    /// with `TRIBUNE_HIDE_EMAIL_TAKEN=on`).
+    RegistrationAttempt,
+}
+
+impl Kind {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::PasswordReset => "password_reset",
+            Self::RegistrationAttempt => "registration_attempt",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "verify_email" => Some(Self::VerifyEmail),
+            "password_reset" => Some(Self::PasswordReset),
+            "registration_attempt" => Some(Self::RegistrationAttempt),
+            _ => None,
+        }
+    }
+
+    /// Whether it may go to an address that is not verified.
+    pub fn to_unverified(self) -> bool {
+        self == Self::VerifyEmail
+    }
+}
+
+/// What a template fills in.
+#[derive(Debug, Clone)]
+pub struct Values<'a> {
+    pub username: &'a str,
+    /// Where the reader reaches Tribune (`TRIBUNE_PUBLIC_URL`'s host).
+    pub site: &'a str,
+    /// The signed link, for the kinds that carry one.
+    pub link: Option<&'a str>,
+    /// How long the link works, in minutes.
+    pub valid_minutes: i64,
+}
+
+/// A rendered mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Paragraphs of a mail before they are laid out: the link goes between `before` and
+/// `after`.
+struct Parts {
+    subject: String,
+    greeting: String,
+    before: Vec<String>,
+    after: Vec<String>,
+}
+
+/// How long a link works, for people: whole hours when it is hours.
+fn duration(language: Language, minutes: i64) -> String {
+    let hours = minutes / 60;
+    match (language, minutes % 60 == 0 && hours > 0) {
+        (Language::De, true) if hours == 1 => "1 Stunde".into(),
+        (Language::De, true) => format!("{hours} Stunden"),
+        (Language::De, false) => format!("{minutes} Minuten"),
+        (Language::En, true) if hours == 1 => "1 hour".into(),
+        (Language::En, true) => format!("{hours} hours"),
+        (Language::En, false) => format!("{minutes} minutes"),
+        (Language::Vi, true) => format!("{hours} giờ"),
+        (Language::Vi, false) => format!("{minutes} phút"),
+    }
+}
+
+fn parts(kind: Kind, language: Language, v: &Values<'_>) -> Parts {
+    let (user, site) = (v.username, v.site);
+    let valid = duration(language, v.valid_minutes);
+    let s = |x: &str| x.to_owned();
+    match (kind, language) {
+        (Kind::VerifyEmail, Language::De) => Parts {
+            subject: format!("Bitte bestätigen Sie Ihre E-Mail-Adresse für {site}"),
+            greeting: format!("Hallo {user},"),
+            before: vec![s(
+                "bitte bestätigen Sie Ihre E-Mail-Adresse mit diesem Link:",
+            )],
+            after: vec![
+                format!("Der Link gilt {valid} und nur einmal."),
+                s("Wenn Sie sich nicht registriert haben, können Sie diese Nachricht ignorieren."),
+            ],
+        },
+        (Kind::VerifyEmail, Language::En) => Parts {
+            subject: format!("Please confirm your email address for {site}"),
+            greeting: format!("Hello {user},"),
+            before: vec![s("please confirm your email address with this link:")],
+            after: vec![
+                format!("The link works once, for {valid}."),
+                s("If you did not register, you can ignore this message."),
+            ],
+        },
+        (Kind::VerifyEmail, Language::Vi) => Parts {
+            subject: format!("Vui lòng xác nhận địa chỉ email của bạn cho {site}"),
+            greeting: format!("Xin chào {user},"),
+            before: vec![s(
+                "vui lòng xác nhận địa chỉ email của bạn bằng liên kết này:",
+            )],
+            after: vec![
+                format!("Liên kết chỉ dùng được một lần, trong {valid}."),
+                s("Nếu bạn không đăng ký, bạn có thể bỏ qua thư này."),
+            ],
+        },
+        (Kind::PasswordReset, Language::De) => Parts {
+            subject: format!("Neues Passwort für {site}"),
+            greeting: format!("Hallo {user},"),
+            before: vec![s("mit diesem Link setzen Sie ein neues Passwort:")],
+            after: vec![
+                format!(
+                    "Der Link gilt {valid} und nur einmal. Danach sind Sie überall abgemeldet."
+                ),
+                s(
+                    "Wenn Sie kein neues Passwort angefordert haben, ignorieren Sie diese Nachricht; Ihr Passwort bleibt, wie es ist.",
+                ),
+            ],
+        },
+        (Kind::PasswordReset, Language::En) => Parts {
+            subject: format!("A new password for {site}"),
+            greeting: format!("Hello {user},"),
+            before: vec![s("set a new password with this link:")],
+            after: vec![
+                format!(
+                    "The link works once, for {valid}. Afterwards you are logged out everywhere."
+                ),
+                s(
+                    "If you did not ask for a new password, ignore this message; your password stays as it is.",
+                ),
+            ],
+        },
+        (Kind::PasswordReset, Language::Vi) => Parts {
+            subject: format!("Mật khẩu mới cho {site}"),
+            greeting: format!("Xin chào {user},"),
+            before: vec![s("hãy đặt mật khẩu mới bằng liên kết này:")],
+            after: vec![
+                format!(
+                    "Liên kết chỉ dùng được một lần, trong {valid}. Sau đó bạn sẽ bị đăng xuất ở mọi nơi."
+                ),
+                s(
+                    "Nếu bạn không yêu cầu mật khẩu mới, hãy bỏ qua thư này; mật khẩu của bạn vẫn giữ nguyên.",
+                ),
+            ],
+        },
+        (Kind::RegistrationAttempt, Language::De) => Parts {
+            subject: format!("Registrierung mit Ihrer E-Mail-Adresse bei {site}"),
+            greeting: format!("Hallo {user},"),
+            before: vec![
+                s(
+                    "jemand hat versucht, mit Ihrer E-Mail-Adresse ein neues Konto anzulegen. Ihr Konto besteht weiter; es wurde nichts geändert.",
+                ),
+                s(
+                    "Wenn Sie das waren: Melden Sie sich mit Ihrem bisherigen Konto an, oder fordern Sie ein neues Passwort an, falls Sie es vergessen haben.",
+                ),
+            ],
+            after: vec![s("Wenn nicht, können Sie diese Nachricht ignorieren.")],
+        },
+        (Kind::RegistrationAttempt, Language::En) => Parts {
+            subject: format!("Registration with your email address at {site}"),
+            greeting: format!("Hello {user},"),
+            before: vec![
+                s(
+                    "someone tried to create a new account with your email address. Your account is unchanged.",
+                ),
+                s(
+                    "If it was you: log in with your existing account, or ask for a new password if you have forgotten it.",
+                ),
+            ],
+            after: vec![s("If not, you can ignore this message.")],
+        },
+        (Kind::RegistrationAttempt, Language::Vi) => Parts {
+            subject: format!("Đăng ký bằng địa chỉ email của bạn tại {site}"),
+            greeting: format!("Xin chào {user},"),
+            before: vec![
+                s(
+                    "ai đó đã cố tạo tài khoản mới bằng địa chỉ email của bạn. Tài khoản của bạn không thay đổi.",
+                ),
+                s(
+                    "Nếu đó là bạn: hãy đăng nhập bằng tài khoản hiện có, hoặc yêu cầu mật khẩu mới nếu bạn đã quên.",
+                ),
+            ],
+            after: vec![s("Nếu không, bạn có thể bỏ qua thư này.")],
+        },
+    }
+}
+
+/// Escapes text for HTML (element content and quoted attribute values).
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The mail of `kind` in `language`, as plain text and HTML.
+pub fn render(kind: Kind, language: Language, values: &Values<'_>) -> Rendered {
+    let parts = parts(kind, language, values);
+    let mut text = vec![parts.greeting.clone()];
+    text.extend(parts.before.iter().cloned());
+    if let Some(link) = values.link {
+        text.push(link.to_owned());
+    }
+    text.extend(parts.after.iter().cloned());
+    text.push(format!("-- \n{}", values.site));
+
+    let paragraph = |p: &String| format!("<p>{}</p>", escape(p));
+    let mut html = vec![paragraph(&parts.greeting)];
+    html.extend(parts.before.iter().map(paragraph));
+    if let Some(link) = values.link {
+        html.push(format!("<p><a href=\"{0}\">{0}</a></p>", escape(link)));
+    }
+    html.extend(parts.after.iter().map(paragraph));
+    html.push(format!("<p>-- <br>{}</p>", escape(values.site)));
+    let title = escape(&parts.subject);
+    Rendered {
+        subject: parts.subject,
+        text: text.join("\n\n") + "\n",
+        html: format!(
+            "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>\n{}\n</body></html>\n",
+            language.as_str(),
+            title,
+            html.join("\n")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_renders_in_every_language_with_its_link_and_no_markup_from_names() {
+        let values = Values {
+            username: "<b>anna</b>",
+            site: "kommentare.zeitung.de",
+            link: Some("https://kommentare.zeitung.de/account/verify-email#token=a.b.c"),
+            valid_minutes: 1440,
+        };
+        for kind in [
+            Kind::VerifyEmail,
+            Kind::PasswordReset,
+            Kind::RegistrationAttempt,
+        ] {
+            for language in [Language::De, Language::En, Language::Vi] {
+                let mail = render(kind, language, &values);
+                assert!(mail.text.contains("#token=a.b.c"));
+                assert!(mail.html.contains("href=\"https://kommentare.zeitung.de/"));
+                assert!(!mail.html.contains("<b>anna"), "{}", mail.html);
+                assert!(!mail.html.contains("<img"));
+            }
+        }
+        assert!(
+            render(Kind::VerifyEmail, Language::De, &values)
+                .text
+                .contains("24 Stunden")
+        );
+        assert_eq!(
+            Kind::parse(Kind::PasswordReset.as_str()),
+            Some(Kind::PasswordReset)
+        );
+    }
+}
