@@ -68,6 +68,8 @@ pub enum Forbidden {
     RegistrationClosed,
     /// The current password given to change or erase an account is wrong.
     WrongPassword,
+    /// The caller took the decision under appeal, or filed the appeal.
+    ConflictOfInterest,
 }
 
 /// 409 answers.
@@ -83,6 +85,10 @@ pub enum Conflict {
     NothingToUndo,
     /// The caller's decision is older than the undo window.
     UndoWindowPassed,
+    /// The decision was appealed already (once per decision).
+    AlreadyAppealed,
+    /// The appeal was decided already.
+    AppealDecided,
 }
 
 /// Every error a handler can return.
@@ -104,6 +110,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("conflict: {0:?}")]
     Conflict(Conflict),
+    /// An appeal after its deadline (six months after the decision).
+    #[error("appeal window passed")]
+    AppealWindowPassed,
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -168,6 +177,10 @@ impl ApiError {
                     Forbidden::WrongPassword => {
                         ("wrong_password", "The current password is wrong.")
                     }
+                    Forbidden::ConflictOfInterest => (
+                        "conflict_of_interest",
+                        "Another moderator decides an appeal against your decision or by you.",
+                    ),
                 };
                 (S::FORBIDDEN, code, "Forbidden", detail.into())
             }
@@ -216,9 +229,21 @@ impl ApiError {
                         "undo_window_passed",
                         "The time for undoing this decision has passed.",
                     ),
+                    Conflict::AlreadyAppealed => {
+                        ("already_appealed", "This decision has been appealed already.")
+                    }
+                    Conflict::AppealDecided => {
+                        ("appeal_decided", "This appeal has been decided already.")
+                    }
                 };
                 (S::CONFLICT, code, "Conflict", detail.into())
             }
+            Self::AppealWindowPassed => (
+                S::UNPROCESSABLE_ENTITY,
+                "appeal_window_passed",
+                "Appeal window passed",
+                "Decisions can be appealed for six months.".into(),
+            ),
             Self::PayloadTooLarge => (
                 S::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
