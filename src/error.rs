@@ -229,9 +229,10 @@ impl ApiError {
                         "undo_window_passed",
                         "The time for undoing this decision has passed.",
                     ),
-                    Conflict::AlreadyAppealed => {
-                        ("already_appealed", "This decision has been appealed already.")
-                    }
+                    Conflict::AlreadyAppealed => (
+                        "already_appealed",
+                        "This decision has been appealed already.",
+                    ),
                     Conflict::AppealDecided => {
                         ("appeal_decided", "This appeal has been decided already.")
                     }

@@ -441,18 +441,14 @@ pub fn decide(
     let at = now.naive_utc();
     // Only while it is open: of two decisions at once, the second finds it decided
     // (PostgreSQL re-checks the condition after waiting for the first's row lock).
-    let changed = diesel::update(
-        appeals::table
-            .find(id)
-            .filter(appeals::state.eq("open")),
-    )
-    .set((
-        appeals::state.eq(outcome.as_str()),
-        appeals::decided_by.eq(moderator.0),
-        appeals::decided_at.eq(at),
-        appeals::decision_note.eq(note),
-    ))
-    .execute(conn)?;
+    let changed = diesel::update(appeals::table.find(id).filter(appeals::state.eq("open")))
+        .set((
+            appeals::state.eq(outcome.as_str()),
+            appeals::decided_by.eq(moderator.0),
+            appeals::decided_at.eq(at),
+            appeals::decision_note.eq(note),
+        ))
+        .execute(conn)?;
     if changed != 1 {
         return Err(ApiError::Conflict(Conflict::AppealDecided));
     }

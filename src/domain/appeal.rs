@@ -185,9 +185,7 @@ impl Decided<'_> {
 
     /// The deadline of an appeal, for decisions that can be appealed at all.
     pub fn possible_until(&self) -> Option<DateTime<Utc>> {
-        APPEALABLE
-            .contains(&self.action)
-            .then(|| deadline(self.at))
+        APPEALABLE.contains(&self.action).then(|| deadline(self.at))
     }
 }
 
@@ -277,8 +275,14 @@ mod tests {
     #[test]
     fn a_decision_in_force_is_appealed_once_within_six_months() {
         assert_eq!(may_appeal(Some(rejection()), at(180)), Ok(()));
-        assert_eq!(deadline(at(0)), at(0).checked_add_months(Months::new(6)).unwrap());
-        assert_eq!(may_appeal(Some(rejection()), at(185)), Err(Refusal::TooLate));
+        assert_eq!(
+            deadline(at(0)),
+            at(0).checked_add_months(Months::new(6)).unwrap()
+        );
+        assert_eq!(
+            may_appeal(Some(rejection()), at(185)),
+            Err(Refusal::TooLate)
+        );
         for state in ["open", "upheld", "reversed"] {
             let appealed = Decided {
                 appeal: Some(state),

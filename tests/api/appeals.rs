@@ -71,7 +71,9 @@ impl TestApp {
     }
 
     async fn appeals_queue_ok(&self, who: &(impl Caller + ?Sized), query: &str) -> Value {
-        let res = self.get(&format!("/mod/appeals?{query}"), who.token()).await;
+        let res = self
+            .get(&format!("/mod/appeals?{query}"), who.token())
+            .await;
         expect_status(res, StatusCode::OK).await
     }
 
@@ -167,7 +169,10 @@ async fn a_rejection_is_explained_to_its_author() {
         assert_eq!(decision["comment"]["article"]["key"], A);
         // The moderator's note and name are for the desk, not for the author.
         let text = decision.to_string();
-        assert!(!text.contains("Werbelink") && !text.contains("erste"), "{text}");
+        assert!(
+            !text.contains("Werbelink") && !text.contains("erste"),
+            "{text}"
+        );
         let appeal = &decision["appeal"];
         assert_eq!(appeal["state"], "available");
         assert_eq!(
@@ -251,7 +256,11 @@ async fn a_reversed_rejection_restores_the_comment_and_every_count() {
         );
 
         let filed = app
-            .appeal_ok(&d.reader, d.comment, "Das ist kein Spam, sondern meine Meinung.")
+            .appeal_ok(
+                &d.reader,
+                d.comment,
+                "Das ist kein Spam, sondern meine Meinung.",
+            )
             .await;
         assert_eq!(filed["appeal"]["state"], "open");
         assert_eq!(filed["appeal"]["endpoint"], Value::Null);
@@ -301,7 +310,10 @@ async fn a_reversed_rejection_restores_the_comment_and_every_count() {
         let actions = app
             .log_actions(&d.first, &format!("&comment_id={}", d.comment))
             .await;
-        assert_eq!(actions, ["auto_approve", "reject", "appeal", "appeal_reversed"]);
+        assert_eq!(
+            actions,
+            ["auto_approve", "reject", "appeal", "appeal_reversed"]
+        );
         let log = app
             .mod_log_ok(&d.first, &format!("comment_id={}", d.comment))
             .await;
@@ -313,8 +325,7 @@ async fn a_reversed_rejection_restores_the_comment_and_every_count() {
         let decided = app.appeals_queue_ok(&d.first, "state=decided").await;
         assert_eq!(decided["items"][0]["id"], appeal);
         assert!(
-            app.appeals_queue_ok(&d.first, "")
-                .await["items"]
+            app.appeals_queue_ok(&d.first, "").await["items"]
                 .as_array()
                 .unwrap()
                 .is_empty()
@@ -339,7 +350,12 @@ async fn an_appeal_is_filed_once_and_within_six_months() {
         app.clock.advance(TimeDelta::days(185));
         let reader = again(app, &d.reader).await;
         let late = app.appeal(&reader, d.other_comment, "Zu spät?").await;
-        expect_problem(late, StatusCode::UNPROCESSABLE_ENTITY, "appeal_window_passed").await;
+        expect_problem(
+            late,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "appeal_window_passed",
+        )
+        .await;
         let still_twice = app.appeal(&reader, d.comment, "Und jetzt?").await;
         expect_problem(still_twice, StatusCode::CONFLICT, "already_appealed").await;
         let decisions = app.decisions_ok(&reader).await;
@@ -375,14 +391,18 @@ async fn only_another_moderator_decides_an_appeal() {
         let appeal = filed["appeal"]["id"].as_i64().unwrap();
         app.set_role_in_db(d.first.user_id, "admin");
 
-        let own = app.decide_appeal(&d.first, appeal, "reversed", "passt").await;
+        let own = app
+            .decide_appeal(&d.first, appeal, "reversed", "passt")
+            .await;
 
         expect_problem(own, StatusCode::FORBIDDEN, "conflict_of_interest").await;
         let upheld = app
             .decide_appeal_ok(&d.second, appeal, "upheld", "Eindeutig Werbung.")
             .await;
         assert_eq!(upheld["state"], "upheld");
-        let again = app.decide_appeal(&d.admin, appeal, "reversed", "doch").await;
+        let again = app
+            .decide_appeal(&d.admin, appeal, "reversed", "doch")
+            .await;
         expect_problem(again, StatusCode::CONFLICT, "appeal_decided").await;
         assert_eq!(
             app.get_comment_ok(&d.reader, d.comment).await["status"],
@@ -396,8 +416,13 @@ async fn only_another_moderator_decides_an_appeal() {
         let actions = app
             .log_actions(&d.second, &format!("&comment_id={}", d.comment))
             .await;
-        assert_eq!(actions, ["auto_approve", "reject", "appeal", "appeal_upheld"]);
-        let missing = app.decide_appeal(&d.second, appeal + 100, "upheld", "x").await;
+        assert_eq!(
+            actions,
+            ["auto_approve", "reject", "appeal", "appeal_upheld"]
+        );
+        let missing = app
+            .decide_appeal(&d.second, appeal + 100, "upheld", "x")
+            .await;
         expect_problem(missing, StatusCode::NOT_FOUND, "not_found").await;
         assert_counts_exact(app);
     })
@@ -411,7 +436,9 @@ async fn any_moderator_decides_an_appeal_against_an_automatic_decision() {
         app.update_settings_ok(&d.admin, json!({"banned_words": ["idiot"]}))
             .await;
         let banned = id_of(&app.comment_ok(&d.reader, A, "Kein Idiot", None).await);
-        let filed = app.appeal_ok(&d.reader, banned, "Ich sage: kein Idiot.").await;
+        let filed = app
+            .appeal_ok(&d.reader, banned, "Ich sage: kein Idiot.")
+            .await;
         let appeal = filed["appeal"]["id"].as_i64().unwrap();
         assert_eq!(app.counts(&[A]).await[A], 2);
 
@@ -563,7 +590,8 @@ async fn an_appeal_needs_a_text_and_a_decision_an_outcome_and_a_note() {
         app.reject_ok(&d.first, d.comment, "spam", None).await;
 
         let blank = app.appeal(&d.reader, d.comment, "   ").await;
-        let body = expect_problem(blank, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let body =
+            expect_problem(blank, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(body["errors"][0]["field"], "text");
         let long = app.appeal(&d.reader, d.comment, &"x".repeat(5001)).await;
         expect_problem(long, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
@@ -579,10 +607,20 @@ async fn an_appeal_needs_a_text_and_a_decision_an_outcome_and_a_note() {
             .as_i64()
             .unwrap();
         let unknown = app.decide_appeal(&d.second, appeal, "maybe", "x").await;
-        let body = expect_problem(unknown, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let body = expect_problem(
+            unknown,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(body["errors"][0]["field"], "outcome");
         let no_note = app.decide_appeal(&d.second, appeal, "upheld", " ").await;
-        let body = expect_problem(no_note, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let body = expect_problem(
+            no_note,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(body["errors"][0]["field"], "note");
         let state = app
             .get("/mod/appeals?state=closed", Some(&d.second.access_token))
@@ -613,13 +651,9 @@ async fn readers_are_refused_the_appeals_queue_before_any_body_is_read() {
         expect_problem(garbage, StatusCode::FORBIDDEN, "forbidden").await;
         let list = app.get("/mod/appeals?state=nonsense", token).await;
         expect_problem(list, StatusCode::FORBIDDEN, "forbidden").await;
-        let anonymous = app
-            .post("/mod/appeals/1/decide", None, &json!("x"))
-            .await;
+        let anonymous = app.post("/mod/appeals/1/decide", None, &json!("x")).await;
         expect_problem(anonymous, StatusCode::UNAUTHORIZED, "unauthorized").await;
-        let anonymous = app
-            .post("/comments/1/appeal", None, &json!("x"))
-            .await;
+        let anonymous = app.post("/comments/1/appeal", None, &json!("x")).await;
         expect_problem(anonymous, StatusCode::UNAUTHORIZED, "unauthorized").await;
         let decisions = app.decisions(&Anonymous, "").await;
         expect_problem(decisions, StatusCode::UNAUTHORIZED, "unauthorized").await;
@@ -677,7 +711,8 @@ async fn erasing_an_account_erases_its_appeals_text() {
     for_each_backend(async |app| {
         let d = desk(app).await;
         app.reject_ok(&d.first, d.comment, "spam", None).await;
-        app.appeal_ok(&d.reader, d.comment, "Mein persönlicher Einwand").await;
+        app.appeal_ok(&d.reader, d.comment, "Mein persönlicher Einwand")
+            .await;
 
         let erased = app.erase_account(&d.reader, PASSWORD).await;
 

@@ -138,7 +138,9 @@ impl DecisionView {
                 endpoint,
                 id: appeal.as_ref().map(|a| a.id),
                 filed_at: appeal.as_ref().map(|a| a.created_at.and_utc()),
-                decided_at: appeal.as_ref().and_then(|a| a.decided_at.map(|t| t.and_utc())),
+                decided_at: appeal
+                    .as_ref()
+                    .and_then(|a| a.decided_at.map(|t| t.and_utc())),
                 note: appeal.as_ref().and_then(|a| a.decision_note.clone()),
                 text: appeal.map(|a| a.body),
             },
