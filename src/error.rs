@@ -68,6 +68,8 @@ pub enum Forbidden {
     RegistrationClosed,
     /// The current password given to change or erase an account is wrong.
     WrongPassword,
+    /// The caller took the decision under appeal, or filed the appeal.
+    ConflictOfInterest,
 }
 
 /// 409 answers.
@@ -87,6 +89,10 @@ pub enum Conflict {
     EmailAlreadyVerified,
     /// The account has no email address (a single sign-on account without one).
     NoEmail,
+    /// The decision was appealed already (once per decision).
+    AlreadyAppealed,
+    /// The appeal was decided already.
+    AppealDecided,
 }
 
 /// Every error a handler can return.
@@ -108,6 +114,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("conflict: {0:?}")]
     Conflict(Conflict),
+    /// An appeal after its deadline (six months after the decision).
+    #[error("appeal window passed")]
+    AppealWindowPassed,
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -176,6 +185,10 @@ impl ApiError {
                     Forbidden::WrongPassword => {
                         ("wrong_password", "The current password is wrong.")
                     }
+                    Forbidden::ConflictOfInterest => (
+                        "conflict_of_interest",
+                        "Another moderator decides an appeal against your decision or by you.",
+                    ),
                 };
                 (S::FORBIDDEN, code, "Forbidden", detail.into())
             }
@@ -229,9 +242,22 @@ impl ApiError {
                         "This account's email address is verified already.",
                     ),
                     Conflict::NoEmail => ("no_email", "This account has no email address."),
+                    Conflict::AlreadyAppealed => (
+                        "already_appealed",
+                        "This decision has been appealed already.",
+                    ),
+                    Conflict::AppealDecided => {
+                        ("appeal_decided", "This appeal has been decided already.")
+                    }
                 };
                 (S::CONFLICT, code, "Conflict", detail.into())
             }
+            Self::AppealWindowPassed => (
+                S::UNPROCESSABLE_ENTITY,
+                "appeal_window_passed",
+                "Appeal window passed",
+                "Decisions can be appealed for six months.".into(),
+            ),
             Self::PayloadTooLarge => (
                 S::PAYLOAD_TOO_LARGE,
                 "payload_too_large",

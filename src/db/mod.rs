@@ -1,6 +1,7 @@
 //! The data layer: one diesel connection type for SQLite and PostgreSQL, pools, and
 //! `Db`, which runs queries off the async workers.
 
+pub mod appeals;
 pub mod articles;
 pub mod authors;
 pub mod changes;
@@ -13,6 +14,7 @@ pub mod meta;
 pub mod migrations;
 pub mod moderation;
 pub mod notes;
+pub mod notices;
 pub mod page;
 pub mod personal_data;
 pub mod prepared;

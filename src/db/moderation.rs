@@ -12,7 +12,7 @@ use super::articles::CountShift;
 use super::comments::{self as comment_rows, Comment, shift_counters_flagged};
 use super::schema::{articles, comments, flags, moderation_log, users};
 use super::users::{self as user_rows, User};
-use super::{DbConnection, events};
+use super::{DbConnection, events, notices};
 use crate::domain::comment::{ArticleId, ArticleKey, CommentId, CommentStatus};
 use crate::domain::event::{BanEventData, EventType};
 use crate::domain::moderation::Reason;
@@ -70,7 +70,7 @@ pub fn log_with_previous(
     entry: &LogEntry<'_>,
     previous: Option<&Previous>,
 ) -> Result<(), ApiError> {
-    diesel::insert_into(moderation_log::table)
+    let id = diesel::insert_into(moderation_log::table)
         .values((
             (
                 moderation_log::at.eq(entry.at),
@@ -91,7 +91,11 @@ pub fn log_with_previous(
                 moderation_log::prev_moderated_at.eq(previous.and_then(|p| p.moderated_at)),
             ),
         ))
-        .execute(conn)?;
+        .returning(moderation_log::id)
+        .get_result::<i64>(conn)?;
+    if notices::owed_for(entry.action) {
+        notices::queue(conn, id, entry)?;
+    }
     Ok(())
 }
 
@@ -167,6 +171,8 @@ pub struct Decision<'a> {
     pub rejection_reason: Option<&'a str>,
     pub note: Option<&'a str>,
     pub at: NaiveDateTime,
+    /// The log action, when not the one the status implies (`appeal_reversed`).
+    pub action: Option<&'a str>,
 }
 
 impl<'a> Decision<'a> {
@@ -184,6 +190,7 @@ impl<'a> Decision<'a> {
             rejection_reason: verdict.rejection_reason(),
             note,
             at,
+            action: None,
         }
     }
 }
@@ -275,7 +282,7 @@ pub fn decide(
 }
 
 /// One attempt of [`decide`]: `None` when the comment is no longer as read.
-fn decide_as_read(
+pub(super) fn decide_as_read(
     conn: &mut DbConnection,
     comment: &Comment,
     decision: &Decision<'_>,
@@ -326,7 +333,7 @@ fn decide_as_read(
         decision.status,
         flags_after,
     )?;
-    let action = match (human, decision.status) {
+    let implied = match (human, decision.status) {
         (true, CommentStatus::Approved) => "approve",
         (true, _) => "reject",
         (false, CommentStatus::Pending) if decision.moderation_reason == Some(Reason::Flagged) => {
@@ -336,6 +343,7 @@ fn decide_as_read(
         (false, CommentStatus::Rejected) => "auto_reject",
         (false, _) => "auto_pending",
     };
+    let action = decision.action.unwrap_or(implied);
     // A human decision keeps what it replaced, for an undo.
     let previous = human.then(|| Previous::of(comment));
     log_with_previous(

@@ -189,6 +189,7 @@ pub fn report(
         rejection_reason: None,
         note: None,
         at: now,
+        action: None,
     };
     let hidden = threshold > 0
         && moderation::weighty_flags(conn, comment.id, &site, now.and_utc())? >= threshold;

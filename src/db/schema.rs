@@ -227,6 +227,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    appeals (id) {
+        id -> BigInt,
+        decision_id -> BigInt,
+        user_id -> BigInt,
+        comment_id -> Nullable<BigInt>,
+        body -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(likes -> comments (comment_id));
@@ -251,4 +266,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     used_links,
     mail_outbox,
+    appeals,
 );

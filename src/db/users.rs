@@ -490,6 +490,7 @@ pub fn erase(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Resul
     }
     super::reactions::remove_likes_by(conn, user)?;
     super::notes::erase_about(conn, user)?;
+    super::appeals::erase_by(conn, user)?;
     diesel::update(flags::table.filter(flags::user_id.eq(user.0)))
         .set(flags::user_id.eq(None::<i64>))
         .execute(conn)?;

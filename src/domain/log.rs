@@ -3,7 +3,7 @@
 use super::invalid::Invalid;
 
 /// Every action the log records.
-pub const ACTIONS: [&str; 14] = [
+pub const ACTIONS: [&str; 17] = [
     "approve",
     "reject",
     "auto_approve",
@@ -18,6 +18,9 @@ pub const ACTIONS: [&str; 14] = [
     "undo",
     "note_add",
     "note_delete",
+    "appeal",
+    "appeal_upheld",
+    "appeal_reversed",
 ];
 
 /// The actions a moderator's undo can take back: decisions on a comment.

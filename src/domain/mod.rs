@@ -1,5 +1,6 @@
 //! Pure types and rules: no actix, no diesel.
 
+pub mod appeal;
 pub mod article;
 pub mod chat;
 pub mod comment;

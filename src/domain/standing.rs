@@ -135,6 +135,14 @@ impl Ban {
     pub fn log_note(&self) -> Option<String> {
         self.until.map(|u| format!("until {}", u.to_rfc3339()))
     }
+
+    /// The end of a suspension, read back from its log note (see `log_note`).
+    pub fn until_in_log_note(note: &str) -> Option<DateTime<Utc>> {
+        let at = note.strip_prefix("until ")?;
+        DateTime::parse_from_rfc3339(at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
 }
 
 #[cfg(test)]
@@ -274,6 +282,9 @@ mod tests {
             ban(Some(later)).map(|b| b.log_note()),
             Ok(Some(format!("until {}", later.to_rfc3339())))
         );
+        let note = ban(Some(later)).unwrap().log_note().unwrap();
+        assert_eq!(Ban::until_in_log_note(&note), Some(later));
+        assert_eq!(Ban::until_in_log_note("für immer"), None);
         assert_eq!(ban(None).map(|b| b.log_note()), Ok(None));
     }
 

@@ -84,6 +84,8 @@ sitemap! {
         "/me/password" => { put(user): me::password::handle },
         "/me/email/verify" => { post(user): me::verify_email::handle },
         "/me/export" => { get(user): me::export::handle },
+        "/me/decisions" => { get(user): me::decisions::handle },
+        "/me/ban/appeal" => { post(user): me::ban_appeal::handle },
         "/comments" => { get(public): comments::list::handle, post(user): comments::create::handle },
         "/comments/{id}" => {
             get(public): comments::get::handle,
@@ -91,6 +93,7 @@ sitemap! {
             delete(user): comments::delete::handle,
         },
         "/comments/{id}/flags" => { post(user): comments::flag::handle },
+        "/comments/{id}/appeal" => { post(user): comments::appeal::handle },
         "/comments/{id}/like" => { put(user): comments::like::put, delete(user): comments::like::delete },
         "/counts" => { get(public): counts::get::handle, post(public): counts::post::handle },
         "/articles" => { get(public): articles::get::handle },
@@ -110,6 +113,8 @@ sitemap! {
         "/mod/users/{id}/unban" => { post(moderator): moderation::unban::handle },
         "/mod/notes/{id}" => { delete(moderator): moderation::notes::delete },
         "/mod/log" => { get(moderator): moderation::log::handle },
+        "/mod/appeals" => { get(moderator): moderation::appeals::handle },
+        "/mod/appeals/{id}/decide" => { post(moderator): moderation::decide_appeal::handle },
         "/mod/articles" => {
             get(moderator): moderation::article_list::handle,
             put(moderator): moderation::articles::handle,

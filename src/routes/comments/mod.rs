@@ -1,5 +1,6 @@
 //! `/comments`: threads, posting, editing, likes and flags.
 
+pub mod appeal;
 pub mod create;
 pub mod delete;
 pub mod edit;

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Account;
+use super::decisions::DecisionView;
+use crate::db::appeals::{self, DecisionRecord};
 use crate::db::personal_data::{self, OwnComment, OwnSession, PersonalData};
 use crate::db::reactions::Flag;
 use crate::db::users::User;
@@ -25,6 +27,9 @@ pub struct Export {
     pub flags: Vec<ExportedFlag>,
     pub likes: Vec<ExportedLike>,
     pub sessions: Vec<ExportedSession>,
+    /// Every decision about the caller's comments and account (statements of reasons),
+    /// newest first, each with its appeal, as `GET /me/decisions` lists them.
+    pub decisions: Vec<DecisionView>,
 }
 
 /// An own comment.
@@ -111,7 +116,12 @@ impl From<OwnSession> for ExportedSession {
 
 impl Export {
     /// The export of `user`'s data, made at `now`.
-    fn new(user: &User, data: PersonalData, now: DateTime<Utc>) -> Self {
+    fn new(
+        user: &User,
+        data: PersonalData,
+        decisions: Vec<DecisionRecord>,
+        now: DateTime<Utc>,
+    ) -> Self {
         let likes = data.likes.into_iter();
         Self {
             exported_at: now,
@@ -126,6 +136,10 @@ impl Export {
                 })
                 .collect(),
             sessions: data.sessions.into_iter().map(Into::into).collect(),
+            decisions: decisions
+                .into_iter()
+                .map(|d| DecisionView::new(d, now))
+                .collect(),
         }
     }
 }
@@ -138,11 +152,15 @@ pub async fn handle(
     caller: CurrentUser,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.user.user_id();
-    let data = state
+    let now = state.clock.now();
+    let (data, decisions) = state
         .db
-        .read(move |conn| personal_data::of(conn, user))
+        .read(move |conn| {
+            let decisions = appeals::decisions_of(conn, user, None, None, now)?;
+            Ok((personal_data::of(conn, user)?, decisions.rows))
+        })
         .await?;
-    let export = Export::new(&caller.user, data, state.clock.now());
+    let export = Export::new(&caller.user, data, decisions, now);
     Ok(HttpResponse::Ok()
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .insert_header((

@@ -1,5 +1,7 @@
 //! `/me`: the caller's own account.
 
+pub mod ban_appeal;
+pub mod decisions;
 pub mod delete;
 pub mod export;
 pub mod get;

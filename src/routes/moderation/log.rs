@@ -53,7 +53,9 @@ pub struct LogItem {
     /// `ban`, `unban`, `role_change`, `settings_change`, `article_change`, `undo` (a
     /// moderator took back their decision: `reason` names it), `note_add` or
     /// `note_delete` (a moderator note about `user_id`: `note` names the note, not its
-    /// text).
+    /// text), `appeal` (the author, as `actor`, appealed a decision: `reason` names its
+    /// action), `appeal_upheld` or `appeal_reversed` (a moderator decided an appeal:
+    /// `note` is their reasons, shown to the author).
     pub action: String,
     pub comment_id: Option<i64>,
     pub user_id: Option<i64>,

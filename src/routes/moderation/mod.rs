@@ -1,12 +1,14 @@
 //! `/mod/*`: queues, decisions and their undo, accounts (standing, comments, notes,
 //! bans), articles, the dashboard and the moderation log.
 
+pub mod appeals;
 pub mod article_list;
 pub mod articles;
 pub mod ban;
 pub mod bulk;
 pub mod dashboard;
 pub mod decide;
+pub mod decide_appeal;
 pub mod log;
 pub mod notes;
 pub mod queue;

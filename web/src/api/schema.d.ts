@@ -408,6 +408,29 @@ export interface paths {
         patch: operations["patch_comments__id"];
         trace?: never;
     };
+    "/api/v1/comments/{id}/appeal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Appeals the rejection in force on one of the caller's comments (by a moderator, the
+         *     word list or the moderation hook), within six months of it and once. A banned or
+         *     suspended author may appeal too. 404 alike for no comment, someone else's comment and
+         *     a comment with no rejection in force; 409 `already_appealed`; 422
+         *     `appeal_window_passed` after six months.
+         */
+        post: operations["post_comments__id__appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/comments/{id}/flags": {
         parameters: {
             query?: never;
@@ -497,6 +520,49 @@ export interface paths {
         patch: operations["patch_me"];
         trace?: never;
     };
+    "/api/v1/me/ban/appeal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Appeals the ban or suspension in force on the caller's account, within six months of
+         *     it and once. 404 when none is in force; 409 `already_appealed`; 422
+         *     `appeal_window_passed`. The comments a ban rejected (`reject_pending`) are decisions
+         *     of their own, appealed one by one.
+         */
+        post: operations["post_me_ban_appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The decisions about the caller's comments and account, newest first: rejections (by
+         *     a moderator, the word list or the moderation hook), holds by readers' flags and bans,
+         *     each with its ground, whether it was automatic, and how to appeal it.
+         */
+        get: operations["get_me_decisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/email/verify": {
         parameters: {
             query?: never;
@@ -546,6 +612,50 @@ export interface paths {
         /** Changes the password and ends every other session of the account. */
         put: operations["put_me_password"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mod/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Appeals waiting for a decision (oldest first), or decided ones (newest first), each
+         *     with the decision appealed, the comment as moderators see it and the author's
+         *     standing.
+         */
+        get: operations["get_mod_appeals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mod/appeals/{id}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decides an appeal, by a moderator other than the one who took the decision appealed
+         *     (and not its author; admins included): 403 `conflict_of_interest` otherwise, 409
+         *     `appeal_decided` when decided already. A reversal approves the comment again, with
+         *     every count, if the rejection is still in force (`comment.approved`), or lifts the
+         *     ban (`user.unbanned`). Logged as `appeal_upheld` or `appeal_reversed`.
+         */
+        post: operations["post_mod_appeals__id__decide"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1043,6 +1153,114 @@ export interface components {
              */
             approved_count: number;
         };
+        /** @description An appeal as moderators see it. */
+        AppealItem: {
+            /**
+             * Format: int64
+             * @description The appeal's id (for `POST /mod/appeals/{id}/decide`).
+             */
+            id: number;
+            /** @description `open`, `upheld` or `reversed`. */
+            state: string;
+            /**
+             * Format: date-time
+             * @description When the author filed it.
+             */
+            filed_at: string;
+            /** @description The author's text (empty once their account is erased). */
+            text: string;
+            appellant?: components["schemas"]["UserStanding"] | null;
+            /** @description The decision appealed. */
+            decision: components["schemas"]["AppealedDecision"];
+            comment?: components["schemas"]["ModeratedComment"] | null;
+            outcome?: components["schemas"]["AppealOutcome"] | null;
+        };
+        /** @description How an appeal was decided (`state` says upheld or reversed). */
+        AppealOutcome: {
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            decided_at: string;
+            decided_by?: components["schemas"]["AuthorView"] | null;
+            /** @description Their reasons, shown to the author. */
+            note?: string | null;
+        };
+        /** @description An appeal against a decision. */
+        AppealRequest: {
+            /**
+             * @description Why the decision is wrong, in the author's words: plain text, 1–5000 characters
+             *     after trimming; newlines and tabs kept. Moderators read it.
+             */
+            text: string;
+        };
+        /**
+         * @description An appeal (EU Digital Services Act, Art. 20): whether one can be filed, until when
+         *     and where, and once filed, its text and outcome.
+         */
+        AppealView: {
+            /**
+             * @description `available` (it can be filed now), `open` (filed, waiting for a moderator),
+             *     `upheld` (the decision stands), `reversed` (the decision was taken back),
+             *     `expired` (not filed in time) or `unavailable` (a provisional hold, or a decision
+             *     no longer in force).
+             */
+            state: string;
+            /**
+             * Format: date-time
+             * @description The deadline: six months after the decision (null for a hold by flags, which is
+             *     not appealed).
+             */
+            possible_until?: string | null;
+            /** @description Where to appeal while `state` is `available`: `POST` this path with `{"text": …}`. */
+            endpoint?: string | null;
+            /**
+             * Format: int64
+             * @description The appeal's id, once filed.
+             */
+            id?: number | null;
+            /** @description The author's text, once filed. */
+            text?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was filed.
+             */
+            filed_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When a moderator decided it.
+             */
+            decided_at?: string | null;
+            /** @description The deciding moderator's reasons for the outcome. */
+            note?: string | null;
+        };
+        /** @description The decision an appeal contests, as the moderation log has it. */
+        AppealedDecision: {
+            /**
+             * Format: int64
+             * @description Its line in the moderation log.
+             */
+            id: number;
+            /** @description `reject`, `auto_reject` or `ban`. */
+            action: string;
+            /**
+             * Format: date-time
+             * @description When it was taken.
+             */
+            at: string;
+            actor?: components["schemas"]["AuthorView"] | null;
+            /** @description The reason logged: the rejection reason, the automatic rule, or a ban's reason. */
+            reason?: string | null;
+            /** @description The moderator's note for the log. */
+            note?: string | null;
+        };
+        /** @description A page of appeals. */
+        AppealsResponse: {
+            /** @description `open`: oldest first; `decided`: newest first. */
+            items: components["schemas"]["AppealItem"][];
+            /** @description The cursor of the next page; null on the last. */
+            next_cursor?: string | null;
+        };
         /** @description An approval. */
         ApproveRequest: {
             /** @description For the log. */
@@ -1079,6 +1297,18 @@ export interface components {
          * @enum {string}
          */
         ArticleModeration: "default" | "pre" | "post";
+        /** @description The article a queue item belongs to, as the console links it. */
+        ArticleRef: {
+            /** @description The article's key. */
+            key: string;
+            /** @description Its title, if a moderator or the first comment gave one; null otherwise. */
+            title?: string | null;
+            /**
+             * @description The article page on the publisher's site (an http or https URL), if known; null
+             *     otherwise.
+             */
+            url?: string | null;
+        };
         /**
          * @description Whether an article takes comments (a scheduled closing also closes it).
          * @enum {string}
@@ -1454,6 +1684,98 @@ export interface components {
             /** @description The last 24 hours, oldest first; the last entry is the current hour so far. */
             per_hour: components["schemas"]["HourStats"][];
         };
+        /** @description A decision on an appeal. */
+        DecideAppealRequest: {
+            /**
+             * @description `upheld` (the decision stands) or `reversed` (the comment is approved again, the
+             *     ban lifted).
+             */
+            outcome: string;
+            /** @description The reasons, shown to the author: plain text, 1–2000 characters after trimming. */
+            note: string;
+        };
+        /** @description The comment a decision is about. */
+        DecidedCommentView: {
+            /**
+             * Format: int64
+             * @description The comment's id.
+             */
+            id: number;
+            /** @description Its article. */
+            article: components["schemas"]["ArticleRef"];
+            /**
+             * Format: date-time
+             * @description When it was posted.
+             */
+            created_at: string;
+            /** @description Its text (empty once the author deleted it). */
+            body: string;
+            /** @description Its status now: `approved`, `pending`, `rejected` or `deleted`. */
+            status: string;
+        };
+        /**
+         * @description A decision about one of the caller's comments or their account: a statement of
+         *     reasons (EU Digital Services Act, Art. 17).
+         */
+        DecisionView: {
+            /**
+             * Format: int64
+             * @description The decision's id (its line in the moderation log).
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description When it was taken.
+             */
+            decided_at: string;
+            /**
+             * @description What was decided: `reject` (a moderator rejected the comment), `auto_reject`
+             *     (the banned-word list or the moderation hook rejected it), `auto_hide` (readers'
+             *     flags sent it back for review: provisional, a moderator decides next) or `ban`
+             *     (the account was banned or suspended).
+             */
+            action: string;
+            /**
+             * @description Whether it was taken by automatic means (the word list, the moderation hook,
+             *     flags) rather than by a person.
+             */
+            automatic: boolean;
+            /** @description How it was taken: `moderator`, `word_list`, `hook` or `flags`. */
+            means: string;
+            /**
+             * @description The ground: one of the rejection reasons (`spam`, `offensive`, `abusive`,
+             *     `harassment`, `hate_speech`, `illegal_content`, `misinformation`, `off_topic`,
+             *     `advertising`, `other`) for a moderator's or the hook's rejection, `banned_word`
+             *     for the word list, `flagged` for a hold by flags; null for a ban (see
+             *     `statement`) and for a hook that gave no reason.
+             */
+            reason?: string | null;
+            /**
+             * @description The reasons in words, where there are some: a ban's reason as the moderator wrote
+             *     it, or the moderation hook's statement.
+             */
+            statement?: string | null;
+            comment?: components["schemas"]["DecidedCommentView"] | null;
+            /**
+             * Format: date-time
+             * @description For a suspension: when it ends (null for a permanent ban and other decisions).
+             */
+            banned_until?: string | null;
+            /**
+             * @description Whether it still applies: not undone, replaced by a later decision or reversed on
+             *     appeal, and, for a ban, not lifted or over.
+             */
+            in_force: boolean;
+            /** @description How to contest it, and how the appeal went. */
+            appeal: components["schemas"]["AppealView"];
+        };
+        /** @description A page of decisions. */
+        DecisionsResponse: {
+            /** @description Newest first. */
+            items: components["schemas"]["DecisionView"][];
+            /** @description The cursor of the next page; null on the last. */
+            next_cursor?: string | null;
+        };
         /** @description One event's delivery to one endpoint. */
         DeliveryView: {
             /**
@@ -1538,6 +1860,11 @@ export interface components {
             flags: components["schemas"]["ExportedFlag"][];
             likes: components["schemas"]["ExportedLike"][];
             sessions: components["schemas"]["ExportedSession"][];
+            /**
+             * @description Every decision about the caller's comments and account (statements of reasons),
+             *     newest first, each with its appeal, as `GET /me/decisions` lists them.
+             */
+            decisions: components["schemas"]["DecisionView"][];
         };
         /** @description An own comment. */
         ExportedComment: {
@@ -1809,7 +2136,9 @@ export interface components {
              *     `ban`, `unban`, `role_change`, `settings_change`, `article_change`, `undo` (a
              *     moderator took back their decision: `reason` names it), `note_add` or
              *     `note_delete` (a moderator note about `user_id`: `note` names the note, not its
-             *     text).
+             *     text), `appeal` (the author, as `actor`, appealed a decision: `reason` names its
+             *     action), `appeal_upheld` or `appeal_reversed` (a moderator decided an appeal:
+             *     `note` is their reasons, shown to the author).
              */
             action: string;
             /** Format: int64 */
@@ -3193,6 +3522,42 @@ export interface operations {
             };
         };
     };
+    post_comments__id__appeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Comment id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealRequest"];
+            };
+        };
+        responses: {
+            /** @description The decision with its appeal, now open */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionView"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     post_comments__id__flags: {
         parameters: {
             query?: never;
@@ -3494,6 +3859,73 @@ export interface operations {
             };
         };
     };
+    post_me_ban_appeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealRequest"];
+            };
+        };
+        responses: {
+            /** @description The ban with its appeal, now open */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionView"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_me_decisions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of decisions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionsResponse"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     post_me_email_verify: {
         parameters: {
             query?: never;
@@ -3569,6 +4001,81 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_mod_appeals: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `open` (the default: waiting, oldest first) or `decided` (upheld or reversed,
+                 *     newest first).
+                 */
+                state?: string;
+                /** @description Page size, 1–100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of appeals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealsResponse"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_mod_appeals__id__decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Appeal id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideAppealRequest"];
+            };
+        };
+        responses: {
+            /** @description The appeal, decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealItem"];
+                };
             };
             /** @description An RFC 9457 problem; `code` tells which. */
             default: {
