@@ -1,6 +1,7 @@
 // Builds web/dist from web/src and web/pages: the thread bundle under a content hash,
 // the loader that names it (/embed.js), the count script (/count.js), the pages, and the
-// moderation console (/moderate/: its page naming its content-hashed bundle).
+// moderation console (/moderate/: its page naming its content-hashed bundle), and the
+// account pages that mailed links open (/account/…: one page, its hashed bundle).
 // `node build.mjs` — the output is committed and embedded in the binary.
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,8 +44,15 @@ mkdirSync('dist/moderate', { recursive: true });
 writeFileSync(`dist/moderate/${consoleFile}`, consoleJs);
 writeFileSync('dist/moderate/index.html', readFileSync('src/console/index.html', 'utf8').replace('CONSOLE_FILE', consoleFile));
 
+const accountJs = await bundle('src/account/index.ts');
+const accountFile = `account-${createHash('sha256').update(accountJs).digest('hex').slice(0, 10)}.js`;
+mkdirSync('dist/account', { recursive: true });
+writeFileSync(`dist/account/${accountFile}`, accountJs);
+writeFileSync('dist/account/index.html', readFileSync('src/account/index.html', 'utf8').replace('ACCOUNT_FILE', accountFile));
+
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 console.log(`embed.js ${loader.length} B (${gz(loader)} B gzip)`);
 console.log(`embed/${threadFile} ${thread.length} B (${gz(thread)} B gzip)`);
 console.log(`count.js ${count.length} B (${gz(count)} B gzip)`);
 console.log(`moderate/${consoleFile} ${consoleJs.length} B (${gz(consoleJs)} B gzip)`);
+console.log(`account/${accountFile} ${accountJs.length} B (${gz(accountJs)} B gzip)`);

@@ -278,6 +278,7 @@ impl Mail {
             Kind::PasswordReset => (Some(Purpose::PasswordReset), self.settings.reset_ttl),
             Kind::RegistrationAttempt => (None, TimeDelta::zero()),
         };
+        let language = Language::parse(&mail.language).unwrap_or(self.settings.default_language);
         let link = match link {
             None => None,
             Some(purpose) => {
@@ -287,10 +288,13 @@ impl Mail {
                     .links
                     .sign(purpose, user.user_id(), &mail.recipient, password, ttl)
                 {
+                    // The page speaks the mail's language (`?lang=`); the token stays
+                    // in the fragment, which no server sees.
                     Ok(token) => Some(format!(
-                        "{}{}#token={token}",
+                        "{}{}?lang={}#token={token}",
                         sender.public_url,
-                        purpose.path()
+                        purpose.path(),
+                        language.as_str()
                     )),
                     Err(e) => return Outcome::Failed(e.to_string()),
                 }
@@ -301,7 +305,6 @@ impl Mail {
             .as_str()
             .unwrap_or(&user.username)
             .to_owned();
-        let language = Language::parse(&mail.language).unwrap_or(self.settings.default_language);
         let rendered = templates::render(
             kind,
             language,

@@ -64,6 +64,9 @@ sitemap! {
         "/embed/{file}" => { get(public): pages::files::hashed },
         "/moderate/" => { get(public): pages::html::moderate },
         "/moderate/{file}" => { get(public): pages::files::console },
+        "/account/verify-email" => { get(public): pages::html::verify_email },
+        "/account/reset-password" => { get(public): pages::html::reset_password },
+        "/account/{file}" => { get(public): pages::files::account },
     }
     api "/api/v1" {
         "/openapi.json" => { get(public): openapi::handle },

@@ -111,13 +111,13 @@ async fn a_verification_link_works_once_until_it_expires_and_not_when_tampered_w
             );
             let text = mail.text();
             assert!(
-                text.contains("https://kommentare.zeitung.de/account/verify-email#token="),
+                text.contains("https://kommentare.zeitung.de/account/verify-email?lang=en#token="),
                 "{text}"
             );
             let html = mail.part("text/html").unwrap();
             assert!(
                 html.contains(
-                    "<a href=\"https://kommentare.zeitung.de/account/verify-email#token="
+                    "<a href=\"https://kommentare.zeitung.de/account/verify-email?lang=en#token="
                 ),
                 "{html}"
             );
@@ -186,7 +186,7 @@ async fn a_reset_request_answers_alike_and_mails_only_a_verified_address() {
             assert_eq!(answers[0].0, StatusCode::ACCEPTED);
 
             let reset = sink.wait_for("anna@example.org", 3).await;
-            assert!(reset.text().contains("/account/reset-password#token="));
+            assert!(reset.text().contains("/account/reset-password?lang="));
             sink.expect_exactly("anna@example.org", 3).await;
             // The unverified address got its verification mail and nothing else.
             sink.expect_exactly("carl@example.org", 1).await;
@@ -420,7 +420,7 @@ async fn an_address_the_publisher_vouches_for_counts_as_verified() {
         expect_status(ask_reset(app, "vera@zeitung.de").await, StatusCode::ACCEPTED).await;
         expect_status(ask_reset(app, "walt@zeitung.de").await, StatusCode::ACCEPTED).await;
         let mail = sink.wait_for("vera@zeitung.de", 1).await;
-        assert!(mail.text().contains("/account/reset-password#token="));
+        assert!(mail.text().contains("/account/reset-password?lang="));
         sink.expect_exactly("walt@zeitung.de", 0).await;
     })
     .await;

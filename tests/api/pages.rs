@@ -89,6 +89,32 @@ async fn the_hashed_thread_bundle_is_immutable_and_gzipped_on_request() {
 }
 
 #[tokio::test]
+async fn mailed_links_open_the_account_pages_and_their_bundle() {
+    for_each_backend(async |app| {
+        for page in ["/account/verify-email", "/account/reset-password"] {
+            let res = app.get_page(page, &[]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{page}");
+            assert_eq!(header(&res, CONTENT_TYPE), "text/html; charset=utf-8");
+            assert_eq!(header(&res, CACHE_CONTROL), "no-cache");
+            let html = res.text().await.unwrap();
+            assert!(html.contains("id=\"account\""), "{page}");
+            assert!(html.contains("name=\"referrer\" content=\"no-referrer\""));
+            let start = html
+                .find("/account/account-")
+                .expect("the page names its bundle");
+            let end = start + html[start..].find(".js").unwrap() + 3;
+            let bundle = app.get_page(&html[start..end], &[]).await;
+            assert_eq!(bundle.status(), StatusCode::OK);
+            assert_eq!(
+                header(&bundle, CACHE_CONTROL),
+                "public, max-age=31536000, immutable"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn unknown_files_are_not_found_problems() {
     for_each_backend(async |app| {
         for path in [
@@ -100,6 +126,9 @@ async fn unknown_files_are_not_found_problems() {
             "/moderate/console-0000000000.js",
             "/moderate/index.html",
             "/moderate/..%2Fembed.js",
+            "/account/account-0000000000.js",
+            "/account/index.html",
+            "/account/..%2Fembed.js",
         ] {
             let res = app.get_page(path, &[]).await;
             expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;

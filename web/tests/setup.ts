@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -23,11 +23,63 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The publisher's site: pages the tests put there (`PUT /path`), served back on GET. */
-function publisherSite(tribune: string): Server {
+/**
+ * A mail sink speaking just enough SMTP for Tribune's client (EHLO, MAIL, RCPT, DATA,
+ * QUIT; no TLS, as `TRIBUNE_SMTP_URL=smtp://…` asks): every message, raw, in `mails`.
+ */
+function smtpSink(mails: { to: string[]; raw: string }[]): TcpServer {
+  return createTcpServer((socket) => {
+    let buffer = '';
+    let data: string | null = null;
+    let to: string[] = [];
+    socket.setEncoding('utf8');
+    socket.write('220 sink ESMTP\r\n');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (;;) {
+        if (data !== null) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          data += buffer.slice(0, end);
+          buffer = buffer.slice(end + 5);
+          mails.push({ to, raw: data });
+          data = null;
+          to = [];
+          socket.write('250 OK queued\r\n');
+          continue;
+        }
+        const line = buffer.indexOf('\r\n');
+        if (line < 0) return;
+        const command = buffer.slice(0, line);
+        buffer = buffer.slice(line + 2);
+        const verb = command.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') socket.write('250-sink\r\n250 8BITMIME\r\n');
+        else if (verb === 'RCPT') {
+          to.push(command.replace(/^RCPT TO:\s*<?([^>]*)>?.*$/i, '$1'));
+          socket.write('250 OK\r\n');
+        } else if (verb === 'DATA') {
+          data = '';
+          socket.write('354 go on\r\n');
+        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('250 OK\r\n');
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+}
+
+/**
+ * The publisher's site: pages the tests put there (`PUT /path`), served back on GET;
+ * and `GET /__mail`, what the mail sink received (JSON), for the specs of mailed links.
+ */
+function publisherSite(tribune: string, mails: { to: string[]; raw: string }[]): Server {
   const pages = new Map<string, string>();
   return createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/__mail') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(mails));
+      return;
+    }
     if (req.method === 'PUT') {
       let body = '';
       for await (const chunk of req) body += chunk;
@@ -52,7 +104,9 @@ function publisherSite(tribune: string): Server {
 export default async function setup() {
   const binary = resolve(process.env.TRIBUNE_BIN ?? '../target/debug/tribune');
   const dir = mkdtempSync(join(tmpdir(), 'tribune-web-'));
-  const [tribunePort, sitePort] = [await freePort(), await freePort()];
+  const [tribunePort, sitePort, smtpPort] = [await freePort(), await freePort(), await freePort()];
+  const mails: { to: string[]; raw: string }[] = [];
+  const sink = smtpSink(mails).listen(smtpPort, '127.0.0.1');
   const tribune = `http://127.0.0.1:${tribunePort}`;
   const site = `http://localhost:${sitePort}`;
   const env = {
@@ -62,6 +116,9 @@ export default async function setup() {
     TRIBUNE_CORS_ORIGINS: site,
     TRIBUNE_SSO_SECRET: SSO_SECRET,
     TRIBUNE_RATE_LIMITS: 'off',
+    TRIBUNE_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    TRIBUNE_MAIL_FROM: 'Kommentare <kommentare@zeitung.de>',
+    TRIBUNE_PUBLIC_URL: tribune,
     RUST_LOG: 'warn',
   };
   const created = spawnSync(binary, ['user', 'create', '--username', ADMIN.username, '--email', 'chefin@zeitung.de', '--role', 'admin'], {
@@ -79,11 +136,12 @@ export default async function setup() {
     if (i > 300) throw new Error('tribune did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-  const publisher = publisherSite(tribune).listen(sitePort);
+  const publisher = publisherSite(tribune, mails).listen(sitePort);
   process.env.TRIBUNE = tribune;
   process.env.SITE = site;
   return async () => {
     publisher.close();
+    sink.close();
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
     rmSync(dir, { recursive: true, force: true });

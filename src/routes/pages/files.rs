@@ -1,5 +1,6 @@
 //! `GET /embed.js`, `GET /count.js` and `GET /embed/{file}`: the scripts a publisher's
-//! page loads; `GET /moderate/{file}`: the console's content-hashed bundle.
+//! page loads; `GET /moderate/{file}` and `GET /account/{file}`: the console's and the
+//! account pages' content-hashed bundles.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -37,4 +38,13 @@ pub async fn console(req: HttpRequest, file: web::Path<String>) -> Result<HttpRe
         return Err(ApiError::NotFound("file"));
     }
     serve(&req, &format!("moderate/{file}"), Caching::Immutable)
+}
+
+/// The account pages' content-hashed bundle: cached for good.
+#[utoipa::path(get, path = "/account/{file}", tag = "pages", params(("file" = String, Path, description = "The bundle's name, with its content hash")), responses((status = 200, description = "The file", content_type = "text/javascript"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn account(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    if !file.starts_with("account-") || !file.ends_with(".js") || file.contains(['/', '\\']) {
+        return Err(ApiError::NotFound("file"));
+    }
+    serve(&req, &format!("account/{file}"), Caching::Immutable)
 }

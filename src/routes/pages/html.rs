@@ -1,5 +1,6 @@
 //! `GET /` and `GET /demo/`: what a newcomer opens first; `GET /moderate/`: the
-//! moderation console (the page is public, the API it calls is not).
+//! moderation console (the page is public, the API it calls is not); the account pages
+//! that mailed links open.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -27,4 +28,20 @@ pub async fn demo(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 #[utoipa::path(get, path = "/moderate/", tag = "pages", responses((status = 200, description = "The moderation console (HTML)", content_type = "text/html"), (status = 304, description = "Not modified (If-None-Match)")))]
 pub async fn moderate(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     serve(&req, "moderate/index.html", Caching::Page)
+}
+
+/// Where a mailed verification link leads: the page confirms the address with the
+/// token from its fragment (`#token=…`, which no server sees) through
+/// `POST /api/v1/auth/verify-email`.
+#[utoipa::path(get, path = "/account/verify-email", tag = "pages", responses((status = 200, description = "The page confirming an email address (HTML)", content_type = "text/html"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn verify_email(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    serve(&req, "account/index.html", Caching::Page)
+}
+
+/// Where a mailed reset link leads: with `#token=…` a form for the new password
+/// (`POST /api/v1/auth/password-reset/confirm`); without, a form asking for a link
+/// (`POST /api/v1/auth/password-reset`).
+#[utoipa::path(get, path = "/account/reset-password", tag = "pages", responses((status = 200, description = "The page for a forgotten password (HTML)", content_type = "text/html"), (status = 304, description = "Not modified (If-None-Match)")))]
+pub async fn reset_password(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    serve(&req, "account/index.html", Caching::Page)
 }

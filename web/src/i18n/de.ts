@@ -21,6 +21,7 @@ export const de: Messages = {
   password: 'Passwort',
   cancel: 'Abbrechen',
   joinToComment: 'Melden Sie sich an oder registrieren Sie sich, um zu kommentieren.',
+  forgotPassword: 'Passwort vergessen?',
   yourComment: 'Ihr Kommentar',
   yourReply: 'Ihre Antwort an {name}',
   post: 'Kommentar senden',

@@ -19,6 +19,7 @@ export const en = {
   password: 'Password',
   cancel: 'Cancel',
   joinToComment: 'Sign in or register to comment.',
+  forgotPassword: 'Forgotten your password?',
   yourComment: 'Your comment',
   yourReply: 'Your reply to {name}',
   post: 'Post comment',

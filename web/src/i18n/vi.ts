@@ -21,6 +21,7 @@ export const vi: Messages = {
   password: 'Mật khẩu',
   cancel: 'Hủy',
   joinToComment: 'Đăng nhập hoặc đăng ký để bình luận.',
+  forgotPassword: 'Quên mật khẩu?',
   yourComment: 'Bình luận của bạn',
   yourReply: 'Trả lời {name}',
   post: 'Gửi bình luận',

@@ -56,6 +56,9 @@ export function AuthPanel() {
           {mode === 'signIn' ? field('login', t('login'), 'text', 'username') : field('username', t('username'))}
           {mode === 'register' && field('email', t('email'), 'email')}
           {field('password', t('password'), 'password', mode === 'register' ? 'new-password' : 'current-password')}
+          {mode === 'signIn' && (
+            <a href={`${model.session.api}/account/reset-password?lang=${model.i18n.lang}`} target="_blank" rel="noopener">{t('forgotPassword')}</a>
+          )}
           {error && <p class="error" role="alert">{error}</p>}
           <div class="row">
             <button type="submit" class="primary" disabled={busy}>{t(mode)}</button>
