@@ -121,7 +121,7 @@ export function QueueScreen({ i18n, params }: Props) {
         ))}
       </nav>
       <div class="filters">
-        <label>{t('allArticles')}<input value={article} onChange={(e) => show(queue, (e.target as HTMLInputElement).value.trim())} /></label>
+        <ArticleFilter label={t('allArticles')} value={article} apply={(key) => show(queue, key)} />
         <button type="button" aria-expanded={help} onClick={() => setHelp(!help)}>{t('keys')} (?)</button>
         <p class="hint">{t('refresh')}</p>
       </div>
@@ -150,5 +150,24 @@ export function QueueScreen({ i18n, params }: Props) {
       {rejecting && <RejectDialog i18n={i18n} onCancel={() => setRejecting(null)} onReject={(r, n) => reject(rejecting, r, n)} />}
       {author && <AuthorDrawer i18n={i18n} id={author.id} ban={author.ban} onClose={() => { setAuthor(null); void load(); }} />}
     </main>
+  );
+}
+
+/**
+ * The article filter: what is typed stays while the queue re-renders (polled totals, a
+ * page arriving), and is applied on Enter or on leaving the field.
+ */
+function ArticleFilter({ label, value, apply }: { label: string; value: string; apply: (key: string) => void }) {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  const commit = (raw: string) => {
+    if (raw.trim() !== value) apply(raw.trim());
+  };
+  return (
+    <label>
+      {label}
+      <input value={draft} onInput={(e) => setDraft(e.currentTarget.value)} onChange={(e) => commit(e.currentTarget.value)}
+        onKeyDown={(e) => e.key === 'Enter' && commit(e.currentTarget.value)} />
+    </label>
   );
 }
