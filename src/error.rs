@@ -283,7 +283,7 @@ impl ApiError {
                 "This link is invalid, expired or already used; ask for a new one.".into(),
             ),
             Self::MailNotConfigured => (
-                S::NOT_IMPLEMENTED,
+                S::CONFLICT,
                 "mail_not_configured",
                 "Mail not configured",
                 "This service sends no email (SMTP is not configured), so this is not available."

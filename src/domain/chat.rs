@@ -135,12 +135,18 @@ fn quote(text: &str) -> String {
     format!("“{}”", escape(&excerpt))
 }
 
-/// Text that chat services show as written: `&`, `<` and `>` are their control
-/// characters (`<!channel>` would notify everyone, `<url|label>` would disguise a link).
+/// Text that chat services show as written and that notifies nobody: `&`, `<` and `>`
+/// are Slack's control characters (`<!channel>` would notify everyone, `<url|label>`
+/// would disguise a link); a zero-width space after `@` keeps `@channel`, `@all`,
+/// `@here`, `@everyone` and `@name` from notifying anyone on Mattermost, Rocket.Chat and
+/// Discord, and one between `]` and `(` keeps `[label](url)` from becoming a disguised
+/// Markdown link there.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('@', "@\u{200B}")
+        .replace("](", "]\u{200B}(")
 }
 
 #[cfg(test)]
@@ -157,6 +163,18 @@ mod tests {
         assert!(!text.contains('<') && !text.contains('>'), "{text}");
         assert!(text.contains("&lt;!channel&gt;"), "{text}");
         assert!(text.contains("&amp; more"), "{text}");
+    }
+
+    #[test]
+    fn mentions_and_markdown_links_do_nothing_on_other_chat_services() {
+        let data = json!({"comment_id": 7, "article_key": "wahl", "author_id": 3, "status": "approved",
+            "body": "@channel @all hi @everyone, see [your bank](https://evil.example)"});
+        let text = message("comment.created", &data, None);
+        for mention in ["@channel", "@all", "@everyone"] {
+            assert!(!text.contains(mention), "{text}");
+        }
+        assert!(!text.contains("]("), "{text}");
+        assert!(text.contains("@\u{200B}channel"), "{text}");
     }
 
     #[test]

@@ -84,7 +84,7 @@ impl TlsMode {
 /// Mail settings.
 #[derive(Debug, Clone)]
 pub struct MailSettings {
-    /// Where mail goes; `None`: nothing is sent, and what needs mail answers 501.
+    /// Where mail goes; `None`: nothing is sent, and what needs mail answers 409 `mail_not_configured`.
     pub smtp: Option<SmtpServer>,
     /// The sender, `Name <address>` or an address (required with SMTP).
     pub from: Option<String>,
@@ -185,7 +185,8 @@ impl Mail {
         self.sender.is_some()
     }
 
-    /// 501 `mail_not_configured` unless SMTP is configured.
+    /// 409 `mail_not_configured` unless SMTP is configured (a 4xx: the request cannot be met
+    /// on this service as configured; no input may get a 5xx).
     pub fn require(&self) -> Result<(), ApiError> {
         if self.enabled() {
             Ok(())
@@ -203,8 +204,11 @@ impl Mail {
         )
     }
 
-    /// The password reset mail for `user`, for one request.
+    /// The password reset mail for `user`, for one request; none for an account without a
+    /// password (signed on through the publisher: its login is the publisher's to reset,
+    /// and a reset must not give it a second way in).
     pub fn password_reset(&self, user: &User) -> Option<NewMail> {
+        user.password_hash.as_ref()?;
         let nonce = hex::encode(rand::random::<[u8; 12]>());
         self.to_account(
             Kind::PasswordReset,

@@ -23,7 +23,7 @@ pub struct PasswordResetRequest {
 /// address and it is verified. The answer is the same 202 (no body) whether or not
 /// such an account exists, after the same work (a lookup in a write transaction), so
 /// it tells nothing about which addresses have accounts. Rate-limited per address and
-/// per client network; 501 `mail_not_configured` without SMTP.
+/// per client network; 409 `mail_not_configured` without SMTP.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body = PasswordResetRequest, responses((status = 202, description = "If a verified account has this address, a link is on its way")))]
 #[tracing::instrument(skip_all)]
 pub async fn request(
@@ -82,8 +82,9 @@ pub async fn confirm(
     state
         .db
         .write(move |conn| {
+            // An account without a password (the publisher's sign-on) gets none this way.
             let user = users::find(conn, link.user)?
-                .filter(|u| u.status != "deleted")
+                .filter(|u| u.status != "deleted" && u.password_hash.is_some())
                 .ok_or(ApiError::InvalidLink)?;
             let same_address = user
                 .email_key

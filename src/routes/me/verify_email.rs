@@ -9,7 +9,7 @@ use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
 
 /// Mails a new verification link to the caller's address (an earlier link keeps
-/// working until it expires). 501 `mail_not_configured` without SMTP, 409
+/// working until it expires). 409 `mail_not_configured` without SMTP, 409
 /// `email_already_verified` or `no_email`; rate-limited per account.
 #[utoipa::path(post, path = "/api/v1/me/email/verify", tag = "accounts", security(("bearer" = [])), responses((status = 202, description = "A verification mail is queued")))]
 #[tracing::instrument(skip_all)]
