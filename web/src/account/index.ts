@@ -54,12 +54,22 @@ function field(id: string, label: string, type: string, autocomplete: string) {
   return { input, nodes: [el('label', { htmlFor: id }, label), input] };
 }
 
-async function verify() {
+// A click confirms, not the page load: mail scanners that open links (and run their
+// scripts) must not confirm an address for someone who never saw the mail.
+function verify() {
   const status = page(t('verifyTitle'));
-  status.textContent = t('verifying');
-  const done = await call('/auth/verify-email', { token });
-  status.textContent = done.ok ? t('verified') : done.message;
-  status.className = done.ok ? 'status ok' : 'status error';
+  const button = el('button', { type: 'button' }, t('confirm'));
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = t('verifying');
+    const done = await call('/auth/verify-email', { token });
+    status.textContent = done.ok ? t('verified') : done.message;
+    status.className = done.ok ? 'status ok' : 'status error';
+    if (done.ok) button.remove();
+    else button.disabled = false;
+  });
+  main.append(button);
+  button.focus();
 }
 
 function reset() {
@@ -105,6 +115,6 @@ function request() {
   email.input.focus();
 }
 
-if (location.pathname.endsWith('/verify-email')) void verify();
+if (location.pathname.endsWith('/verify-email')) verify();
 else if (token) reset();
 else request();

@@ -30,6 +30,7 @@ export const FLAG_REASONS: S['FlagReason'][] = ['spam', 'abuse', 'off_topic', 'i
 export const ACTIONS = [
   'approve', 'reject', 'undo', 'auto_approve', 'auto_pending', 'auto_reject', 'auto_hide',
   'ban', 'unban', 'note_add', 'note_delete', 'role_change', 'settings_change', 'article_change',
+  'appeal', 'appeal_upheld', 'appeal_reversed',
 ] as const;
 export const ROLES: Role[] = ['reader', 'moderator', 'admin'];
 /** How often the totals are fetched again while the console is open (polling, not SSE). */

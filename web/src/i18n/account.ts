@@ -5,6 +5,7 @@
  */
 const en = {
   verifyTitle: 'Confirm your email address',
+  confirm: 'Confirm my address',
   verifying: 'Confirming your email address…',
   verified: 'Your email address is confirmed. You can close this page.',
   resetTitle: 'Choose a new password',
@@ -27,6 +28,7 @@ export type AccountMessages = typeof en;
 
 const de: AccountMessages = {
   verifyTitle: 'E-Mail-Adresse bestätigen',
+  confirm: 'Adresse bestätigen',
   verifying: 'Ihre E-Mail-Adresse wird bestätigt …',
   verified: 'Ihre E-Mail-Adresse ist bestätigt. Sie können diese Seite schließen.',
   resetTitle: 'Neues Passwort wählen',
@@ -47,6 +49,7 @@ const de: AccountMessages = {
 
 const vi: AccountMessages = {
   verifyTitle: 'Xác nhận địa chỉ email',
+  confirm: 'Xác nhận địa chỉ',
   verifying: 'Đang xác nhận địa chỉ email của bạn…',
   verified: 'Địa chỉ email của bạn đã được xác nhận. Bạn có thể đóng trang này.',
   resetTitle: 'Chọn mật khẩu mới',
