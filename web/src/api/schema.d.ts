@@ -307,7 +307,7 @@ export interface paths {
          *     address and it is verified. The answer is the same 202 (no body) whether or not
          *     such an account exists, after the same work (a lookup in a write transaction), so
          *     it tells nothing about which addresses have accounts. Rate-limited per address and
-         *     per client network; 501 `mail_not_configured` without SMTP.
+         *     per client network; 409 `mail_not_configured` without SMTP.
          */
         post: operations["post_auth_password_reset"];
         delete?: never;
@@ -633,7 +633,7 @@ export interface paths {
         put?: never;
         /**
          * Mails a new verification link to the caller's address (an earlier link keeps
-         *     working until it expires). 501 `mail_not_configured` without SMTP, 409
+         *     working until it expires). 409 `mail_not_configured` without SMTP, 409
          *     `email_already_verified` or `no_email`; rate-limited per account.
          */
         post: operations["post_me_email_verify"];
