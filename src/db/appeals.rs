@@ -527,6 +527,10 @@ fn reverse_ban(
     outcome: &LogEntry<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    // The account's row is locked before it is read (PostgreSQL): a ban imposed while
+    // this reversal runs either commits first, and is seen as the newer ban, or waits,
+    // and is imposed after the lift; it is never the one lifted.
+    user_rows::lock(conn, user)?;
     let account = user_rows::find(conn, user)?;
     let lift = match &account {
         Some(account) => ban_in_force(conn, account, line.id, now)?,

@@ -536,6 +536,15 @@ pub fn ban(
     Ok(())
 }
 
+/// Locks an account's row until the transaction ends (PostgreSQL; SQLite's one writer
+/// serialises anyway), by an update that changes nothing.
+pub fn lock(conn: &mut DbConnection, user: UserId) -> Result<(), ApiError> {
+    diesel::update(users::table.find(user.0))
+        .set(users::updated_at.eq(users::updated_at))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Lifts a ban.
 #[tracing::instrument(skip_all)]
 pub fn unban(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Result<(), ApiError> {

@@ -18,8 +18,10 @@ pub const DECISIONS: [&str; 4] = ["reject", "auto_reject", "auto_hide", "ban"];
 pub const APPEALABLE: [&str; 3] = ["reject", "auto_reject", "ban"];
 
 /// The log actions that change a comment's status: the latest of them is the decision
-/// in force on the comment.
-pub const COMMENT_CHANGES: [&str; 8] = [
+/// in force on the comment. Not `appeal_reversed`: a reversal that restored the comment
+/// shows in its status (which `in force` checks too), and one that came after the
+/// decision stopped applying changed nothing, so it must not hide a newer decision.
+pub const COMMENT_CHANGES: [&str; 7] = [
     "approve",
     "reject",
     "auto_approve",
@@ -27,12 +29,12 @@ pub const COMMENT_CHANGES: [&str; 8] = [
     "auto_reject",
     "auto_hide",
     "undo",
-    "appeal_reversed",
 ];
 
 /// The log actions that set or lift a ban (lines without a comment): the latest of them
-/// is the one in force on the account.
-pub const BAN_CHANGES: [&str; 3] = ["ban", "unban", "appeal_reversed"];
+/// is the one in force on the account. Not `appeal_reversed`, for the reason given at
+/// [`COMMENT_CHANGES`]: a reversal that lifted the ban shows in the account's status.
+pub const BAN_CHANGES: [&str; 2] = ["ban", "unban"];
 
 /// How long after a decision its author may appeal it, in calendar months.
 pub const APPEAL_MONTHS: u32 = 6;

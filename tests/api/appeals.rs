@@ -526,6 +526,62 @@ async fn a_ban_is_explained_appealed_and_lifted_on_reversal() {
 }
 
 #[tokio::test]
+async fn reversing_a_decision_that_no_longer_applies_leaves_the_newer_one_appealable() {
+    for_each_backend(async |app| {
+        let d = desk(app).await;
+        app.reject_ok(&d.first, d.comment, "advertising", None)
+            .await;
+        let old = app.appeal_ok(&d.reader, d.comment, "Keine Werbung.").await;
+        let old = old["appeal"]["id"].as_i64().unwrap();
+        // Meanwhile it was approved and rejected again, on another ground.
+        app.approve_ok(&d.first, d.comment, None).await;
+        app.reject_ok(&d.first, d.comment, "off_topic", None).await;
+
+        app.decide_appeal_ok(&d.second, old, "reversed", "Damals keine Werbung.")
+            .await;
+        let comment = app.get_comment_ok(&d.reader, d.comment).await;
+        assert_eq!(comment["status"], "rejected", "the newer rejection stands");
+        let newest = &app.decisions_ok(&d.reader).await[0];
+        assert_eq!(newest["reason"], "off_topic");
+        assert_eq!(newest["in_force"], true, "{newest}");
+        app.appeal_ok(&d.reader, d.comment, "Doch zum Thema.").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reversal_racing_a_new_ban_never_lifts_the_new_one() {
+    for_each_backend(async |app| {
+        let d = desk(app).await;
+        app.ban_ok(&d.first, d.reader.user_id, &Ban::new("Werbung"))
+            .await;
+        for round in 0..15 {
+            let filed = expect_status(
+                app.appeal_ban(&d.reader, &format!("Runde {round}")).await,
+                StatusCode::CREATED,
+            )
+            .await;
+            let appeal = filed["appeal"]["id"].as_i64().unwrap();
+            // The second moderator reverses the ban under appeal while the first bans
+            // again: whichever commits first, the new ban must stand.
+            let again = Ban::new(&format!("Wieder {round}"));
+            let (reversed, banned) = tokio::join!(
+                app.decide_appeal(&d.second, appeal, "reversed", "Einmal ist keinmal."),
+                app.ban(&d.first, d.reader.user_id, &again)
+            );
+            assert_eq!(reversed.status(), StatusCode::OK, "round {round}");
+            assert_eq!(banned.status(), StatusCode::OK, "round {round}");
+            assert_eq!(
+                app.me_ok(&d.reader).await["status"],
+                "banned",
+                "round {round}: the new ban was lifted"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_suspension_says_when_it_ends() {
     for_each_backend(async |app| {
         let d = desk(app).await;
