@@ -3,7 +3,7 @@
 //! addresses, single sign-on's vouched addresses, a crash after commit, no SMTP.
 
 use std::collections::HashSet;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -16,9 +16,8 @@ use tribune::settings::Settings;
 
 use crate::helpers::{
     PASSWORD, SSO_SECRET, SmtpSink, TestApp, TestDb, backends, expect_problem, expect_status,
-    for_each_backend, tribune_command,
+    for_each_backend, free_port, serve_binary, tribune_command, wait_until_up,
 };
-use crate::webhooks::{free_port, wait_until_up};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
@@ -455,21 +454,19 @@ async fn reset_requests_are_limited_per_address_alike_for_unknown_ones() {
 }
 
 fn start_server(database: &str, port: u16, sink: &SmtpSink) -> Child {
-    tribune_command(database)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("TRIBUNE_RATE_LIMITS", "off")
-        .env("TRIBUNE_WORKERS", "2")
-        .env("TRIBUNE_SMTP_URL", sink.url())
-        .env("TRIBUNE_MAIL_FROM", "kommentare@zeitung.de")
-        .env("TRIBUNE_PUBLIC_URL", "https://kommentare.zeitung.de")
-        .env("TRIBUNE_MAIL_POLL_INTERVAL_MS", "20")
-        .env("TRIBUNE_MAIL_BACKOFF_BASE_MS", "50")
-        // Mail a killed worker held is taken up again once its lease (8 × this + 1 s) ends.
-        .env("TRIBUNE_MAIL_TIMEOUT_MS", "500")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    serve_binary(
+        database,
+        port,
+        &[
+            ("TRIBUNE_SMTP_URL", &sink.url()),
+            ("TRIBUNE_MAIL_FROM", "kommentare@zeitung.de"),
+            ("TRIBUNE_PUBLIC_URL", "https://kommentare.zeitung.de"),
+            ("TRIBUNE_MAIL_POLL_INTERVAL_MS", "20"),
+            ("TRIBUNE_MAIL_BACKOFF_BASE_MS", "50"),
+            // Mail a killed worker held is taken up again once its lease (8 × this + 1 s) ends.
+            ("TRIBUNE_MAIL_TIMEOUT_MS", "500"),
+        ],
+    )
 }
 
 #[tokio::test]

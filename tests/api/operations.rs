@@ -13,7 +13,8 @@ use tribune::limits::RateLimitSettings;
 
 use crate::helpers::{
     Anonymous, Ban, PASSWORD, TestApp, TestDb, backends, expect_problem, expect_status,
-    for_each_backend, id_of, tribune_command,
+    for_each_backend, free_port, id_of, post_until_killed, serve_binary, tribune_command,
+    wait_until_up,
 };
 
 fn limits(change: impl FnOnce(&mut RateLimitSettings)) -> RateLimitSettings {
@@ -310,32 +311,9 @@ async fn two_instances_share_bans_roles_and_counts() {
     }
 }
 
-/// A free local port (the tiny race until the server binds it is acceptable in tests).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
+/// The binary as the sigkill and sigterm tests start it.
 fn start_server(database: &str, port: u16) -> Child {
-    tribune_command(database)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("TRIBUNE_RATE_LIMITS", "off")
-        .env("TRIBUNE_WORKERS", "2")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_until_up(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    serve_binary(database, port, &[])
 }
 
 #[tokio::test]
@@ -360,38 +338,7 @@ async fn acknowledged_comments_survive_a_sigkill() {
     let token = registered["access_token"].as_str().unwrap().to_owned();
 
     // Eight clients post as fast as they can; the server is killed under them.
-    let posters = (0..8).map(|w| {
-        let (client, base, token) = (client.clone(), base.clone(), token.clone());
-        async move {
-            let mut acknowledged = Vec::new();
-            for n in 0.. {
-                let sent = client
-                    .post(format!("{base}/api/v1/comments"))
-                    .bearer_auth(&token)
-                    .json(&json!({"article": "crash", "body": format!("{w}/{n}")}))
-                    .send()
-                    .await;
-                match sent {
-                    Ok(res) if res.status() == StatusCode::CREATED => {
-                        let comment: Value = res.json().await.unwrap_or(Value::Null);
-                        if let Some(id) = comment["id"].as_i64() {
-                            acknowledged.push(id);
-                        }
-                    }
-                    Ok(res) => panic!("unexpected {}", res.status()),
-                    Err(_) => break,
-                }
-            }
-            acknowledged
-        }
-    });
-    let killer = async {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        server.kill().unwrap();
-        server.wait().unwrap();
-    };
-    let (acknowledged, ()) = tokio::join!(join_all(posters), killer);
-    let acknowledged: Vec<i64> = acknowledged.into_iter().flatten().collect();
+    let acknowledged = post_until_killed(&mut server, &client, &base, &token, 8).await;
     assert!(
         acknowledged.len() > 20,
         "only {} posts before the kill",

@@ -840,35 +840,18 @@ async fn wait_until_all_delivered(db: &TestDb) -> i64 {
 
 // --- A crash with events pending ---
 
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
+/// The binary as the sigkill test starts it: deliveries to local receivers, quickly.
 fn start_server(database: &str, port: u16) -> Child {
-    tribune_command(database)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("TRIBUNE_RATE_LIMITS", "off")
-        .env("TRIBUNE_WORKERS", "2")
-        .env("TRIBUNE_WEBHOOK_ALLOW_PRIVATE", "on")
-        .env("TRIBUNE_WEBHOOK_POLL_INTERVAL_MS", "20")
-        .env("TRIBUNE_WEBHOOK_BACKOFF_BASE_MS", "50")
-        .env("TRIBUNE_WEBHOOK_TIMEOUT_MS", "500")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-pub(crate) async fn wait_until_up(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    serve_binary(
+        database,
+        port,
+        &[
+            ("TRIBUNE_WEBHOOK_ALLOW_PRIVATE", "on"),
+            ("TRIBUNE_WEBHOOK_POLL_INTERVAL_MS", "20"),
+            ("TRIBUNE_WEBHOOK_BACKOFF_BASE_MS", "50"),
+            ("TRIBUNE_WEBHOOK_TIMEOUT_MS", "500"),
+        ],
+    )
 }
 
 /// Creates the first admin with the command line.
@@ -929,38 +912,10 @@ async fn a_sigkill_with_events_pending_loses_none() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::CREATED);
 
-        let posters = (0..4).map(|w| {
-            let (client, base, token) = (client.clone(), base.clone(), token.clone());
-            async move {
-                let mut acknowledged = Vec::new();
-                for n in 0.. {
-                    let sent = client
-                        .post(format!("{base}/api/v1/comments"))
-                        .bearer_auth(&token)
-                        .json(&json!({"article": "crash", "body": format!("{w}/{n}")}))
-                        .send()
-                        .await;
-                    match sent {
-                        Ok(res) if res.status() == StatusCode::CREATED => {
-                            let comment: Value = res.json().await.unwrap_or(Value::Null);
-                            if let Some(id) = comment["id"].as_i64() {
-                                acknowledged.push(id);
-                            }
-                        }
-                        Ok(res) => panic!("unexpected {}", res.status()),
-                        Err(_) => break,
-                    }
-                }
-                acknowledged
-            }
-        });
-        let killer = async {
-            tokio::time::sleep(Duration::from_millis(1500)).await;
-            server.kill().unwrap();
-            server.wait().unwrap();
-        };
-        let (acknowledged, ()) = tokio::join!(futures::future::join_all(posters), killer);
-        let acknowledged: HashSet<i64> = acknowledged.into_iter().flatten().collect();
+        let acknowledged: HashSet<i64> = post_until_killed(&mut server, &client, &base, &token, 4)
+            .await
+            .into_iter()
+            .collect();
         assert!(acknowledged.len() > 10, "only {} posts", acknowledged.len());
 
         // The server is down: nothing is in flight when the receiver comes back.
