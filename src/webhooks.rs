@@ -17,13 +17,12 @@ use crate::db::events;
 use crate::db::webhooks::{self as rows, Attempt, Claimed, Next};
 use crate::domain::chat::{self, Format};
 use crate::domain::event::Envelope;
+use crate::domain::retry;
 use crate::domain::webhook::{self, EndpointUrl};
 use crate::error::ApiError;
 
 /// Deliveries one worker claims and sends at once.
 const BATCH: i64 = 16;
-/// Longest wait between two attempts.
-const BACKOFF_CAP: Duration = Duration::from_secs(3600);
 
 /// How deliveries are made.
 #[derive(Debug, Clone)]
@@ -220,21 +219,17 @@ impl Webhooks {
         if attempt.error.is_none() {
             return Next::Delivered;
         }
-        let retry_for = TimeDelta::from_std(self.settings.retry_for).unwrap_or(TimeDelta::MAX);
-        let attempts = u32::try_from(claimed.attempts)
-            .unwrap_or(0)
-            .saturating_add(1);
-        let wait = webhook::backoff(
-            attempts,
-            self.settings.backoff_base,
-            BACKOFF_CAP,
+        let s = &self.settings;
+        match retry::next_attempt(
+            claimed.attempts,
+            claimed.queued_at,
+            now,
+            s.backoff_base,
+            s.retry_for,
             rand::random(),
-        );
-        let at = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1));
-        if at - claimed.queued_at > retry_for {
-            Next::GiveUp
-        } else {
-            Next::RetryAt(at)
+        ) {
+            Some(at) => Next::RetryAt(at),
+            None => Next::GiveUp,
         }
     }
 }

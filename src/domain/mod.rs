@@ -12,6 +12,7 @@ pub mod log;
 pub mod markdown;
 pub mod moderation;
 pub mod notes;
+pub mod retry;
 pub mod settings;
 pub mod standing;
 pub mod text;

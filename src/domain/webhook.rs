@@ -2,7 +2,6 @@
 //! signatures, and when to try again.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -161,15 +160,6 @@ pub fn signature_header(secrets: &[&str], timestamp: i64, body: &[u8]) -> String
     header
 }
 
-/// How long to wait before attempt `attempt + 1` (`attempt` ≥ 1 attempts made): `base`
-/// doubled per attempt, at most `cap`, times a jitter factor from `jitter` in [0, 1)
-/// (between half and the whole delay, so retries of many deliveries spread out).
-pub fn backoff(attempt: u32, base: Duration, cap: Duration, jitter: f64) -> Duration {
-    let doubling = 2u32.saturating_pow(attempt.saturating_sub(1).min(30));
-    let delay = base.saturating_mul(doubling).min(cap);
-    delay.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,16 +257,5 @@ mod tests {
         let rotating = signature_header(&["new", "old"], 5, b"{}");
         assert_eq!(rotating.matches(",v1=").count(), 2);
         assert!(rotating.starts_with("t=5,v1="));
-    }
-
-    #[test]
-    fn backoff_doubles_with_jitter_up_to_the_cap() {
-        let base = Duration::from_secs(10);
-        let cap = Duration::from_secs(3600);
-        assert_eq!(backoff(1, base, cap, 0.999_999).as_secs(), 9);
-        assert_eq!(backoff(1, base, cap, 0.0), Duration::from_secs(5));
-        assert_eq!(backoff(3, base, cap, 0.0), Duration::from_secs(20));
-        assert_eq!(backoff(30, base, cap, 0.0), Duration::from_secs(1800));
-        assert_eq!(backoff(u32::MAX, base, cap, 0.0), Duration::from_secs(1800));
     }
 }

@@ -133,8 +133,6 @@ impl Default for MailSettings {
 
 /// Mails one worker claims at once (sent one after another).
 const BATCH: i64 = 8;
-/// Longest wait between two attempts.
-const BACKOFF_CAP: Duration = Duration::from_secs(3600);
 
 /// The configured sender.
 struct Sender {
@@ -337,20 +335,18 @@ impl Mail {
 
     /// A retry after the backoff, unless the mail has been retried for `retry_for`.
     fn retry(&self, clock: &Clock, mail: &Claimed, error: String) -> Outcome {
-        let now = clock.now_naive();
-        let attempts = u32::try_from(mail.attempts).unwrap_or(0).saturating_add(1);
-        let wait = crate::domain::webhook::backoff(
-            attempts,
-            self.settings.backoff_base,
-            BACKOFF_CAP,
+        let s = &self.settings;
+        let next = crate::domain::retry::next_attempt(
+            mail.attempts,
+            mail.queued_at,
+            clock.now_naive(),
+            s.backoff_base,
+            s.retry_for,
             rand::random(),
         );
-        let at = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1));
-        let retry_for = TimeDelta::from_std(self.settings.retry_for).unwrap_or(TimeDelta::MAX);
-        if at - mail.queued_at > retry_for {
-            Outcome::Failed(error)
-        } else {
-            Outcome::RetryAt(at, error)
+        match next {
+            Some(at) => Outcome::RetryAt(at, error),
+            None => Outcome::Failed(error),
         }
     }
 }
