@@ -279,6 +279,11 @@ pub struct ServeArgs {
     /// owner of a taken address is told by mail), and accounts log in once verified.
     #[arg(long, env = "TRIBUNE_HIDE_EMAIL_TAKEN", default_value = "off", value_parser = ["on", "off"])]
     pub hide_email_taken: String,
+    /// With taken addresses hidden: days a registered account has to verify its address
+    /// before it is erased (and its username freed); a username tried with a taken
+    /// address is held as long.
+    #[arg(long, env = "TRIBUNE_UNVERIFIED_ACCOUNT_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=365))]
+    pub unverified_account_days: u64,
     /// Milliseconds between an idle mail worker's looks for due mail.
     #[arg(long, env = "TRIBUNE_MAIL_POLL_INTERVAL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub mail_poll_interval_ms: u64,
@@ -462,11 +467,15 @@ impl ServeArgs {
                     i64::try_from(self.password_reset_ttl_secs).unwrap_or(3600),
                 ),
                 hide_email_taken: self.hide_email_taken == "on",
+                unverified_account_ttl: TimeDelta::days(
+                    i64::try_from(self.unverified_account_days).unwrap_or(7),
+                ),
                 poll_interval: Duration::from_millis(self.mail_poll_interval_ms),
                 backoff_base: Duration::from_millis(self.mail_backoff_base_ms),
                 retry_for: Duration::from_secs(self.mail_retry_for_secs),
                 timeout: Duration::from_millis(self.mail_timeout_ms),
                 retention: Duration::from_secs(self.event_retention_days * 24 * 3600),
+                ..MailSettings::default()
             },
         })
     }

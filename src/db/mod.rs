@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sso_tokens;
 pub mod undo;
+pub mod username_holds;
 pub mod users;
 pub mod webhooks;
 pub mod writer;

@@ -242,6 +242,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    username_holds (id) {
+        id -> BigInt,
+        username_key -> Text,
+        username_skeleton -> Text,
+        user_id -> Nullable<BigInt>,
+        held_until -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(likes -> comments (comment_id));
@@ -267,4 +277,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     used_links,
     mail_outbox,
     appeals,
+    username_holds,
 );

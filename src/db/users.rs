@@ -254,6 +254,10 @@ pub fn mark_email_verified(
         users::updated_at.eq(now),
     ))
     .execute(conn)?;
+    if updated == 1 {
+        // A verified account keeps its username (see `username_holds`).
+        super::username_holds::release_for(conn, user)?;
+    }
     Ok(updated == 1)
 }
 
@@ -386,7 +390,7 @@ pub fn upsert_sso(
     find(conn, user.user_id())?.ok_or(ApiError::NotFound("user"))
 }
 
-/// Whether an account has this username (or one that looks like it).
+/// Whether an account has this username (or one that looks like it), or it is held.
 pub fn username_taken(conn: &mut DbConnection, name: &Username) -> Result<bool, ApiError> {
     taken(conn, Handle::Username(name), None)
 }
@@ -417,7 +421,13 @@ fn taken(
     if let Some(id) = except {
         query = query.filter(users::id.ne(id.0));
     }
-    Ok(query.first::<i64>(conn).optional()?.is_some())
+    if query.first::<i64>(conn).optional()?.is_some() {
+        return Ok(true);
+    }
+    match handle {
+        Handle::Username(name) => super::username_holds::is_held(conn, name),
+        Handle::Email(_) => Ok(false),
+    }
 }
 
 /// `base`, or `base_2`, `base_3`, … whichever is free first.

@@ -35,9 +35,9 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::links::{Links, Purpose, password_fingerprint};
 use crate::clock::Clock;
-use crate::db::Db;
 use crate::db::mail::{self as outbox, Claimed, NewMail, Outcome};
 use crate::db::users::{self, User};
+use crate::db::{Db, username_holds};
 use crate::domain::user::{Language, UserId, email_key};
 use crate::error::ApiError;
 use templates::{Kind, Values};
@@ -100,6 +100,9 @@ pub struct MailSettings {
     /// `hide_email_address_taken`): registration never logs in, and accounts log in
     /// once their address is verified.
     pub hide_email_taken: bool,
+    /// With `hide_email_taken`: how long a registered account has to verify its address
+    /// before it is erased, and how long a username tried with a taken address is held.
+    pub unverified_account_ttl: TimeDelta,
     /// How often an idle worker looks for due mail.
     pub poll_interval: Duration,
     /// Wait before the first retry; doubles with each further one (at most an hour).
@@ -110,6 +113,9 @@ pub struct MailSettings {
     pub timeout: Duration,
     /// How long finished mails stay in the outbox.
     pub retention: Duration,
+    /// How often the worker prunes the outbox and ends username holds (an hour; tests
+    /// shorten it).
+    pub prune_every: Duration,
 }
 
 impl Default for MailSettings {
@@ -122,11 +128,13 @@ impl Default for MailSettings {
             verification_ttl: TimeDelta::hours(24),
             reset_ttl: TimeDelta::hours(1),
             hide_email_taken: false,
+            unverified_account_ttl: TimeDelta::days(7),
             poll_interval: Duration::from_secs(1),
             backoff_base: Duration::from_secs(30),
             retry_for: Duration::from_secs(24 * 3600),
             timeout: Duration::from_secs(10),
             retention: Duration::from_secs(30 * 24 * 3600),
+            prune_every: Duration::from_secs(3600),
         }
     }
 }
@@ -442,7 +450,8 @@ pub fn spawn(db: Db, clock: Clock, mail: Arc<Mail>) -> Option<tokio::task::JoinH
         loop {
             if Instant::now() >= next_prune {
                 prune(&db, &clock, &mail.settings).await;
-                next_prune = Instant::now() + Duration::from_secs(3600);
+                purge_holds(&db, &clock).await;
+                next_prune = Instant::now() + mail.settings.prune_every;
             }
             match tick(&db, &clock, &mail).await {
                 Ok(0) => tokio::time::sleep(mail.settings.poll_interval).await,
@@ -454,6 +463,25 @@ pub fn spawn(db: Db, clock: Clock, mail: Arc<Mail>) -> Option<tokio::task::JoinH
             }
         }
     }))
+}
+
+/// Ends username holds whose time is over, erasing the unverified accounts among them
+/// (see `db::username_holds`), in batches.
+async fn purge_holds(db: &Db, clock: &Clock) {
+    let now = clock.now_naive();
+    loop {
+        match db
+            .write(move |conn| username_holds::purge(conn, now, 100))
+            .await
+        {
+            Ok(100) => {}
+            Ok(_) => return,
+            Err(error) => {
+                tracing::warn!(%error, "cannot end username holds; trying again later");
+                return;
+            }
+        }
+    }
 }
 
 /// Deletes finished mails older than the retention, in batches.

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::process::Child;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -388,6 +388,110 @@ async fn with_taken_addresses_hidden_registration_answers_alike() {
             expect_problem(name, StatusCode::CONFLICT, "username_taken").await;
             let both = register("anna", "anna@example.org").await;
             expect_problem(both, StatusCode::CONFLICT, "username_taken").await;
+        },
+    )
+    .await;
+}
+
+/// The status of the account `user_id`.
+fn status_of(app: &TestApp, user_id: i64) -> String {
+    use diesel::prelude::*;
+    use tribune::db::schema::users;
+    app.db
+        .connect()
+        .with_writer_blocking(|conn| {
+            Ok(users::table
+                .find(user_id)
+                .select(users::status)
+                .first::<String>(conn)?)
+        })
+        .expect("read status")
+}
+
+/// The id of the live account named `username`, if any.
+fn live_account(app: &TestApp, username: &str) -> Option<i64> {
+    use diesel::prelude::*;
+    use tribune::db::schema::users;
+    app.db
+        .connect()
+        .with_writer_blocking(|conn| {
+            Ok(users::table
+                .filter(users::username.eq(username))
+                .filter(users::status.ne("deleted"))
+                .select(users::id)
+                .first::<i64>(conn)
+                .optional()?)
+        })
+        .expect("read account")
+}
+
+#[tokio::test]
+async fn with_taken_addresses_hidden_the_username_does_not_tell_either() {
+    with_mail(
+        |s| {
+            s.mail.hide_email_taken = true;
+            s.mail.prune_every = Duration::from_millis(50);
+        },
+        async |app, sink| {
+            let register = async |username: &str, email: &str| {
+                app.post(
+                    "/auth/register",
+                    None,
+                    &json!({"username": username, "email": email, "password": PASSWORD}),
+                )
+                .await
+            };
+            // anna's address is taken (and verified).
+            expect_status(
+                register("anna", "anna@example.org").await,
+                StatusCode::ACCEPTED,
+            )
+            .await;
+            let link = sink.wait_for("anna@example.org", 1).await.token();
+            expect_status(verify(app, &link).await, StatusCode::NO_CONTENT).await;
+
+            // The probe: a made-up username with the address in question, then the same
+            // username with another address. Taken and free addresses must look alike.
+            for (probe, address) in [
+                ("probe_t", "anna@example.org"),
+                ("probe_f", "free@example.org"),
+            ] {
+                expect_status(register(probe, address).await, StatusCode::ACCEPTED).await;
+                let again = register(probe, &format!("{probe}@example.org")).await;
+                expect_problem(again, StatusCode::CONFLICT, "username_taken").await;
+                // So is the name in other letter case.
+                let upper = register(&probe.to_uppercase(), "x@example.org").await;
+                expect_problem(upper, StatusCode::CONFLICT, "username_taken").await;
+            }
+            let pending = live_account(app, "probe_f").expect("the free address made an account");
+            assert_eq!(
+                live_account(app, "probe_t"),
+                None,
+                "the taken one made none"
+            );
+
+            // Past the hold: both names are free again at the same moment; the account
+            // that never verified is erased, the verified one stays.
+            app.clock
+                .advance(TimeDelta::days(7) + TimeDelta::minutes(1));
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while status_of(app, pending) != "deleted" {
+                assert!(
+                    Instant::now() < deadline,
+                    "the unverified account was not erased"
+                );
+                tokio::time::sleep(Duration::from_millis(30)).await;
+            }
+            for probe in ["probe_t", "probe_f"] {
+                let later = register(probe, &format!("{probe}.later@example.org")).await;
+                expect_status(later, StatusCode::ACCEPTED).await;
+            }
+            let anna = sink.wait_for("anna@example.org", 2).await;
+            assert!(
+                !anna.text().contains("#token="),
+                "anna got the notice, not a link"
+            );
+            app.login_ok("anna", PASSWORD).await;
         },
     )
     .await;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AuthResponse;
 use crate::db::users::User;
-use crate::db::{sessions, users};
+use crate::db::{sessions, username_holds, users};
 use crate::domain::user::{Email, Language, NewPassword, Role, SessionId, Username};
 use crate::error::{ApiError, Conflict, FieldErrors, Forbidden};
 use crate::limits::{Action, ClientIp};
@@ -101,15 +101,24 @@ pub async fn handle(
     let refresh_hash = refresh.hash.clone();
     let mailer = state.mail.clone();
     let hide = mailer.settings.hide_email_taken;
+    // With taken addresses hidden, the username is held alike on both paths (see
+    // `db::username_holds`): by the new account until it verifies or is erased, or
+    // without an account for as long.
+    let held_until = now + mailer.settings.unverified_account_ttl;
     let given = email.as_str().to_owned();
     let registered = state
         .db
         .write(move |conn| {
+            // A held username is taken, as an account's would be.
+            if username_holds::is_held(conn, &username)? {
+                return Err(ApiError::Conflict(Conflict::UsernameTaken));
+            }
             // In a savepoint, so that PostgreSQL's transaction goes on after a conflict.
             match conn.transaction(|conn| users::insert(conn, &new)) {
                 Ok(user) => {
                     mail::enqueue(conn, mailer.verification(&user, "registration"), now)?;
                     let session = if hide {
+                        username_holds::hold(conn, &username, Some(user.user_id()), held_until)?;
                         None
                     } else {
                         Some(sessions::create(
@@ -127,6 +136,7 @@ pub async fn handle(
                     if users::username_taken(conn, &username)? {
                         return Err(ApiError::Conflict(Conflict::UsernameTaken));
                     }
+                    username_holds::hold(conn, &username, None, held_until)?;
                     if let Some(owner) = users::find_by_login(conn, email.as_str())? {
                         // Only verification mail goes to an unverified address: its
                         // owner gets a fresh link instead of the notice.
