@@ -381,17 +381,85 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-fn lua_posting(tokens: &[String]) -> String {
+/// Sentences that realistic comment bodies are made of: German, Vietnamese and English,
+/// with emphasis, a link or a code span now and then (no `"` or `\`: they go into JSON
+/// as they are).
+const SENTENCES: &[&str] = &[
+    "Ich sehe das *ganz anders* als der Autor, denn die Zahlen im zweiten Absatz passen nicht zu dem, was das Ministerium selbst veröffentlicht hat.",
+    "Tôi đồng ý với bài viết này, nhưng **chi phí thực tế** cho các gia đình trẻ vẫn còn quá cao so với thu nhập trung bình.",
+    "Wer die Quelle nachlesen will: [Bericht des Rechnungshofs](https://zeitung.de/dokumente/bericht-2026) auf Seite 14.",
+    "The council voted on this twice already, and both times the *same* argument about parking came up without any data behind it.",
+    "Danke für die gründliche Recherche, so etwas vermisse ich in vielen anderen Medien.",
+    "Nhưng ai sẽ trả tiền cho việc này? Câu hỏi đó vẫn chưa được trả lời.",
+    "Der Begriff `Sondervermögen` ist doch nur ein anderes Wort für Schulden, oder sehe ich das falsch?",
+    "Meine Nachbarin arbeitet in der Pflege und erzählt seit Jahren genau das, was hier steht; geändert hat sich trotzdem nichts.",
+];
+
+/// Which articles a posting shape writes to, and with what.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    name: &'static str,
+    /// Accounts the posts come from, spread over the connections.
+    accounts: usize,
+    /// Articles `bench-post-0` … the posts go to (1: one hot article).
+    articles: usize,
+    /// Bodies of 1–4 sentences from [`SENTENCES`] (12–60 words) instead of one short line.
+    realistic: bool,
+}
+
+/// The posting shapes: the benchmark's own first (short bodies, spread), then how readers
+/// really arrive: one breaking story, a few heavy commenters, paragraphs with markdown.
+const SHAPES: &[Shape] = &[
+    Shape {
+        name: "posting, spread: 64 accounts, 50 articles, one-line bodies",
+        accounts: 64,
+        articles: 50,
+        realistic: false,
+    },
+    Shape {
+        name: "posting, spread: 64 accounts, 64 articles, realistic bodies",
+        accounts: 64,
+        articles: 64,
+        realistic: true,
+    },
+    Shape {
+        name: "posting, one hot article: 64 accounts, realistic bodies",
+        accounts: 64,
+        articles: 1,
+        realistic: true,
+    },
+    Shape {
+        name: "posting, heavy authors: 8 accounts, 50 articles, realistic bodies",
+        accounts: 8,
+        articles: 50,
+        realistic: true,
+    },
+];
+
+/// Articles any posting shape writes to (the verification counts them all).
+const POSTING_ARTICLES: usize = 64;
+
+fn lua_posting(tokens: &[String], shape: Shape) -> String {
     let list: Vec<String> = tokens.iter().map(|t| format!("\"{t}\"")).collect();
+    let sentences: Vec<String> = SENTENCES.iter().map(|t| format!("\"{t}\"")).collect();
+    let body = if shape.realistic {
+        "local parts = {} \
+         for i = 1, math.random(1, 4) do parts[i] = sentences[math.random(1, #sentences)] end \
+         local text = table.concat(parts, ' ') .. ' (' .. id .. '/' .. counter .. ')'"
+    } else {
+        "local text = 'Benchmark ' .. id .. '/' .. counter"
+    };
     format!(
-        r#"local tokens = {{{}}}
+        r#"local tokens = {{{tokens}}}
+local sentences = {{{sentences}}}
 local threads = {{}}
 function setup(thread) table.insert(threads, thread) end
-function init(args) created = 0; counter = 0; id = math.random(1, 1000000) end
+function init(args) created = 0; counter = 0; id = math.random(1, 1000000); math.randomseed(id) end
 function request()
   counter = counter + 1
   local token = tokens[(counter % #tokens) + 1]
-  local body = '{{"article":"bench-post-' .. (counter % 50) .. '","body":"Benchmark ' .. id .. '/' .. counter .. '"}}'
+  {body}
+  local body = '{{"article":"bench-post-' .. (counter % {articles}) .. '","body":"' .. text .. '"}}'
   return wrk.format("POST", "/api/v1/comments", {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}}, body)
 end
 function response(status, headers, body) if status == 201 then created = created + 1 end end
@@ -401,7 +469,37 @@ function done(summary, latency, requests)
   io.write("CREATED " .. total .. "\n")
 end
 "#,
-        list.join(",")
+        tokens = list.join(","),
+        sentences = sentences.join(","),
+        articles = shape.articles,
+    )
+}
+
+/// A script that sends one of `requests` (method, path, body) per request, in turn
+/// from a random start, so that answers cannot all come from one cache entry.
+fn lua_rotating(requests: &[(&str, String, Option<String>)], token: Option<&str>) -> String {
+    let items: Vec<String> = requests
+        .iter()
+        .map(|(method, path, body)| {
+            format!(
+                "{{\"{method}\", \"{path}\", {}}}",
+                body.as_ref().map_or("nil".to_owned(), |b| format!("'{b}'"))
+            )
+        })
+        .collect();
+    let auth = token.map_or(String::new(), |t| {
+        format!("[\"Authorization\"] = \"Bearer {t}\", ")
+    });
+    format!(
+        r#"local items = {{{items}}}
+function init(args) i = math.random(1, #items) end
+function request()
+  i = (i % #items) + 1
+  local item = items[i]
+  return wrk.format(item[1], item[2], {{{auth}["Content-Type"] = "application/json"}}, item[3])
+end
+"#,
+        items = items.join(",\n")
     )
 }
 
@@ -454,15 +552,15 @@ async fn main() {
     let seeded = seed(&servers.client, &servers.api).await;
     database.analyze();
 
-    let reads = read_targets(&opts, &servers.api, &seeded);
-    warm_up(&servers, &reads, &opts);
+    let reads = read_targets(&opts, &servers.base, &seeded);
+    warm_up(&servers, &reads, work.path(), &opts);
     let ceiling = measure_ceiling(&servers, &opts);
-    let mut rows = read_workloads(&reads, &opts);
+    let mut rows = read_workloads(&reads, work.path(), &opts);
     rows.extend(posting(&servers, &seeded, work.path(), &opts));
     rows.extend(posting_with_hook(&servers, &seeded, work.path(), &opts, &database.url).await);
     let flood = reads
         .first()
-        .map(|(_, counts)| login_flood(&servers, counts, work.path(), &opts));
+        .map(|counts| login_flood(&servers, &counts.url, work.path(), &opts));
     rows.extend(flood.iter().map(Flood::row));
 
     let verified = verify(servers, &database.url, &rows).await;
@@ -581,43 +679,114 @@ impl Row {
     }
 }
 
-/// The read workloads, as (name, URL); none with `--posting-only`. The first, counts of
-/// 20 articles, is also what the login flood measures.
-fn read_targets(opts: &Options, api: &str, seeded: &Seeded) -> Vec<(&'static str, String)> {
+/// A read workload: one URL, or (with a script) requests the script makes against it.
+struct Read {
+    name: &'static str,
+    url: String,
+    script: Option<String>,
+}
+
+impl Read {
+    fn url(name: &'static str, url: String) -> Self {
+        Self {
+            name,
+            url,
+            script: None,
+        }
+    }
+
+    fn run(&self, work: &Path, connections: u32, seconds: u64) -> Run {
+        let script = self.script.as_ref().map(|lua| {
+            let path = work.join("read.lua");
+            std::fs::write(&path, lua).unwrap();
+            path
+        });
+        wrk(&self.url, connections, seconds, script.as_deref())
+    }
+}
+
+/// How many different key sets the rotating count workloads send.
+const KEY_SETS: usize = 64;
+
+/// The read workloads; none with `--posting-only`. The first, counts of 20 articles, is
+/// also what the login flood measures.
+fn read_targets(opts: &Options, base: &str, seeded: &Seeded) -> Vec<Read> {
     if opts.posting_only {
         return Vec::new();
     }
-    let counts20: Vec<String> = seeded
-        .keys
+    let api = format!("{base}/api/v1");
+    let query = |keys: &[String]| {
+        keys.iter()
+            .map(|k| format!("article={}", encode(k)))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let counts20: Vec<String> = seeded.keys.iter().skip(1).take(20).cloned().collect();
+    let mut rng = Lcg(64);
+    let sets: Vec<Vec<String>> = (0..KEY_SETS)
+        .map(|_| {
+            (0..20)
+                .map(|_| seeded.keys[rng.next(seeded.keys.len() as u64) as usize].clone())
+                .collect()
+        })
+        .collect();
+    let gets: Vec<(&str, String, Option<String>)> = sets
         .iter()
-        .skip(1)
-        .take(20)
-        .map(|k| format!("article={}", encode(k)))
+        .map(|set| ("GET", format!("/api/v1/counts?{}", query(set)), None))
+        .collect();
+    let posts: Vec<(&str, String, Option<String>)> = sets
+        .iter()
+        .map(|set| {
+            let body = json!({ "articles": set }).to_string();
+            ("POST", "/api/v1/counts".to_owned(), Some(body))
+        })
         .collect();
     vec![
-        (
+        Read::url(
             "counts of 20 articles (GET)",
-            format!("{api}/counts?{}", counts20.join("&")),
+            format!("{api}/counts?{}", query(&counts20)),
         ),
-        (
+        Read {
+            name: "counts of 20 articles (GET), 64 different key sets",
+            url: format!("{base}/"),
+            script: Some(lua_rotating(&gets, None)),
+        },
+        Read {
+            name: "counts of 20 articles (POST), 64 different key sets",
+            url: format!("{base}/"),
+            script: Some(lua_rotating(&posts, None)),
+        },
+        Read::url(
             "count of one article",
             format!("{api}/counts?article={}", encode(&seeded.hot)),
         ),
-        (
+        Read::url(
             "first page, small article, anonymous",
             format!("{api}/comments?article={}", encode(&seeded.small)),
         ),
-        (
+        Read::url(
             "first page, hot article, anonymous",
             format!("{api}/comments?article={}", encode(&seeded.hot)),
         ),
+        Read {
+            name: "first page, small article, signed-in reader",
+            url: format!("{base}/"),
+            script: Some(lua_rotating(
+                &[(
+                    "GET",
+                    format!("/api/v1/comments?article={}", encode(&seeded.small)),
+                    None,
+                )],
+                Some(&seeded.tokens[0]),
+            )),
+        },
     ]
 }
 
 /// Warms every path (and PostgreSQL's caches) up before measuring.
-fn warm_up(servers: &Servers, reads: &[(&str, String)], opts: &Options) {
-    for (_, url) in reads {
-        wrk(url, opts.connections, 2, None);
+fn warm_up(servers: &Servers, reads: &[Read], work: &Path, opts: &Options) {
+    for read in reads {
+        read.run(work, opts.connections, 2);
     }
     wrk(&servers.ceiling, opts.connections, 2, None);
 }
@@ -627,29 +796,43 @@ fn measure_ceiling(servers: &Servers, opts: &Options) -> Run {
     wrk(&servers.ceiling, opts.connections, opts.duration, None)
 }
 
-/// Each read workload in turn, anonymous GETs.
-fn read_workloads(reads: &[(&str, String)], opts: &Options) -> Vec<Row> {
+/// Each read workload in turn.
+fn read_workloads(reads: &[Read], work: &Path, opts: &Options) -> Vec<Row> {
     reads
         .iter()
-        .map(|(name, url)| Row::new(name, wrk(url, opts.connections, opts.duration, None)))
+        .map(|read| Row::new(read.name, read.run(work, opts.connections, opts.duration)))
         .collect()
 }
 
-/// Posting: new top-level comments on 50 articles by 64 users; the run's `created` counts
-/// the acknowledged posts.
+/// Posting, each shape in turn: new top-level comments; each run's `created` counts the
+/// acknowledged posts.
 fn posting(servers: &Servers, seeded: &Seeded, work: &Path, opts: &Options) -> Vec<Row> {
+    SHAPES
+        .iter()
+        .map(|shape| Row::new(shape.name, post_shape(servers, seeded, work, opts, *shape)))
+        .collect()
+}
+
+/// One posting run of `shape`.
+fn post_shape(
+    servers: &Servers,
+    seeded: &Seeded,
+    work: &Path,
+    opts: &Options,
+    shape: Shape,
+) -> Run {
     let script = work.join("post.lua");
-    std::fs::write(&script, lua_posting(&seeded.tokens[..64])).unwrap();
-    let run = wrk(
+    std::fs::write(
+        &script,
+        lua_posting(&seeded.tokens[..shape.accounts], shape),
+    )
+    .unwrap();
+    wrk(
         &format!("{}/", servers.base),
         opts.connections,
         opts.duration,
         Some(&script),
-    );
-    vec![Row::new(
-        &format!("posting, {} clients", opts.connections),
-        run,
-    )]
+    )
 }
 
 /// How long the benchmark's moderation hook takes to answer.
@@ -717,7 +900,7 @@ async fn posting_with_hook(
         "hook not configured: {}",
         res.status()
     );
-    let mut rows = posting(servers, seeded, work, opts);
+    let run = post_shape(servers, seeded, work, opts, SHAPES[0]);
     let res = servers
         .client
         .delete(&hook)
@@ -730,12 +913,14 @@ async fn posting_with_hook(
         "hook not removed: {}",
         res.status()
     );
-    rows[0].name = format!(
-        "posting, {} clients, moderation hook answering in {} ms",
-        opts.connections,
-        HOOK_DELAY.as_millis()
-    );
-    rows
+    vec![Row::new(
+        &format!(
+            "{}, moderation hook answering in {} ms",
+            SHAPES[0].name,
+            HOOK_DELAY.as_millis()
+        ),
+        run,
+    )]
 }
 
 /// The login flood's two runs.
@@ -788,7 +973,7 @@ struct Verification {
 /// runs on the database alone.
 async fn verify(mut servers: Servers, database_url: &str, rows: &[Row]) -> Verification {
     let acknowledged: u64 = rows.iter().filter_map(|row| row.run.created).sum();
-    let body = json!({"articles": (0..50).map(|i| format!("bench-post-{i}")).collect::<Vec<_>>()});
+    let body = json!({"articles": (0..POSTING_ARTICLES).map(|i| format!("bench-post-{i}")).collect::<Vec<_>>()});
     let counts: Value = servers
         .client
         .post(format!("{}/counts", servers.api))
