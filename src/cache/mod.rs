@@ -16,25 +16,35 @@
 //!    write that commits while the loader runs leaves the loaded entry already stale. A
 //!    caller cannot pass a generation of its own: the only way to get a `Reading` is to
 //!    ask a cache for one.
+//!    For caches of one article's reads ([`Scope::Article`]: counts, pages) the
+//!    reading is two numbers, the base generation and the article's own (see
+//!    `db::changes`), both taken before the database.
 //! 2. **Every commit of this instance bumps it.** Only [`Db::write`](crate::db::Db::write)
 //!    (and [`Db::write_settings`](crate::db::Db::write_settings)) commit on the request
 //!    path: PostgreSQL's path bumps right after its transaction commits, SQLite's
 //!    batching writer right after the batch's durable commit — in both, before the
 //!    request's future resolves. A settings change also moves the settings generation,
 //!    and `db::settings::save` can only be called inside `Db::write_settings`.
+//!    A write that says which articles it changed (`Db::write_articles`) bumps only
+//!    theirs (and the all-articles generation whole count answers check); every other
+//!    write bumps everything.
 //! 3. **Commits of other instances (and of the command line) bump it too.** A watcher
-//!    thread polls a marker that moves with every commit (`PRAGMA data_version` on SQLite,
-//!    `pg_current_wal_lsn()` on PostgreSQL) every 5 ms, bumps the generation when it moved
-//!    and once more a poll later (an answer read in the instant between a commit's
-//!    record and its visibility cannot stay), and bumps whenever the marker cannot be
-//!    read. Another instance's write therefore reaches this instance's answers within
-//!    about 10 ms; its own writes at once. See `db::changes`.
+//!    polls a marker that moves with every commit of another writer (`PRAGMA
+//!    data_version` on the SQLite writer's own connection; `pg_current_wal_lsn()` on
+//!    PostgreSQL, which moves with this instance's commits too) every 5 ms, bumps
+//!    everything when it moved and once more a poll later (an answer read in the
+//!    instant between a commit's record and its visibility cannot stay), and bumps
+//!    whenever the marker cannot be read. Another instance's write therefore reaches
+//!    this instance's answers within about 10 ms; its own writes at once. See
+//!    `db::changes`.
 //!
 //! Entries that stop being true with time, not with a write (a page of an article that
 //! closes at a scheduled moment), carry `valid_until` ([`Fresh::until`]); the cache
 //! treats them as missing from that moment on, by the service's clock.
 //!
-//! Three scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Settings`]
+//! Four scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Article`]
+//! with every commit that may have touched anything and with writes to the entry's
+//! article; [`Scope::Settings`]
 //! moves with this instance's settings changes and with every commit the watcher sees,
 //! but not with this instance's other writes, so a stream of posts does not re-read the
 //! settings for each post (they change only through `Db::write_settings`);
@@ -76,7 +86,7 @@ use std::sync::Arc;
 
 use actix_web::web::Bytes;
 
-pub use read_cache::{Fresh, ReadCache, Reading, Scope, Weigh};
+pub use read_cache::{ArticleOf, Fresh, ReadCache, Reading, Scope, Weigh};
 
 use crate::clock::Clock;
 use crate::db::changes::ChangeSignal;
@@ -105,9 +115,9 @@ impl Caches {
     /// Empty caches over `signal`'s generations, expiring by `clock`.
     pub fn new(signal: &Arc<ChangeSignal>, clock: &Clock) -> Self {
         Self {
-            counts: ReadCache::new(signal, clock, Scope::Changes, 16 * MIB),
+            counts: ReadCache::new(signal, clock, Scope::Article, 16 * MIB),
             count_answers: ReadCache::new(signal, clock, Scope::Changes, 32 * MIB),
-            pages: ReadCache::new(signal, clock, Scope::Changes, 64 * MIB),
+            pages: ReadCache::new(signal, clock, Scope::Article, 64 * MIB),
             site: ReadCache::new(signal, clock, Scope::Settings, 32 * MIB),
             overview: ReadCache::new(signal, clock, Scope::Clock, MIB),
         }
@@ -127,6 +137,15 @@ impl From<String> for CountsQuery {
 impl std::borrow::Borrow<str> for CountsQuery {
     fn borrow(&self) -> &str {
         &self.0
+    }
+}
+
+/// A whole answer is about many articles: it goes stale with every change.
+impl ArticleOf for CountsQuery {}
+
+impl ArticleOf for PageKey {
+    fn article(&self) -> Option<&str> {
+        Some(&self.article)
     }
 }
 

@@ -48,11 +48,36 @@ impl Weigh for () {
     }
 }
 
+/// The article a key is about, for caches of [`Scope::Article`].
+pub trait ArticleOf {
+    /// The article's key, if the entry is about one article.
+    fn article(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl ArticleOf for str {
+    fn article(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl ArticleOf for String {
+    fn article(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl ArticleOf for () {}
+
 /// Which generation a cache's entries are checked against (see the module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Moves with every commit.
     Changes,
+    /// Moves with every commit that may have changed anything, and with this instance's
+    /// writes to the entry's article (its key's [`ArticleOf`]).
+    Article,
     /// Moves with settings changes and every commit seen by the watcher.
     Settings,
     /// Never moves: entries go stale only at their `valid_until` (for answers that may
@@ -64,6 +89,8 @@ pub enum Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reading {
     generation: u64,
+    /// The article's generation (`Scope::Article` only; 0 otherwise).
+    stamp: u64,
     scope: Scope,
 }
 
@@ -92,6 +119,7 @@ impl<V> Fresh<V> {
 #[derive(Debug)]
 struct Entry<V> {
     generation: u64,
+    stamp: u64,
     valid_until: Option<NaiveDateTime>,
     value: V,
     weight: usize,
@@ -117,7 +145,7 @@ pub struct ReadCache<K, V> {
     flights: Mutex<HashMap<K, Flight<V>>>,
 }
 
-type Flight<V> = (u64, watch::Receiver<Option<V>>);
+type Flight<V> = ((u64, u64), watch::Receiver<Option<V>>);
 
 /// What a request that missed does: wait for a load under way, or load (and announce the
 /// answer, unless the list of loads was unusable).
@@ -126,7 +154,7 @@ enum Role<V> {
     Lead(Option<watch::Sender<Option<V>>>),
 }
 
-impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
+impl<K: Eq + Hash + Clone + Weigh + ArticleOf, V: Clone + Weigh> ReadCache<K, V> {
     /// An empty cache of `scope`'s generations holding at most `budget` bytes.
     pub fn new(signal: &Arc<ChangeSignal>, clock: &Clock, scope: Scope, budget: usize) -> Self {
         Self {
@@ -143,16 +171,34 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
     }
 
     /// The current generation of this cache's scope: take it before reading the database.
+    /// (For [`Scope::Article`], [`reading_for`](Self::reading_for) the key.)
     pub fn reading(&self) -> Reading {
         let generation = match self.scope {
             Scope::Changes => self.signal.generation(),
+            Scope::Article => self.signal.base_generation(),
             Scope::Settings => self.signal.settings_generation(),
             Scope::Clock => 0,
         };
         Reading {
             generation,
+            stamp: 0,
             scope: self.scope,
         }
+    }
+
+    /// The current generations for `key`: take them before reading the database.
+    pub fn reading_for<Q: ArticleOf + ?Sized>(&self, key: &Q) -> Reading {
+        let mut reading = self.reading();
+        if self.scope == Scope::Article {
+            reading.stamp = self.stamp_of(key);
+        }
+        reading
+    }
+
+    /// The generation of `key`'s article.
+    fn stamp_of<Q: ArticleOf + ?Sized>(&self, key: &Q) -> u64 {
+        key.article()
+            .map_or(0, |article| self.signal.article_generation(article))
     }
 
     /// The value for `key`: from the cache, from a load of the same generation already
@@ -165,15 +211,15 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
     ) -> Result<V, E>
     where
         K: Borrow<Q>,
-        Q: Eq + Hash + ToOwned + ?Sized,
+        Q: Eq + Hash + ToOwned + ArticleOf + ?Sized,
         Q::Owned: Into<K>,
         Fut: Future<Output = Result<Fresh<V>, E>>,
     {
-        let reading = self.reading();
+        let reading = self.reading_for(key);
         if let Some(value) = self.get(reading, key) {
             return Ok(value);
         }
-        match self.join_or_lead(key, reading.generation) {
+        match self.join_or_lead(key, (reading.generation, reading.stamp)) {
             Role::Join(mut answer) => {
                 if let Ok(value) = answer.wait_for(Option::is_some).await
                     && let Some(value) = value.clone()
@@ -187,7 +233,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
                 let _landing = Landing {
                     flights: &self.flights,
                     key: key.clone(),
-                    generation: reading.generation,
+                    generation: (reading.generation, reading.stamp),
                 };
                 let fresh = load(reading).await?;
                 let value = fresh.value.clone();
@@ -201,7 +247,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
     }
 
     /// Joins the load of `key` in `generation` under way, or registers this one's.
-    fn join_or_lead<Q>(&self, key: &Q, generation: u64) -> Role<V>
+    fn join_or_lead<Q>(&self, key: &Q, generation: (u64, u64)) -> Role<V>
     where
         K: Borrow<Q>,
         Q: Eq + Hash + ToOwned + ?Sized,
@@ -234,7 +280,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
         entries
             .map
             .get(key)
-            .filter(|entry| entry.generation == reading.generation)
+            .filter(|entry| entry.generation == reading.generation && entry.stamp == reading.stamp)
             .filter(|entry| entry.valid_until.is_none_or(|until| now < until))
             .map(|entry| {
                 if !entry.hit.load(Ordering::Relaxed) {
@@ -276,6 +322,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
         }
         let entry = Entry {
             generation: reading.generation,
+            stamp: reading.stamp,
             valid_until: fresh.valid_until,
             value: fresh.value,
             weight,
@@ -295,9 +342,11 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
         let current = self.reading().generation;
         let now = self.clock.now_naive();
         let mut freed = 0;
-        entries.map.retain(|_, entry| {
-            let keep =
-                entry.generation == current && entry.valid_until.is_none_or(|until| now < until);
+        let article_scope = self.scope == Scope::Article;
+        entries.map.retain(|key, entry| {
+            let keep = entry.generation == current
+                && (!article_scope || entry.stamp == self.stamp_of(key))
+                && entry.valid_until.is_none_or(|until| now < until);
             if !keep {
                 freed += entry.weight;
             }
@@ -336,7 +385,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> ReadCache<K, V> {
 struct Landing<'a, K: Eq + Hash, V> {
     flights: &'a Mutex<HashMap<K, Flight<V>>>,
     key: K,
-    generation: u64,
+    generation: (u64, u64),
 }
 
 impl<K: Eq + Hash, V> Drop for Landing<'_, K, V> {
@@ -375,6 +424,43 @@ mod tests {
         assert_eq!(cache.get(cache.reading(), "b"), None);
         signal.bump();
         assert_eq!(cache.get(cache.reading(), "a"), None);
+    }
+
+    #[test]
+    fn article_entries_go_stale_with_their_article_and_with_everything() {
+        let signal = Arc::<ChangeSignal>::default();
+        let cache =
+            ReadCache::<String, i64>::new(&signal, &Clock::default(), Scope::Article, 1 << 20);
+        for key in ["a", "b"] {
+            cache.insert(cache.reading_for(key), key.into(), Fresh::new(1));
+        }
+        let mut touched = crate::db::changes::Touched::default();
+        touched.article("a");
+        signal.bump_touched(&touched);
+        assert_eq!(
+            cache.get(cache.reading_for("a"), "a"),
+            None,
+            "its article changed"
+        );
+        assert_eq!(
+            cache.get(cache.reading_for("b"), "b"),
+            Some(1),
+            "another did"
+        );
+        // Read before a write to its article committed: stale at once.
+        let before = cache.reading_for("b");
+        let mut touched = crate::db::changes::Touched::default();
+        touched.article("b");
+        signal.bump_touched(&touched);
+        cache.insert(before, "b".into(), Fresh::new(2));
+        assert_eq!(cache.get(cache.reading_for("b"), "b"), None);
+        cache.insert(cache.reading_for("b"), "b".into(), Fresh::new(3));
+        signal.bump_touched(&crate::db::changes::Touched::everything());
+        assert_eq!(
+            cache.get(cache.reading_for("b"), "b"),
+            None,
+            "anything changed"
+        );
     }
 
     #[test]

@@ -1,13 +1,28 @@
-//! The change generation: a number that moves whenever the database may have changed,
+//! The change generations: numbers that move whenever the database may have changed,
 //! so read caches know when their entries went stale.
 //!
-//! This instance's writes bump it right after they commit (in `Db::write`). Writes by
-//! other instances or by the command line are noticed by a watcher thread that polls a
-//! cheap marker every few milliseconds: on SQLite `PRAGMA data_version` (which moves
-//! whenever another connection commits), on PostgreSQL `pg_current_wal_lsn()` (which
-//! moves with every commit record). When the marker moves, the generation is bumped at
-//! once and again one poll later, so an answer read in the instant between a commit's
-//! record and its visibility cannot stay cached.
+//! Two kinds. The *base* generation moves with every change that may have touched
+//! anything; each *article* generation (4096 of them: an article has the one its key
+//! hashes to) moves with this instance's writes that said they changed that article
+//! (`Db::write_articles`: posting, editing, deleting and liking comments). A read of one
+//! article is good while both its article's and the base generation stand; a read of
+//! many articles (a whole count answer) checks [`ChangeSignal::generation`], which moves
+//! with every change of either kind.
+//!
+//! This instance's writes bump right after they commit (in `Db::write` and its
+//! batching writer). Writes by other instances or by the command line are noticed by a
+//! watcher that polls a cheap marker every few milliseconds and bumps the base
+//! generation when it moved, at once and again one poll later (so an answer read in the
+//! instant between a commit's record and its visibility cannot stay cached):
+//!
+//! - on SQLite the batching writer thread itself, between batches, on its own
+//!   connection's `PRAGMA data_version`, which moves with every commit of *another*
+//!   connection and never with its own, so this instance's writes stay as precise as
+//!   they said ([`WriterWatch`]);
+//! - on PostgreSQL a thread polling `pg_current_wal_lsn()`, which moves with every
+//!   commit record, this instance's own included: there every write also makes
+//!   everything stale a few milliseconds later (telling one's own commits from others'
+//!   would need a marker all instances write, which costs every write).
 //!
 //! (LISTEN/NOTIFY was tried first: PostgreSQL serialises the commits of notifying
 //! transactions, which cut posting throughput.)
@@ -24,28 +39,134 @@ use super::{Backend, DbSettings};
 /// How often the watcher looks for other writers' commits.
 const POLL: Duration = Duration::from_millis(5);
 
-/// The shared generation.
-#[derive(Debug, Default)]
+/// How many article generations there are: an article's is the one its key hashes to,
+/// so a write to one article leaves every article of the other stripes cached.
+const STRIPES: usize = 4096;
+
+/// The shared generations.
+#[derive(Debug)]
 pub struct ChangeSignal {
+    /// Moves with every change, whatever it touched.
     generation: AtomicU64,
-    /// Moves with every commit the watcher noticed (this instance's own included).
+    /// Moves with every change that may have touched anything (not with writes that
+    /// said which articles they changed).
+    base: AtomicU64,
+    /// Moves with every commit of another writer (another instance, the command line).
     external: AtomicU64,
     /// Moves with every change of the site settings made by this instance.
     settings: AtomicU64,
+    /// Per article (by the stripe its key hashes to): moves with this instance's writes
+    /// that said which articles they changed (`Db::write_articles`).
+    articles: Box<[AtomicU64]>,
+}
+
+impl Default for ChangeSignal {
+    fn default() -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            base: AtomicU64::new(0),
+            external: AtomicU64::new(0),
+            settings: AtomicU64::new(0),
+            articles: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+}
+
+/// The stripe of an article key (the same in every run: FNV-1a).
+fn stripe(key: &str) -> usize {
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    // The remainder is below STRIPES, which fits in usize.
+    usize::try_from(hash % STRIPES as u64).unwrap_or(0)
+}
+
+/// Which articles a write changed, as far as read caches can tell: only those, or
+/// possibly anything (the safe answer, and what every write without a declaration is).
+#[derive(Debug, Default)]
+pub struct Touched {
+    everything: bool,
+    articles: Vec<String>,
+}
+
+impl Touched {
+    /// Anything may have changed.
+    pub fn everything() -> Self {
+        Self {
+            everything: true,
+            articles: Vec::new(),
+        }
+    }
+
+    /// The write changed what caches hold about the article with key `key`.
+    pub fn article(&mut self, key: impl Into<String>) {
+        if !self.everything {
+            self.articles.push(key.into());
+        }
+    }
+
+    /// Adds what another write of the same commit touched.
+    pub fn merge(&mut self, other: Self) {
+        if other.everything {
+            self.everything = true;
+            self.articles = Vec::new();
+        } else if !self.everything {
+            self.articles.extend(other.articles);
+        }
+    }
+
+    /// Whether nothing was touched.
+    pub fn is_empty(&self) -> bool {
+        !self.everything && self.articles.is_empty()
+    }
 }
 
 impl ChangeSignal {
-    /// The current generation.
+    /// The generation of the article with key `key` (see [`Touched`]): cached reads of
+    /// one article are good while both it and [`generation`](Self::generation) stand.
+    pub fn article_generation(&self, key: &str) -> u64 {
+        self.articles
+            .get(stripe(key))
+            .map_or(0, |g| g.load(Ordering::SeqCst))
+    }
+
+    /// Marks what a committed write touched stale: its articles (and whatever spans
+    /// articles), or everything.
+    pub fn bump_touched(&self, touched: &Touched) {
+        if touched.everything {
+            self.bump();
+            return;
+        }
+        if touched.articles.is_empty() {
+            return;
+        }
+        for key in &touched.articles {
+            if let Some(g) = self.articles.get(stripe(key)) {
+                g.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The generation of reads about one article, beside the article's own
+    /// ([`article_generation`](Self::article_generation)): it moves with every change
+    /// but the writes that said which articles they changed.
+    pub fn base_generation(&self) -> u64 {
+        self.base.load(Ordering::SeqCst)
+    }
+
+    /// The current generation: it moves with every change.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
 
     /// Marks every cached read stale.
     pub fn bump(&self) {
+        self.base.fetch_add(1, Ordering::SeqCst);
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// A commit seen by the watcher, possibly another instance's: every read is stale.
+    /// A commit by another writer (seen by the watcher): every read is stale.
     pub fn bump_external(&self) {
         self.external.fetch_add(1, Ordering::SeqCst);
         self.bump();
@@ -79,31 +200,101 @@ struct WalPosition {
     lsn: String,
 }
 
-/// Starts the watcher; it ends when the signal is dropped.
+/// Starts the watcher of PostgreSQL (it ends when the signal is dropped); SQLite's
+/// writer thread watches for other writers itself ([`WriterWatch`]).
 pub fn watch(settings: &DbSettings, signal: &Arc<ChangeSignal>) -> std::io::Result<()> {
+    if Backend::of(&settings.url) == Backend::Sqlite {
+        return Ok(());
+    }
     let signal = Arc::downgrade(signal);
     let settings = settings.clone();
     std::thread::Builder::new()
         .name("db-change-watcher".into())
-        .spawn(move || match Backend::of(&settings.url) {
-            Backend::Sqlite => watch_sqlite(&settings, &signal),
-            Backend::Postgres => watch_postgres(&settings, &signal),
-        })
+        .spawn(move || watch_postgres(&settings, &signal))
         .map(|_| ())
 }
 
-fn watch_sqlite(settings: &DbSettings, signal: &Weak<ChangeSignal>) {
-    let path = settings.driver_url().to_owned();
-    poll(
-        signal,
-        || SqliteConnection::establish(&path).ok(),
-        |conn| {
-            diesel::sql_query("PRAGMA data_version")
-                .get_result::<DataVersion>(conn)
-                .ok()
-                .map(|v| v.data_version.to_string())
-        },
-    );
+/// SQLite's watch for other writers, kept by the writer thread on its own connection:
+/// `PRAGMA data_version` there moves with every commit of *another* connection and
+/// never with the writer's own, so this instance's writes bump only what they touched
+/// while every other writer's commit (another instance, the command line) bumps
+/// everything, at once and once more a poll later. A temporary table marks the
+/// connection: if the pool ever hands the writer a new one, the marker is missing,
+/// and that is counted as a change too.
+#[derive(Debug)]
+pub struct WriterWatch {
+    last: Option<i64>,
+    settle: bool,
+    checked: std::time::Instant,
+}
+
+impl Default for WriterWatch {
+    fn default() -> Self {
+        Self {
+            last: None,
+            settle: false,
+            checked: std::time::Instant::now(),
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Marker {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+impl WriterWatch {
+    /// How long the writer may wait for work before it looks again.
+    pub const POLL: Duration = POLL;
+
+    /// Whether a look is due (the writer looks between batches at most this often).
+    pub fn due(&self) -> bool {
+        self.checked.elapsed() >= POLL
+    }
+
+    /// Looks at the writer connection's marker and bumps what another writer may have
+    /// changed.
+    pub fn check(&mut self, conn: &mut super::DbConnection, signal: &ChangeSignal) {
+        self.checked = std::time::Instant::now();
+        match Self::version(conn) {
+            Some((current, same_connection)) => {
+                let moved = !same_connection || self.last.is_none_or(|l| l != current);
+                if moved || self.settle {
+                    signal.bump_external();
+                }
+                self.settle = moved;
+                self.last = Some(current);
+            }
+            None => {
+                // Unknown state: assume the worst, and bump again once it reads.
+                signal.bump_external();
+                self.last = None;
+                self.settle = true;
+            }
+        }
+    }
+
+    /// The connection's data version, and whether the connection is the one earlier
+    /// looks saw (`false` the first time, or after the pool replaced it); `None` if it
+    /// cannot be read.
+    fn version(conn: &mut super::DbConnection) -> Option<(i64, bool)> {
+        let marked = diesel::sql_query(
+            "SELECT count(*) AS n FROM temp.sqlite_master WHERE name = 'tribune_writer_mark'",
+        )
+        .get_result::<Marker>(conn)
+        .ok()?
+        .n > 0;
+        if !marked {
+            diesel::sql_query("CREATE TEMP TABLE tribune_writer_mark (x INTEGER)")
+                .execute(conn)
+                .ok()?;
+        }
+        diesel::sql_query("PRAGMA data_version")
+            .get_result::<DataVersion>(conn)
+            .ok()
+            .map(|v| (v.data_version, marked))
+    }
 }
 
 fn watch_postgres(settings: &DbSettings, signal: &Weak<ChangeSignal>) {

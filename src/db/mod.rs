@@ -38,7 +38,7 @@ use diesel::r2d2::R2D2Connection;
 
 use crate::error::ApiError;
 use crate::telemetry::run_blocking;
-use changes::ChangeSignal;
+use changes::{ChangeSignal, Touched};
 
 /// Runs the same statement on whichever backend `conn` is, for the few statements
 /// (upserts, `ON CONFLICT DO NOTHING`) that diesel cannot build for the multi-connection:
@@ -260,7 +260,16 @@ impl Db {
                 }
             }
             Backend::Sqlite => {
-                let writer = build(1)?;
+                // One writer connection for good: its `data_version` tells other
+                // writers' commits from its own (`changes::WriterWatch`).
+                let writer = r2d2::Pool::builder()
+                    .max_size(1)
+                    .min_idle(Some(1))
+                    .max_lifetime(None)
+                    .idle_timeout(None)
+                    .connection_timeout(settings.pool_timeout)
+                    .test_on_check_out(false)
+                    .build(ConnectionManager::new(settings))?;
                 // WAL is a property of the file: set it once, before readers open.
                 writer.get()?.batch_execute("PRAGMA journal_mode = WAL;")?;
                 let changes = Arc::<ChangeSignal>::default();
@@ -306,14 +315,31 @@ impl Db {
     }
 
     /// Runs `f` in one transaction on the writer, off the async workers; any error
-    /// rolls the whole of it back. Once it committed, cached reads are stale.
+    /// rolls the whole of it back. Once it committed, every cached read is stale.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        self.write_articles(move |conn, touched| {
+            *touched = Touched::everything();
+            f(conn)
+        })
+        .await
+    }
+
+    /// As [`write`](Self::write), for a transaction that says which articles it
+    /// changed: once it committed, only cached reads of those articles are stale (and
+    /// nothing, if it named none). `f` must name every article whose counts, comments
+    /// or metadata it may change, and may change nothing else a cache holds (authors'
+    /// names, settings: those need `write`).
+    pub async fn write_articles<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, &mut Touched) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
         if let Some(batcher) = &self.batcher {
-            let (job, result) = writer::job(f);
+            let (job, result) = writer::job_touching(f);
             batcher
                 .send(job)
                 .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("the writer thread stopped")))?;
@@ -326,9 +352,10 @@ impl Db {
         run_blocking(move || {
             let mut conn = pool.get()?;
             let conn: &mut DbConnection = &mut conn;
-            let result = conn.transaction(f);
+            let mut touched = Touched::default();
+            let result = conn.transaction(|conn| f(conn, &mut touched));
             if result.is_ok() {
-                changes.bump();
+                changes.bump_touched(&touched);
             }
             result
         })
@@ -356,7 +383,11 @@ impl Db {
         f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
         let mut conn = self.writer.get()?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        // SQLite's writer does not see its own connection's commits as another
+        // writer's: whatever this did, cached reads are stale.
+        self.changes.bump();
+        result
     }
 
     /// (pool, connections in use, idle connections) for each pool.

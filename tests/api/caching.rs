@@ -29,11 +29,40 @@ async fn cached_counts_and_pages_follow_every_write_on_this_instance() {
             );
         }
 
-        app.comment_ok(&bert, "a", "zwei", None).await;
+        // Whole answers of several articles, and another article's page, cached too.
+        for _ in 0..3 {
+            let both = app.counts(&["a", "b"]).await;
+            assert_eq!((both["a"].as_i64(), both["b"].as_i64()), (Some(1), Some(0)));
+            app.thread("b", "", &Anonymous).await;
+        }
+
+        let second = app.comment_ok(&bert, "a", "zwei", None).await;
         assert_eq!(app.counts(&["a"]).await["a"], 2);
+        assert_eq!(app.counts(&["a", "b"]).await["a"], 2);
         let page = app.thread("a", "", &Anonymous).await;
         assert_eq!(page["comments"].as_array().unwrap().len(), 2);
         assert_eq!(page["article"]["comment_count"], 2);
+
+        app.edit_comment_ok(&bert, id_of(&second), "zwei, berichtigt")
+            .await;
+        let page = app.thread("a", "", &Anonymous).await;
+        let bodies: Vec<&str> = page["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["body"].as_str().unwrap())
+            .collect();
+        assert!(bodies.contains(&"zwei, berichtigt"), "{bodies:?}");
+
+        app.comment_ok(&anna, "b", "drüben", None).await;
+        assert_eq!(app.counts(&["a", "b"]).await["b"], 1);
+        assert_eq!(
+            app.thread("b", "", &Anonymous).await["comments"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
 
         app.like_ok(&bert, id_of(&first)).await;
         assert_eq!(

@@ -81,7 +81,11 @@ pub async fn handle(
     let now = state.clock.now_naive();
     let (comment, article) = state
         .db
-        .write(move |conn| comments::post(conn, &post, writer, &site, heard.as_ref(), now))
+        .write_articles(move |conn, touched| {
+            let posted = comments::post(conn, &post, writer, &site, heard.as_ref(), now)?;
+            touched.article(posted.1.as_str());
+            Ok(posted)
+        })
         .await?;
     let author = Some(caller.user.username.clone());
     let view = CommentView::new(&comment, author, &article, false, Some(caller.viewer()));

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::db::comments;
+use crate::db::{comments, events};
 use crate::domain::comment::CommentId;
 use crate::error::ApiError;
 use crate::routes::extract::CurrentUser;
@@ -24,7 +24,12 @@ pub async fn handle(
     let author = caller.user.user_id();
     state
         .db
-        .write(move |conn| comments::delete_own(conn, id, author, now))
+        .write_articles(move |conn, touched| {
+            if let Some(comment) = comments::find(conn, id)? {
+                touched.article(events::article_key_of(conn, &comment)?);
+            }
+            comments::delete_own(conn, id, author, now)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -40,7 +40,11 @@ pub async fn handle(
     let now = state.clock.now_naive();
     let (comment, article) = state
         .db
-        .write(move |conn| comments::revise(conn, id, &raw, writer, &site, heard.as_ref(), now))
+        .write_articles(move |conn, touched| {
+            let revised = comments::revise(conn, id, &raw, writer, &site, heard.as_ref(), now)?;
+            touched.article(revised.1.as_str());
+            Ok(revised)
+        })
         .await?;
     let author = Some(caller.user.username.clone());
     let view = CommentView::new(&comment, author, &article, false, Some(caller.viewer()));

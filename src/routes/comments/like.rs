@@ -53,8 +53,9 @@ async fn set(
     let user = caller.user.user_id();
     let likes = state
         .db
-        .write(move |conn| {
-            crate::db::comments::others(conn, id, user, "like")?;
+        .write_articles(move |conn, touched| {
+            let comment = crate::db::comments::others(conn, id, user, "like")?;
+            touched.article(crate::db::events::article_key_of(conn, &comment)?);
             if liked {
                 reactions::like(conn, id, user, now)
             } else {

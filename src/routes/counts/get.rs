@@ -24,18 +24,15 @@ pub async fn handle(
     let (state, req) = (&state, &req);
     let query = req.query_string();
     if !only_article_keys(query) {
-        let reading = state.caches.count_answers.reading();
-        let answer = respond(state, keys_of(query)?, reading).await?;
+        let answer = respond(state, keys_of(query)?).await?;
         return Ok(super::answer(req, answer));
     }
     let answer = state
         .caches
         .count_answers
-        .get_or_load(query, |reading| async move {
+        .get_or_load(query, |_| async move {
             // Parsed only on a miss: a hit needs nothing but the query string.
-            respond(state, keys_of(query)?, reading)
-                .await
-                .map(Fresh::new)
+            respond(state, keys_of(query)?).await.map(Fresh::new)
         })
         .await?;
     Ok(super::answer(req, answer))

@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::cache::{CountAnswer, Fresh, Reading};
+use crate::cache::{CountAnswer, Fresh};
 use crate::db::articles;
 use crate::domain::comment::ArticleKey;
 use crate::error::{ApiError, FieldError};
@@ -55,33 +55,32 @@ pub fn parse_keys(raw: Vec<String>, max: usize, field: &str) -> Result<Vec<Strin
     Ok(keys.into_iter().collect())
 }
 
-/// The counts of `keys` as a JSON body and its ETag, read after `reading` was taken.
-pub async fn respond(
-    state: &AppState,
-    keys: Vec<String>,
-    reading: Reading,
-) -> Result<CountAnswer, ApiError> {
+/// The counts of `keys` as a JSON body and its ETag (each count read after its
+/// article's generation was taken, or from the cache while that generation stands).
+pub async fn respond(state: &AppState, keys: Vec<String>) -> Result<CountAnswer, ApiError> {
     // Answered from the cache where it is current; the rest in one indexed query.
+    // Each count is good while its article's generation stands.
     let cache = &state.caches.counts;
     let mut counts = BTreeMap::new();
     let mut missing = Vec::new();
     for key in keys {
-        match cache.get(reading, &key) {
+        let reading = cache.reading_for(key.as_str());
+        match cache.get(reading, key.as_str()) {
             Some(n) => {
                 counts.insert(key, n);
             }
-            None => missing.push(key),
+            None => missing.push((key, reading)),
         }
     }
     if !missing.is_empty() {
-        let lookup = missing.clone();
+        let lookup: Vec<String> = missing.iter().map(|(key, _)| key.clone()).collect();
         let found: BTreeMap<String, i64> = state
             .db
             .read(move |conn| articles::counts(conn, &lookup))
             .await?
             .into_iter()
             .collect();
-        for key in missing {
+        for (key, reading) in missing {
             let n = found.get(&key).copied().unwrap_or(0);
             cache.insert(reading, key.clone(), Fresh::new(n));
             counts.insert(key, n);

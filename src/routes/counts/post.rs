@@ -27,7 +27,6 @@ pub async fn handle(
     body: web::Json<CountsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let keys = parse_keys(body.into_inner().articles, MAX_KEYS, "articles")?;
-    let reading = state.caches.count_answers.reading();
-    let answer = respond(&state, keys, reading).await?;
+    let answer = respond(&state, keys).await?;
     Ok(super::answer(&req, answer))
 }
