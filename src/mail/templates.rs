@@ -359,4 +359,53 @@ mod tests {
             Some(Kind::PasswordReset)
         );
     }
+
+    #[test]
+    fn notices_render_in_every_language_with_their_facts_escaped() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-06T21:30:00Z")
+            .unwrap()
+            .to_utc();
+        let mut notice = Notice {
+            action: "reject".into(),
+            reason: Some("hate_speech".into()),
+            statement: None,
+            means: "moderator".into(),
+            decided_at: at,
+            comment: Some(NoticeComment {
+                excerpt: excerpt("<script>x</script>\n\n  und   mehr"),
+                article: "Haushalt & Co".into(),
+                posted_at: at,
+            }),
+            banned_until: None,
+            appeal_until: Some(at),
+            outcome: None,
+            note: None,
+        };
+        let link = "https://www.zeitung.de/a#tribune-decisions";
+        for kind in [Kind::DecisionNotice, Kind::AppealOutcome] {
+            notice.outcome = (kind == Kind::AppealOutcome).then(|| "upheld".into());
+            notice.note = (kind == Kind::AppealOutcome).then(|| "<i>weil</i>".into());
+            for language in [Language::De, Language::En, Language::Vi] {
+                let values = Values {
+                    username: "anna",
+                    site: "kommentare.zeitung.de",
+                    link: Some(link),
+                    valid_minutes: 0,
+                    notice: Some(&notice),
+                };
+                let mail = render(kind, language, &values);
+                assert!(
+                    mail.text.contains("<script>x</script> und mehr"),
+                    "{}",
+                    mail.text
+                );
+                assert!(mail.text.contains(link));
+                assert!(!mail.html.contains("<script>"), "{}", mail.html);
+                assert!(!mail.html.contains("<i>weil"), "{}", mail.html);
+                assert!(mail.html.contains("Haushalt &amp; Co"), "{}", mail.html);
+                assert!(mail.text.contains("2026"), "{}", mail.text);
+            }
+        }
+        assert_eq!(excerpt(&"ab ".repeat(200)).chars().count(), 281);
+    }
 }
