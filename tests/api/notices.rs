@@ -280,3 +280,38 @@ async fn without_mail_no_notice_is_queued() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_hold_by_flags_is_mailed_at_once_as_provisional() {
+    with_mail(
+        |_| {},
+        async |app: &TestApp, sink: &SmtpSink| {
+            let anna = verified_reader(app, sink, "anna").await;
+            let admin = app.account_with_role("chefin", "admin").await;
+            app.update_settings_ok(
+            &admin,
+            json!({"auto_hide_flags": 1, "flag_min_account_age_hours": 0, "flag_min_approved": 0}),
+        )
+        .await;
+            let comment = id_of(&app.comment_ok(&anna, A, "Meine Meinung", None).await);
+            let bert = app.register_reader("bert").await;
+            app.flag_ok(&bert, comment, "abuse", None).await;
+
+            let mail = sink.wait_for(&email_of("anna"), 2).await;
+            assert_eq!(
+                mail.subject(),
+                "Your comment on kommentare.zeitung.de is hidden until a moderator reviews it"
+            );
+            let text = mail.text();
+            for expected in [
+                "hidden automatically because readers reported it",
+                "Ground: several readers reported the comment.",
+                "This is not yet a decision and cannot be contested itself",
+            ] {
+                assert!(text.contains(expected), "{expected:?} missing from {text}");
+            }
+            assert!(!text.contains("You can contest it until"), "{text}");
+        },
+    )
+    .await;
+}
