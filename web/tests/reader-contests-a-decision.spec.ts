@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 
-import { adminToken, api, articlePage, publish, SITE, unique } from './helpers';
+import { adminToken, api, articlePage, publish, shot, SITE, unique } from './helpers';
 
 /** The first match of `pattern` in the mails to `address` (waits for one). */
 async function mailed(address: string, pattern: RegExp): Promise<string> {
@@ -70,6 +70,7 @@ test('a reader follows the mailed statement of reasons to the article and appeal
   await panel.getByRole('button', { name: 'Einspruch senden' }).click();
   await expect(thread.getByRole('status').first()).toHaveText('Ihr Einspruch ist eingegangen. Ihn prüft jemand, der die Entscheidung nicht getroffen hat.');
   await expect(panel).toContainText('Ihr Einspruch wartet auf die Moderation.');
+  await panel.screenshot({ path: shot('thread-decisions') });
   await expect(panel.getByRole('button', { name: 'Einspruch senden' })).toHaveCount(0);
 
   // The appeal reached the moderators' queue.
