@@ -281,6 +281,11 @@ fn prepare_state(settings: &Settings, clock: Clock) -> anyhow::Result<(AppState,
         settings.mail.clone(),
         Links::new(&secret, clock.clone()),
     )?);
+    let mailing = if mail.enabled() { "on" } else { "off" };
+    db.with_writer_blocking(|conn| {
+        meta::set(conn, meta::MAIL_KEY, mailing)
+            .map_err(|e| anyhow::anyhow!("cannot record whether mail is sent: {e}"))
+    })?;
     let state = AppState {
         tokens: Tokens::new(&secret, settings.tokens.clone(), clock.clone()),
         passwords: Passwords::new(&settings.passwords)?,

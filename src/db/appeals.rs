@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::comments::{self as comment_rows, Comment};
 use super::moderation::{self, Decision, LogEntry, LogRow, QueueItem};
 use super::page::Page;
-use super::schema::{appeals, articles, moderation_log, users};
+use super::schema::{appeals, articles, comments, moderation_log, users};
 use super::users::{self as user_rows, User};
 use super::{DbConnection, events, is_unique_violation_on};
 use crate::domain::appeal::{
@@ -113,6 +113,44 @@ pub fn decisions_of(
         rows,
         more: lines.more,
     })
+}
+
+/// The decision logged as line `id` about `user`, as `decisions_of` lists it; `None`
+/// when the line is not a decision about that account.
+#[tracing::instrument(skip_all)]
+pub fn decision(
+    conn: &mut DbConnection,
+    id: i64,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<Option<DecisionRecord>, ApiError> {
+    let line: Option<LogRow> = moderation_log::table
+        .find(id)
+        .filter(moderation_log::user_id.eq(user.0))
+        .filter(moderation_log::action.eq_any(DECISIONS))
+        .select(LogRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(line) = line else { return Ok(None) };
+    let account = user_rows::find(conn, user)?;
+    record(conn, line, account.as_ref(), now).map(Some)
+}
+
+/// The publisher's URL of the article `user` last commented on, among those whose URL
+/// is known: where a notice about the account (a ban) sends its reader.
+pub fn latest_article_url(
+    conn: &mut DbConnection,
+    user: UserId,
+) -> Result<Option<String>, ApiError> {
+    Ok(comments::table
+        .inner_join(articles::table)
+        .filter(comments::author_id.eq(user.0))
+        .filter(articles::url.is_not_null())
+        .order(comments::id.desc())
+        .select(articles::url)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
 }
 
 /// The record of one decision line.

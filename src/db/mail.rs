@@ -28,11 +28,21 @@ pub struct NewMail {
 }
 
 /// Queues a mail, due now; answers whether it was new (not queued before by its key).
-#[tracing::instrument(skip_all, fields(kind = mail.kind.as_str()))]
 pub fn enqueue(
     conn: &mut DbConnection,
     mail: &NewMail,
     now: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    enqueue_due(conn, mail, now, now)
+}
+
+/// Queues a mail, due at `due` (not before `now`); answers whether it was new.
+#[tracing::instrument(skip_all, fields(kind = mail.kind.as_str()))]
+pub fn enqueue_due(
+    conn: &mut DbConnection,
+    mail: &NewMail,
+    now: NaiveDateTime,
+    due: NaiveDateTime,
 ) -> Result<bool, ApiError> {
     let row = (
         mail_outbox::idempotency_key.eq(&mail.key),
@@ -43,7 +53,7 @@ pub fn enqueue(
         mail_outbox::payload.eq(mail.payload.to_string()),
         mail_outbox::status.eq("pending"),
         mail_outbox::attempts.eq(0),
-        mail_outbox::next_attempt_at.eq(now),
+        mail_outbox::next_attempt_at.eq(due.max(now)),
         mail_outbox::created_at.eq(now),
         mail_outbox::updated_at.eq(now),
     );

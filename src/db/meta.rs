@@ -49,3 +49,30 @@ pub fn rotate_jwt_secret(
     }
     super::sessions::revoke_everyone(conn, now)
 }
+
+/// Whether this database's instances send mail (`on`/`off`), written by each instance
+/// at start from its settings: the moderation log's notices (`db::notices`) are queued
+/// in the decision's transaction, which has no settings at hand, only when it is `on`.
+pub const MAIL_KEY: &str = "mail";
+
+/// Stores `value` under `key`, replacing what was there.
+#[tracing::instrument(skip_all, fields(key))]
+pub fn set(conn: &mut DbConnection, key: &str, value: &str) -> Result<(), ApiError> {
+    let row = (app_meta::key.eq(key), app_meta::value.eq(value));
+    on_each_backend!(conn, |c| diesel::insert_into(app_meta::table)
+        .values(row)
+        .on_conflict(app_meta::key)
+        .do_update()
+        .set(app_meta::value.eq(value))
+        .execute(c)?);
+    Ok(())
+}
+
+/// The value stored under `key`, if any.
+pub fn get(conn: &mut DbConnection, key: &str) -> Result<Option<String>, ApiError> {
+    Ok(app_meta::table
+        .find(key)
+        .select(app_meta::value)
+        .first(conn)
+        .optional()?)
+}

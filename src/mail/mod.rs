@@ -21,6 +21,7 @@
 //! one `db::mail::enqueue` call in the transaction of its cause. Whether it may go to
 //! an unverified address is `Kind::to_unverified` (only verification may).
 
+mod notices;
 pub mod templates;
 
 use std::sync::Arc;
@@ -40,7 +41,7 @@ use crate::db::users::{self, User};
 use crate::db::{Db, username_holds};
 use crate::domain::user::{Language, UserId, email_key};
 use crate::error::ApiError;
-use templates::{Kind, Values};
+use templates::{Kind, Notice, NoticeComment, Values};
 
 /// How the SMTP server is reached.
 #[derive(Debug, Clone)]
@@ -283,13 +284,33 @@ impl Mail {
         if kind == Kind::VerifyEmail && user.email_verified() {
             return Outcome::Dropped("the address is verified already".into());
         }
+        let payload: serde_json::Value = serde_json::from_str(&mail.payload).unwrap_or_default();
         let (link, ttl) = match kind {
             Kind::VerifyEmail => (Some(Purpose::VerifyEmail), self.settings.verification_ttl),
             Kind::PasswordReset => (Some(Purpose::PasswordReset), self.settings.reset_ttl),
-            Kind::RegistrationAttempt => (None, TimeDelta::zero()),
+            Kind::RegistrationAttempt | Kind::DecisionNotice | Kind::AppealOutcome => {
+                (None, TimeDelta::zero())
+            }
+        };
+        let notice = match kind {
+            Kind::DecisionNotice | Kind::AppealOutcome => {
+                let (p, now, id) = (payload.clone(), clock.now(), user.user_id());
+                match db
+                    .read(move |conn| notice_facts(conn, kind, id, &p, now))
+                    .await
+                {
+                    Ok(Some(facts)) => Some(facts),
+                    Ok(None) => return Outcome::Dropped("the decision no longer applies".into()),
+                    Err(e) => {
+                        return self.retry(clock, mail, format!("cannot read the decision: {e}"));
+                    }
+                }
+            }
+            _ => None,
         };
         let language = Language::parse(&mail.language).unwrap_or(self.settings.default_language);
         let link = match link {
+            None if notice.is_some() => notice.as_ref().and_then(|(_, link)| link.clone()),
             None => None,
             Some(purpose) => {
                 let password = (purpose == Purpose::PasswordReset)
@@ -310,7 +331,6 @@ impl Mail {
                 }
             }
         };
-        let payload: serde_json::Value = serde_json::from_str(&mail.payload).unwrap_or_default();
         let username = payload["username"]
             .as_str()
             .unwrap_or(&user.username)
@@ -323,6 +343,7 @@ impl Mail {
                 site: &sender.site,
                 link: link.as_deref(),
                 valid_minutes: ttl.num_minutes(),
+                notice: notice.as_ref().map(|(n, _)| n),
             },
         );
         let message = match build_message(sender, mail, rendered) {
@@ -412,6 +433,92 @@ fn sender(server: &SmtpServer, settings: &MailSettings) -> anyhow::Result<Sender
         public_url,
         site,
     })
+}
+
+/// The notice of the log line `line` to `user` (kind `DecisionNotice` or
+/// `AppealOutcome`): about the decision logged as `decision`, and the appeal `appeal`
+/// for an outcome. One mail per log line; none without a verified address. Queued by
+/// `db::notices` in the decision's transaction, when mail is on; its facts are read
+/// when it is sent.
+pub fn notice(
+    user: &User,
+    kind: Kind,
+    line: i64,
+    decision: i64,
+    appeal: Option<i64>,
+) -> Option<NewMail> {
+    let email = user.email.as_ref()?;
+    if !user.email_verified() {
+        return None;
+    }
+    Some(NewMail {
+        key: format!("notice:{line}"),
+        kind,
+        user: Some(user.user_id()),
+        recipient: email.clone(),
+        language: user.language(),
+        payload: serde_json::json!({
+            "username": user.username,
+            "decision": decision,
+            "appeal": appeal,
+        }),
+    })
+}
+
+/// Where a notice sends its reader: the article's page on the publisher's site with the
+/// fragment that opens the widget's "Decisions about you" (EMBED.md), when its URL is
+/// known.
+pub fn decisions_link(article_url: &str) -> String {
+    let page = article_url.split('#').next().unwrap_or(article_url);
+    format!("{page}#tribune-decisions")
+}
+
+/// The facts a notice tells, read now: `None` when the mail should not go (the decision
+/// is gone, or, for a statement of reasons, no longer applies: undone, decided again,
+/// reversed, lifted).
+fn notice_facts(
+    conn: &mut crate::db::DbConnection,
+    kind: Kind,
+    user: UserId,
+    payload: &serde_json::Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<(Notice, Option<String>)>, ApiError> {
+    let Some(line) = payload["decision"].as_i64() else {
+        return Ok(None);
+    };
+    let Some(record) = crate::db::appeals::decision(conn, line, user, now)? else {
+        return Ok(None);
+    };
+    if kind == Kind::DecisionNotice && !record.in_force {
+        return Ok(None);
+    }
+    let article_url = match &record.comment {
+        Some(c) => c.article_url.clone(),
+        None => crate::db::appeals::latest_article_url(conn, user)?,
+    };
+    let view = crate::routes::me::decisions::DecisionView::new(record, now);
+    let appeal = view.appeal;
+    let notice = Notice {
+        action: view.action,
+        reason: view.reason,
+        statement: view.statement,
+        means: view.means,
+        decided_at: view.decided_at,
+        comment: view.comment.map(|c| NoticeComment {
+            excerpt: templates::excerpt(&c.body),
+            article: c.article.title.unwrap_or(c.article.key),
+            posted_at: c.created_at,
+        }),
+        banned_until: view.banned_until,
+        appeal_until: appeal
+            .possible_until
+            .filter(|_| appeal.state == "available"),
+        outcome: (kind == Kind::AppealOutcome).then(|| appeal.state.clone()),
+        note: (kind == Kind::AppealOutcome)
+            .then_some(appeal.note)
+            .flatten(),
+    };
+    Ok(Some((notice, article_url.as_deref().map(decisions_link))))
 }
 
 /// The MIME message: multipart/alternative of text and HTML, its `Message-ID` from the

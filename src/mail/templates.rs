@@ -2,6 +2,8 @@
 //! Nothing in them tracks the reader: no images, no remote resources, no per-reader
 //! redirects; the only links are the ones the mail is about, pointing at Tribune itself.
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::user::Language;
 
 /// The kinds of mail Tribune sends. Adding one: a variant here, its texts in
@@ -16,6 +18,11 @@ pub enum Kind {
     /// Someone tried to register with the address of an existing account (sent only
     /// with `TRIBUNE_HIDE_EMAIL_TAKEN=on`).
     RegistrationAttempt,
+    /// A statement of reasons: a decision about the author's comment or account, and how
+    /// to contest it (EU Digital Services Act, Art. 17).
+    DecisionNotice,
+    /// The outcome of the author's appeal (Art. 20).
+    AppealOutcome,
 }
 
 impl Kind {
@@ -25,6 +32,8 @@ impl Kind {
             Self::VerifyEmail => "verify_email",
             Self::PasswordReset => "password_reset",
             Self::RegistrationAttempt => "registration_attempt",
+            Self::DecisionNotice => "decision_notice",
+            Self::AppealOutcome => "appeal_outcome",
         }
     }
 
@@ -34,6 +43,8 @@ impl Kind {
             "verify_email" => Some(Self::VerifyEmail),
             "password_reset" => Some(Self::PasswordReset),
             "registration_attempt" => Some(Self::RegistrationAttempt),
+            "decision_notice" => Some(Self::DecisionNotice),
+            "appeal_outcome" => Some(Self::AppealOutcome),
             _ => None,
         }
     }
@@ -54,6 +65,55 @@ pub struct Values<'a> {
     pub link: Option<&'a str>,
     /// How long the link works, in minutes.
     pub valid_minutes: i64,
+    /// What a statement of reasons or an appeal's outcome tells (those kinds only).
+    pub notice: Option<&'a Notice>,
+}
+
+/// What a statement of reasons or an appeal's outcome tells, read when it is sent.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// `reject`, `auto_reject`, `auto_hide` or `ban`.
+    pub action: String,
+    /// The ground, as `GET /me/decisions` gives it (`spam`, …, `banned_word`, `flagged`).
+    pub reason: Option<String>,
+    /// A ban's reason as the moderator wrote it, or the moderation hook's statement.
+    pub statement: Option<String>,
+    /// `moderator`, `word_list`, `hook` or `flags`.
+    pub means: String,
+    pub decided_at: DateTime<Utc>,
+    /// The comment decided on (none for a ban).
+    pub comment: Option<NoticeComment>,
+    /// The end of a suspension.
+    pub banned_until: Option<DateTime<Utc>>,
+    /// Until when the decision can be appealed, while it can.
+    pub appeal_until: Option<DateTime<Utc>>,
+    /// An appeal's outcome: `upheld` or `reversed`.
+    pub outcome: Option<String>,
+    /// The deciding moderator's note on the appeal, written for the author.
+    pub note: Option<String>,
+}
+
+/// The facts of a decided comment.
+#[derive(Debug, Clone)]
+pub struct NoticeComment {
+    /// The start of its text, plain.
+    pub excerpt: String,
+    /// Its article's title, or its key.
+    pub article: String,
+    pub posted_at: DateTime<Utc>,
+}
+
+/// Longest excerpt of a comment in a mail, in characters.
+const EXCERPT_CHARS: usize = 280;
+
+/// The start of `body` for a mail: whitespace collapsed, at most [`EXCERPT_CHARS`].
+pub fn excerpt(body: &str) -> String {
+    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= EXCERPT_CHARS {
+        return flat;
+    }
+    let cut: String = flat.chars().take(EXCERPT_CHARS).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// A rendered mail.
@@ -66,11 +126,11 @@ pub struct Rendered {
 
 /// Paragraphs of a mail before they are laid out: the link goes between `before` and
 /// `after`.
-struct Parts {
-    subject: String,
-    greeting: String,
-    before: Vec<String>,
-    after: Vec<String>,
+pub(super) struct Parts {
+    pub subject: String,
+    pub greeting: String,
+    pub before: Vec<String>,
+    pub after: Vec<String>,
 }
 
 /// How long a link works, for people: whole hours when it is hours.
@@ -89,6 +149,9 @@ fn duration(language: Language, minutes: i64) -> String {
 }
 
 fn parts(kind: Kind, language: Language, v: &Values<'_>) -> Parts {
+    if let (Kind::DecisionNotice | Kind::AppealOutcome, Some(notice)) = (kind, v.notice) {
+        return super::notices::parts(kind, language, v, notice);
+    }
     let (user, site) = (v.username, v.site);
     let valid = duration(language, v.valid_minutes);
     let s = |x: &str| x.to_owned();
@@ -202,6 +265,13 @@ fn parts(kind: Kind, language: Language, v: &Values<'_>) -> Parts {
             ],
             after: vec![s("Nếu không, bạn có thể bỏ qua thư này.")],
         },
+        // Without their facts (never sent so: the worker reads them first).
+        (Kind::DecisionNotice | Kind::AppealOutcome, _) => Parts {
+            subject: site.to_owned(),
+            greeting: format!("{user},"),
+            before: Vec::new(),
+            after: Vec::new(),
+        },
     }
 }
 
@@ -264,6 +334,7 @@ mod tests {
             site: "kommentare.zeitung.de",
             link: Some("https://kommentare.zeitung.de/account/verify-email#token=a.b.c"),
             valid_minutes: 1440,
+            notice: None,
         };
         for kind in [
             Kind::VerifyEmail,
@@ -287,5 +358,54 @@ mod tests {
             Kind::parse(Kind::PasswordReset.as_str()),
             Some(Kind::PasswordReset)
         );
+    }
+
+    #[test]
+    fn notices_render_in_every_language_with_their_facts_escaped() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-06T21:30:00Z")
+            .unwrap()
+            .to_utc();
+        let mut notice = Notice {
+            action: "reject".into(),
+            reason: Some("hate_speech".into()),
+            statement: None,
+            means: "moderator".into(),
+            decided_at: at,
+            comment: Some(NoticeComment {
+                excerpt: excerpt("<script>x</script>\n\n  und   mehr"),
+                article: "Haushalt & Co".into(),
+                posted_at: at,
+            }),
+            banned_until: None,
+            appeal_until: Some(at),
+            outcome: None,
+            note: None,
+        };
+        let link = "https://www.zeitung.de/a#tribune-decisions";
+        for kind in [Kind::DecisionNotice, Kind::AppealOutcome] {
+            notice.outcome = (kind == Kind::AppealOutcome).then(|| "upheld".into());
+            notice.note = (kind == Kind::AppealOutcome).then(|| "<i>weil</i>".into());
+            for language in [Language::De, Language::En, Language::Vi] {
+                let values = Values {
+                    username: "anna",
+                    site: "kommentare.zeitung.de",
+                    link: Some(link),
+                    valid_minutes: 0,
+                    notice: Some(&notice),
+                };
+                let mail = render(kind, language, &values);
+                assert!(
+                    mail.text.contains("<script>x</script> und mehr"),
+                    "{}",
+                    mail.text
+                );
+                assert!(mail.text.contains(link));
+                assert!(!mail.html.contains("<script>"), "{}", mail.html);
+                assert!(!mail.html.contains("<i>weil"), "{}", mail.html);
+                assert!(mail.html.contains("Haushalt &amp; Co"), "{}", mail.html);
+                assert!(mail.text.contains("2026"), "{}", mail.text);
+            }
+        }
+        assert_eq!(excerpt(&"ab ".repeat(200)).chars().count(), 281);
     }
 }

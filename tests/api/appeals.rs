@@ -41,13 +41,13 @@ async fn desk(app: &TestApp) -> Desk {
 }
 
 impl TestApp {
-    async fn decisions(&self, who: &(impl Caller + ?Sized), query: &str) -> Response {
+    pub(crate) async fn decisions(&self, who: &(impl Caller + ?Sized), query: &str) -> Response {
         self.get(&format!("/me/decisions?{query}"), who.token())
             .await
     }
 
     /// The caller's decisions (first page of 100), newest first; panics unless 200.
-    async fn decisions_ok(&self, who: &(impl Caller + ?Sized)) -> Vec<Value> {
+    pub(crate) async fn decisions_ok(&self, who: &(impl Caller + ?Sized)) -> Vec<Value> {
         let page = expect_status(self.decisions(who, "limit=100").await, StatusCode::OK).await;
         page["items"].as_array().expect("items").clone()
     }
@@ -61,23 +61,32 @@ impl TestApp {
         .await
     }
 
-    async fn appeal_ok(&self, who: &(impl Caller + ?Sized), comment: i64, text: &str) -> Value {
+    pub(crate) async fn appeal_ok(
+        &self,
+        who: &(impl Caller + ?Sized),
+        comment: i64,
+        text: &str,
+    ) -> Value {
         expect_status(self.appeal(who, comment, text).await, StatusCode::CREATED).await
     }
 
-    async fn appeal_ban(&self, who: &(impl Caller + ?Sized), text: &str) -> Response {
+    pub(crate) async fn appeal_ban(&self, who: &(impl Caller + ?Sized), text: &str) -> Response {
         self.post("/me/ban/appeal", who.token(), &json!({"text": text}))
             .await
     }
 
-    async fn appeals_queue_ok(&self, who: &(impl Caller + ?Sized), query: &str) -> Value {
+    pub(crate) async fn appeals_queue_ok(
+        &self,
+        who: &(impl Caller + ?Sized),
+        query: &str,
+    ) -> Value {
         let res = self
             .get(&format!("/mod/appeals?{query}"), who.token())
             .await;
         expect_status(res, StatusCode::OK).await
     }
 
-    async fn decide_appeal(
+    pub(crate) async fn decide_appeal(
         &self,
         who: &(impl Caller + ?Sized),
         appeal: i64,
@@ -92,7 +101,7 @@ impl TestApp {
         .await
     }
 
-    async fn decide_appeal_ok(
+    pub(crate) async fn decide_appeal_ok(
         &self,
         who: &(impl Caller + ?Sized),
         appeal: i64,

@@ -22,7 +22,7 @@ use crate::helpers::{
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
 /// Mail through `sink`, with quick polls and retries.
-fn mail_settings(sink: &SmtpSink) -> MailSettings {
+pub(crate) fn mail_settings(sink: &SmtpSink) -> MailSettings {
     MailSettings {
         smtp: Some(SmtpServer::Url(SecretString::from(sink.url()))),
         from: Some("Kommentare <kommentare@zeitung.de>".into()),
@@ -35,7 +35,10 @@ fn mail_settings(sink: &SmtpSink) -> MailSettings {
 }
 
 /// Runs `test` once per backend against an app that mails through a fresh sink.
-async fn with_mail(adjust: impl Fn(&mut Settings), test: impl AsyncFn(&TestApp, &SmtpSink)) {
+pub(crate) async fn with_mail(
+    adjust: impl Fn(&mut Settings),
+    test: impl AsyncFn(&TestApp, &SmtpSink),
+) {
     for backend in backends() {
         eprintln!("=== backend: {backend}");
         let sink = SmtpSink::start().await;
@@ -49,7 +52,7 @@ async fn with_mail(adjust: impl Fn(&mut Settings), test: impl AsyncFn(&TestApp, 
     }
 }
 
-fn email_of(username: &str) -> String {
+pub(crate) fn email_of(username: &str) -> String {
     format!("{username}@example.org")
 }
 
@@ -61,7 +64,7 @@ fn tampered(token: &str) -> String {
     format!("{head}.{}", chars.into_iter().collect::<String>())
 }
 
-async fn verify(app: &TestApp, token: &str) -> reqwest::Response {
+pub(crate) async fn verify(app: &TestApp, token: &str) -> reqwest::Response {
     app.post("/auth/verify-email", None, &json!({ "token": token }))
         .await
 }
@@ -81,7 +84,7 @@ async fn confirm_reset(app: &TestApp, token: &str, password: &str) -> reqwest::R
 }
 
 /// Registers `username` and verifies its address through the mailed link.
-async fn verified_reader(
+pub(crate) async fn verified_reader(
     app: &TestApp,
     sink: &SmtpSink,
     username: &str,

@@ -6,7 +6,7 @@ import { registerModerator, signIn, signInAsAdmin } from './console';
 test('a moderator moves between screens by keyboard; the address names the screen and a reload keeps it', async ({ page }) => {
   await signIn(page, await registerModerator());
   const nav = page.getByRole('navigation', { name: 'Screens' });
-  await expect(nav.getByRole('link')).toHaveText(['Queues', 'Articles', 'Dashboard', 'Log']);
+  await expect(nav.getByRole('link')).toHaveText(['Queues', 'Appeals', 'Articles', 'Dashboard', 'Log']);
   await expect(nav.getByRole('link', { name: 'Queues' })).toHaveAttribute('aria-current', 'page');
 
   // From the top of a freshly loaded page: Sign out, then the screens.
@@ -14,6 +14,7 @@ test('a moderator moves between screens by keyboard; the address names the scree
   await expect(page.getByText('Signed in as')).toBeVisible();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeFocused();
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await expect(nav.getByRole('link', { name: 'Articles' })).toBeFocused();
@@ -40,7 +41,7 @@ test('a moderator moves between screens by keyboard; the address names the scree
 test('an admin also has Settings and Roles; the queue filter lives in the address', async ({ page }) => {
   await signInAsAdmin(page, '#/queue?queue=rejected&article=nirgends');
   const nav = page.getByRole('navigation', { name: 'Screens' });
-  await expect(nav.getByRole('link')).toHaveText(['Queues', 'Articles', 'Dashboard', 'Log', 'Settings', 'Roles']);
+  await expect(nav.getByRole('link')).toHaveText(['Queues', 'Appeals', 'Articles', 'Dashboard', 'Log', 'Settings', 'Roles']);
   await expect(page.getByRole('button', { name: /^Rejected/ })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByLabel('Filter by article key')).toHaveValue('nirgends');
   await page.getByRole('button', { name: /^Reported/ }).click();

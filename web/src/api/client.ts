@@ -14,6 +14,10 @@ export type AuthAnswer = S['AuthResponse'];
 export type FlagReason = S['FlagReason'];
 export type LikeAnswer = S['LikeResponse'];
 export type Problem = S['Problem'] & { until?: string | null };
+export type Decision = S['DecisionView'];
+export type Decisions = S['DecisionsResponse'];
+export type Pending = S['RegistrationPending'];
+type Language = S['Language'];
 
 /** An API refusal (or `network` when the service could not be reached). */
 export class ApiError extends Error {
@@ -83,8 +87,14 @@ export class Session {
     return this.read_answer<T>(answer);
   }
 
-  async register(username: string, email: string, password: string): Promise<Account> {
-    return this.adopt(await this.request<AuthAnswer>('POST', '/auth/register', { username, email, password }));
+  /**
+   * Registers, in `language` for the account's mail. With taken addresses hidden the
+   * service answers 202 without tokens: the answer is then `Pending` (no session yet;
+   * the reader signs in once the mailed link has verified the address).
+   */
+  async register(username: string, email: string, password: string, language?: Language): Promise<Account | Pending> {
+    const answer = await this.request<AuthAnswer | Pending>('POST', '/auth/register', { username, email, password, language });
+    return 'access_token' in answer ? this.adopt(answer) : answer;
   }
 
   async login(login: string, password: string): Promise<Account> {

@@ -13,6 +13,7 @@ export type ArticleUpdate = S['ArticleUpdate'];
 export type Dashboard = S['DashboardResponse'];
 export type Settings = S['SiteSettings'];
 export type Role = S['Role'];
+export type Appeal = S['AppealItem'];
 export type QueueName = 'pending' | 'reported' | 'unmoderated' | 'rejected' | 'approved';
 export const QUEUES: QueueName[] = ['pending', 'reported', 'unmoderated', 'rejected', 'approved'];
 export const REASONS = [
@@ -95,6 +96,10 @@ export const api = {
     session.request<Page<LogItem>>('GET', `/mod/log?${query({ ...filter, limit: 50, cursor })}`),
   settings: () => session.request<Settings>('GET', '/admin/settings'),
   saveSettings: (settings: Settings) => session.request<Settings>('PUT', '/admin/settings', settings),
+  appeals: (state: 'open' | 'decided', cursor?: string) =>
+    session.request<Page<Appeal>>('GET', `/mod/appeals?${query({ state, limit: 50, cursor })}`),
+  decideAppeal: (id: number, outcome: 'upheld' | 'reversed', note: string) =>
+    session.request<Appeal>('POST', `/mod/appeals/${id}/decide`, { outcome, note }),
   setRole: (id: number, role: Role) => session.request<Standing>('PUT', `/admin/users/${id}/role`, { role }),
 };
 

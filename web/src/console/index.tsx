@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Account } from '../api/client';
 import { consoleI18n, type ConsoleI18n } from '../i18n/console';
 import { api, session } from './api';
+import { AppealsScreen } from './appeals/AppealsScreen';
 import { ArticlesScreen } from './articles/ArticlesScreen';
 import { DashboardScreen } from './dashboard/DashboardScreen';
 import { failure } from './failure';
@@ -61,6 +62,7 @@ function Screens({ i18n, user, fresh }: { i18n: ConsoleI18n; user: Account; fres
       <ScreenNav i18n={i18n} current={screen} admin={admin} />
       {!allowed && <main><h2 tabIndex={-1}>{i18n.t(`screen.${screen}`)}</h2><p role="alert">{i18n.t('adminsOnly')}</p></main>}
       {allowed && screen === 'queue' && <QueueScreen i18n={i18n} params={params} />}
+      {allowed && screen === 'appeals' && <AppealsScreen i18n={i18n} params={params} me={user} />}
       {allowed && screen === 'articles' && <ArticlesScreen i18n={i18n} params={params} />}
       {allowed && screen === 'dashboard' && <DashboardScreen i18n={i18n} params={params} />}
       {allowed && screen === 'log' && <LogScreen i18n={i18n} params={params} />}

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 
-export const SCREENS = ['queue', 'articles', 'dashboard', 'log', 'settings', 'roles'] as const;
+export const SCREENS = ['queue', 'appeals', 'articles', 'dashboard', 'log', 'settings', 'roles'] as const;
 export type Screen = (typeof SCREENS)[number];
 /** Screens only admins see (the API refuses the others). */
 export const ADMIN_SCREENS: readonly Screen[] = ['settings', 'roles'];

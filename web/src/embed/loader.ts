@@ -64,7 +64,8 @@ tribune.render = (el) => {
   // from ever nearing the viewport; only an inline important declaration beats it.
   // Publishers who want the thread hidden use the `hidden` attribute.
   if (!el.hidden) el.style.setProperty('display', 'block', 'important');
-  if (observer) observer.observe(el);
+  // The mails' `#tribune-decisions` link: render at once, not when scrolled to.
+  if (observer && location.hash !== '#tribune-decisions') observer.observe(el);
   else load().then((t) => t.mount(el));
 };
 tribune.login = (token) => load().then((t) => t.login(token));

@@ -13,10 +13,13 @@ export function AuthPanel() {
   const [fields, setFields] = useState({ login: '', username: '', email: '', password: '' });
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [pending, setPending] = useState('');
   if (user) {
+    const open = model.state.decisionsOpen;
     return (
       <div class="auth row">
         <span>{t('signedInAs', { name: user.username })}</span>
+        <button type="button" aria-expanded={open} onClick={() => model.showDecisions(!open)}>{t('decisions')}</button>
         <button type="button" onClick={() => model.session.logout()}>{t('signOut')}</button>
       </div>
     );
@@ -34,9 +37,12 @@ export function AuthPanel() {
     setError('');
     try {
       const s = model.session;
-      await (mode === 'register'
-        ? s.register(fields.username, fields.email, fields.password)
+      const lang = model.i18n.lang as 'de' | 'en' | 'vi';
+      const answer = await (mode === 'register'
+        ? s.register(fields.username, fields.email, fields.password, lang)
         : s.login(fields.login, fields.password));
+      // Taken addresses hidden: no session until the mailed link verified the address.
+      if (!('id' in answer)) setPending(t('checkMail', { email: answer.email }));
       setMode('closed');
     } catch (err) {
       setError(model.fail(err));
@@ -51,6 +57,7 @@ export function AuthPanel() {
         <button type="button" aria-expanded={mode === 'signIn'} onClick={() => setMode(mode === 'signIn' ? 'closed' : 'signIn')}>{t('signIn')}</button>
         <button type="button" aria-expanded={mode === 'register'} onClick={() => setMode(mode === 'register' ? 'closed' : 'register')}>{t('register')}</button>
       </p>
+      {pending && <p class="closed" role="status">{pending}</p>}
       {mode !== 'closed' && (
         <form class="form" onSubmit={send} aria-label={t(mode)}>
           {mode === 'signIn' ? field('login', t('login'), 'text', 'username') : field('username', t('username'))}

@@ -2,6 +2,7 @@ import type { Comment } from '../../api/client';
 import { AuthPanel } from './AuthPanel';
 import { CommentForm } from './CommentForm';
 import { CommentItem } from './CommentItem';
+import { Decisions } from './Decisions';
 import { useModel, useUser } from './context';
 import type { Sort } from './model';
 
@@ -13,7 +14,7 @@ export function Thread() {
   const model = useModel();
   const user = useUser(model);
   const { t, plural } = model.i18n;
-  const { page, comments, next, sort, loading, error, notice } = model.state;
+  const { page, comments, next, sort, loading, error, notice, decisionsOpen } = model.state;
   const closed = page?.status === 'closed';
   // Replies arrive flat per thread; the tree hangs each under its parent.
   const replies = new Map<number, Comment[]>();
@@ -36,6 +37,7 @@ export function Thread() {
       </header>
       <p class="sr" aria-live="polite" role="status">{notice}</p>
       <AuthPanel />
+      {decisionsOpen && <Decisions />}
       {closed ? (
         <p class="closed" role="note">{t('closed')}</p>
       ) : (

@@ -70,10 +70,21 @@ async function mount(el: HTMLElement) {
   const sort = (['oldest', 'newest', 'top'].includes(el.dataset.tribuneSort ?? '') ? el.dataset.tribuneSort : 'oldest') as Sort;
   const model = new ThreadModel(articleOf(el), session, i18n(languageOf(el)), (name, detail) => emit(el, name, detail), sort);
   render(<ModelContext.Provider value={model}><Thread /></ModelContext.Provider>, root);
+  // The mails' link to contest a decision opens "Decisions about you" in the first thread.
+  const decisions = () => {
+    if (location.hash !== '#tribune-decisions' || [...mounted][0] !== el) return;
+    el.scrollIntoView();
+    model.showDecisions(true);
+  };
+  addEventListener('hashchange', decisions);
   const sso = el.dataset.tribuneSso;
   if (sso) await signOn(sso).catch((e) => model.fail(e));
+  decisions();
   await model.load();
-  session.onChange(() => model.load());
+  session.onChange(() => {
+    model.load();
+    if (model.state.decisionsOpen) model.loadDecisions();
+  });
   emit(el, 'tribune:ready', { article: model.article.key });
 }
 

@@ -2,7 +2,7 @@
  * One thread's state and what a reader does to it: the single place components read
  * from and act through. Each action calls the API and applies the answer.
  */
-import { ApiError, type Comment, type FlagReason, type LikeAnswer, type Page, type Session, type Thread } from '../../api/client';
+import { ApiError, type Comment, type Decision, type Decisions, type FlagReason, type LikeAnswer, type Page, type Session, type Thread } from '../../api/client';
 import type { I18n } from '../../i18n';
 
 export type Sort = 'oldest' | 'newest' | 'top';
@@ -25,6 +25,10 @@ export interface ThreadState {
   notice: string;
   /** The comment to move focus to once rendered (a new one). */
   focus: number | null;
+  /** Whether "Decisions about you" is open. */
+  decisionsOpen: boolean;
+  /** The signed-in reader's decisions, newest first (null: not read). */
+  decisions: Decision[] | null;
 }
 
 type Emit = (name: string, detail?: unknown) => void;
@@ -40,7 +44,7 @@ export class ThreadModel {
     readonly emit: Emit,
     sort: Sort,
   ) {
-    this.state = { page: null, comments: [], next: null, sort, loading: true, error: null, notice: '', focus: null };
+    this.state = { page: null, comments: [], next: null, sort, loading: true, error: null, notice: '', focus: null, decisionsOpen: false, decisions: null };
   }
 
   subscribe(listener: () => void): () => void {
@@ -51,6 +55,31 @@ export class ThreadModel {
   set(patch: Partial<ThreadState>) {
     this.state = { ...this.state, ...patch };
     for (const listener of this.listeners) listener();
+  }
+
+  /** Opens (reading them again) or closes "Decisions about you". */
+  async showDecisions(open: boolean) {
+    this.set({ decisionsOpen: open });
+    if (open) await this.loadDecisions();
+  }
+
+  /** The reader's decisions (statements of reasons), if signed in. */
+  async loadDecisions() {
+    if (!this.session.user) return this.set({ decisions: null });
+    try {
+      const page = await this.session.request<Decisions>('GET', '/me/decisions?limit=100');
+      this.set({ decisions: page.items });
+    } catch (e) {
+      this.set({ decisions: [], error: this.fail(e) });
+    }
+  }
+
+  /** Appeals `decision` at the endpoint the API named for it. */
+  async appeal(decision: Decision, text: string) {
+    const path = (decision.appeal.endpoint ?? '').replace(/^\/api\/v1/, '');
+    await this.session.request('POST', path, { text });
+    this.set({ notice: this.i18n.t('appealSent') });
+    await this.loadDecisions();
   }
 
   /** The first page in `sort` (again). */

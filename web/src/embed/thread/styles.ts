@@ -36,5 +36,10 @@ button:disabled{cursor:default;opacity:.6}
 .danger{background:#b3261e;border-color:#b3261e;color:#fff}
 .more{margin-block-start:12px}
 :focus-visible{outline:3px solid var(--tribune-accent,#0a58ca);outline-offset:2px}
+.decisions{margin:8px 0;padding:4px 12px 12px;border:1px solid #767676;border-radius:var(--tribune-radius,6px)}
+h3{font-size:1.1em;margin:.4em 0}
+.decision{padding:6px 0;border-block-end:1px solid #ddd}
+.decision p{margin:.3em 0}
+blockquote{margin:.3em 0;padding-inline-start:10px;border-inline-start:3px solid #767676;white-space:pre-wrap}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 `;
