@@ -18,6 +18,7 @@ mod mail;
 mod migrations;
 mod moderation;
 mod naughty;
+mod notify;
 mod openapi;
 mod operations;
 mod pages;
