@@ -13,6 +13,8 @@ export type Page = S['ListResponse'];
 export type AuthAnswer = S['AuthResponse'];
 export type FlagReason = S['FlagReason'];
 export type LikeAnswer = S['LikeResponse'];
+export type Subscription = S['SubscriptionView'];
+export type SubscriptionList = S['SubscriptionList'];
 export type Problem = S['Problem'] & { until?: string | null };
 
 /** An API refusal (or `network` when the service could not be reached). */

@@ -39,7 +39,7 @@ export function Thread() {
       {closed ? (
         <p class="closed" role="note">{t('closed')}</p>
       ) : (
-        user && <CommentForm label={t('yourComment')} submit={t('post')} onSend={(body) => model.post(body)} />
+        user && <CommentForm label={t('yourComment')} submit={t('post')} notify onSend={(body, notify) => model.post(body, undefined, notify)} />
       )}
       {error && <p class="error" role="alert">{error}</p>}
       {!loading && !error && comments.length === 0 && <p class="muted">{t('empty')}</p>}
