@@ -591,3 +591,59 @@ async fn subscriptions_are_in_the_export_can_be_dropped_and_go_with_the_account(
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_appeal_reversal_mails_the_reply_and_a_banned_recipient_gets_nothing() {
+    with_mail(
+        |_| {},
+        async |app, sink| {
+            let admin = premoderating_admin(app, sink).await;
+            let max = app.account_with_role("max", "moderator").await;
+            let anna = verified(app, sink, "anna").await;
+            let bert = app.register_reader("bert").await;
+            let root = comment_notifying(app, &anna, "Was meinen Sie?").await;
+            app.approve_ok(&admin, id_of(&root), None).await;
+
+            // Rejected: nothing; the rejection reversed on appeal: the mail.
+            let reply = app
+                .comment_ok(&bert, ARTICLE, "Zu Unrecht gelöscht", Some(id_of(&root)))
+                .await;
+            app.reject_ok(&max, id_of(&reply), "advertising", None)
+                .await;
+            sink.expect_exactly(&email_of("anna"), 1).await;
+            let res = app
+                .post(
+                    &format!("/comments/{}/appeal", id_of(&reply)),
+                    Some(&bert.access_token),
+                    &json!({"text": "Das war keine Werbung."}),
+                )
+                .await;
+            let filed = expect_status(res, StatusCode::CREATED).await;
+            let appeal = filed["appeal"]["id"].as_i64().unwrap();
+            let res = app
+                .post(
+                    &format!("/mod/appeals/{appeal}/decide"),
+                    Some(&admin.access_token),
+                    &json!({"outcome": "reversed", "note": "Stimmt."}),
+                )
+                .await;
+            expect_status(res, StatusCode::OK).await;
+            let mail = wait_for_notification(sink, "anna", 1).await;
+            assert!(
+                mail.text().contains("> Zu Unrecht gelöscht"),
+                "{}",
+                mail.text()
+            );
+
+            // Banned, Anna hears of no further reply.
+            app.ban_ok(&admin, anna.user_id, &crate::helpers::Ban::new("Werbung"))
+                .await;
+            let later = app
+                .comment_ok(&bert, ARTICLE, "Noch eine Antwort", Some(id_of(&root)))
+                .await;
+            app.approve_ok(&admin, id_of(&later), None).await;
+            sink.expect_exactly(&email_of("anna"), 2).await;
+        },
+    )
+    .await;
+}
