@@ -86,6 +86,25 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Subscription>, Ap
         .optional()?)
 }
 
+/// A subscription by id, locked until the transaction ends on PostgreSQL (so two
+/// instances never put one subscription's notices into two mails at once; SQLite has
+/// one writer anyway).
+pub fn lock(conn: &mut DbConnection, id: i64) -> Result<Option<Subscription>, ApiError> {
+    Ok(match conn {
+        DbConnection::Postgres(c) => subscriptions::table
+            .find(id)
+            .select(Subscription::as_select())
+            .for_update()
+            .first(c)
+            .optional()?,
+        DbConnection::Sqlite(c) => subscriptions::table
+            .find(id)
+            .select(Subscription::as_select())
+            .first(c)
+            .optional()?,
+    })
+}
+
 /// `user`'s subscription to replies to `comment`, if any.
 pub fn of_comment(
     conn: &mut DbConnection,

@@ -74,6 +74,9 @@ fn bundle(
     subscription: i64,
     now: chrono::NaiveDateTime,
 ) -> Result<(), ApiError> {
+    let Some(sub) = subs::lock(conn, subscription)? else {
+        return Ok(());
+    };
     let waiting = subs::waiting(conn, subscription)?;
     let Some(first) = waiting.first().map(|w| w.notice_id) else {
         return Ok(());
@@ -87,10 +90,7 @@ fn bundle(
             body: excerpt(&w.body),
         })
         .collect();
-    let found = match subs::find(conn, subscription)? {
-        Some(s) => users::find(conn, UserId(s.user_id))?.map(|u| (s, u)),
-        None => None,
-    };
+    let found = users::find(conn, UserId(sub.user_id))?.map(|u| (sub, u));
     let queued = match found {
         Some((sub, user))
             if !listed.is_empty()

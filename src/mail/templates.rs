@@ -313,9 +313,12 @@ fn digest_parts(language: Language, v: &Values<'_>) -> Parts {
         oldest_hours: None,
     });
     let (user, site) = (v.username, v.site);
-    let oldest = f
-        .oldest_hours
-        .map(|h| duration(language, h.saturating_mul(60).max(1)));
+    let oldest = f.oldest_hours.map(|h| match (h, language) {
+        (0, Language::De) => "weniger als 1 Stunde".to_owned(),
+        (0, Language::En) => "less than an hour".to_owned(),
+        (0, Language::Vi) => "chưa đến 1 giờ".to_owned(),
+        (h, language) => duration(language, h.saturating_mul(60)),
+    });
     match language {
         Language::De => Parts {
             subject: format!("Moderation bei {site}: {} wartend", f.pending),

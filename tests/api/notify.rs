@@ -425,6 +425,15 @@ async fn a_moderator_gets_the_digest_once_a_day_and_hourly_when_the_queue_is_old
     with_mail(
         |s| s.mail.digest_alert_hours = 4,
         async |app, sink| {
+            // Digests go per UTC day and hour: start tomorrow at 01:00 (by the service's
+            // clock), so the hours below stay within one day whenever the test runs.
+            let now = chrono::Utc::now();
+            let one_am = (now + TimeDelta::days(1))
+                .date_naive()
+                .and_hms_opt(1, 0, 0)
+                .unwrap()
+                .and_utc();
+            app.clock.advance(one_am - now);
             let admin = premoderating_admin(app, sink).await;
             let max = verified(app, sink, "max").await;
             app.set_role_in_db(max.user_id, "moderator");
@@ -643,6 +652,58 @@ async fn an_appeal_reversal_mails_the_reply_and_a_banned_recipient_gets_nothing(
                 .await;
             app.approve_ok(&admin, id_of(&later), None).await;
             sink.expect_exactly(&email_of("anna"), 2).await;
+        },
+    )
+    .await;
+}
+
+/// A correctly signed unsubscribe token for `user` naming `what` (as only someone with
+/// the service's secret could make): for the case the signature cannot catch.
+fn signed_unsubscribe(user: i64, what: &str) -> String {
+    use hmac::{Hmac, Mac};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(crate::helpers::JWT_SECRET.as_bytes()).unwrap();
+    mac.update(b"tribune mailed links v1");
+    let key = mac.finalize().into_bytes();
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({
+        "sub": user.to_string(), "aud": "tribune:unsubscribe", "iss": "tribune",
+        "iat": now, "exp": now + 3600, "jti": "forged", "email": "x@example.org",
+        "what": what,
+    });
+    let header = Header {
+        typ: Some("tribune-link+jwt".into()),
+        ..Header::new(Algorithm::HS256)
+    };
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&key)).unwrap()
+}
+
+#[tokio::test]
+async fn an_unsubscribe_token_never_ends_another_accounts_subscription() {
+    with_mail(
+        |_| {},
+        async |app, sink| {
+            let anna = verified(app, sink, "anna").await;
+            let bert = verified(app, sink, "bert").await;
+            comment_notifying(app, &bert, "Berts Abo").await;
+            let berts = subscriptions(app, &bert).await;
+            let id = id_of(&berts[0]);
+
+            // Signed for Anna, naming Bert's subscription: refused, nothing ends.
+            let foreign = signed_unsubscribe(anna.user_id, &format!("sub:{id}"));
+            let res = one_click(app, &format!("/account/unsubscribe?token={foreign}")).await;
+            expect_problem(res, StatusCode::BAD_REQUEST, "invalid_link").await;
+            assert_eq!(subscriptions(app, &bert).await.len(), 1);
+            // Nonsense in `what`: refused too.
+            let odd = signed_unsubscribe(bert.user_id, "everything");
+            let res = one_click(app, &format!("/account/unsubscribe?token={odd}")).await;
+            expect_problem(res, StatusCode::BAD_REQUEST, "invalid_link").await;
+            // Signed for Bert: it works.
+            let own = signed_unsubscribe(bert.user_id, &format!("sub:{id}"));
+            let res = one_click(app, &format!("/account/unsubscribe?token={own}")).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            assert!(subscriptions(app, &bert).await.is_empty());
         },
     )
     .await;
