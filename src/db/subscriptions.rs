@@ -303,6 +303,18 @@ pub fn waiting(conn: &mut DbConnection, subscription: i64) -> Result<Vec<Waiting
         .collect())
 }
 
+/// Forgets notes that went into a mail (or were skipped) and were first seen before
+/// `cutoff` (the outbox's retention): a reply approved again after that could be mailed
+/// again, which is the price of not keeping a row per reply for ever.
+pub fn prune(conn: &mut DbConnection, cutoff: NaiveDateTime) -> Result<usize, ApiError> {
+    Ok(diesel::delete(
+        reply_notices::table
+            .filter(reply_notices::mail_key.is_not_null())
+            .filter(reply_notices::seen_at.lt(cutoff)),
+    )
+    .execute(conn)?)
+}
+
 /// Records that the notices went into the mail `key` (or were skipped).
 pub fn mark(conn: &mut DbConnection, notices: &[i64], key: &str) -> Result<(), ApiError> {
     diesel::update(reply_notices::table.filter(reply_notices::id.eq_any(notices)))

@@ -609,6 +609,12 @@ async fn prune(db: &Db, clock: &Clock, settings: &MailSettings) {
     let Some(cutoff) = clock.now_naive().checked_sub_signed(retention) else {
         return;
     };
+    if let Err(error) = db
+        .write(move |conn| crate::db::subscriptions::prune(conn, cutoff))
+        .await
+    {
+        tracing::warn!(%error, "cannot prune old reply notes; trying again later");
+    }
     loop {
         match db.write(move |conn| outbox::prune(conn, cutoff, 500)).await {
             Ok(500) => {}

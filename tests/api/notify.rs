@@ -708,3 +708,46 @@ async fn an_unsubscribe_token_never_ends_another_accounts_subscription() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn mailed_notes_are_forgotten_after_the_retention() {
+    for backend in backends() {
+        eprintln!("=== backend: {backend}");
+        let sink = SmtpSink::start().await;
+        let db = TestDb::new(backend);
+        let app = TestApp::spawn_with(db.clone(), |s| s.mail = mail_settings(&sink)).await;
+        let anna = verified(&app, &sink, "anna").await;
+        let bert = app.register_reader("bert").await;
+        let root = comment_notifying(&app, &anna, "Alt").await;
+        app.comment_ok(&bert, ARTICLE, "Antwort", Some(id_of(&root)))
+            .await;
+        wait_for_notification(&sink, "anna", 1).await;
+        app.stop().await;
+        let notes = |conn: &mut tribune::db::DbConnection| -> anyhow::Result<i64> {
+            use tribune::db::schema::reply_notices;
+            Ok(reply_notices::table.count().get_result(conn)?)
+        };
+        assert_eq!(db.connect().with_writer_blocking(notes).unwrap(), 1);
+        // Seen long ago: the next worker to start prunes it (the retention is 30 days).
+        db.connect()
+            .with_writer_blocking(|conn| {
+                use tribune::db::schema::reply_notices;
+                let long_ago = chrono::Utc::now().naive_utc() - TimeDelta::days(31);
+                diesel::update(reply_notices::table)
+                    .set(reply_notices::seen_at.eq(long_ago))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .unwrap();
+        let again = TestApp::spawn_with(db.clone(), |s| s.mail = mail_settings(&sink)).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while db.connect().with_writer_blocking(notes).unwrap() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the note was not pruned"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        again.stop().await;
+    }
+}
