@@ -67,6 +67,16 @@ test('a reader asks to hear about replies, gets a mail for one, and stops it wit
   expect(subs.body.subscriptions).toHaveLength(1);
   const commentId: number = subs.body.subscriptions[0].comment_id;
 
+  // The thread offers the same for all her comments on the article: on, then off.
+  const everywhere = thread.getByRole('button', { name: 'Email me about replies to any of my comments here' });
+  await everywhere.click();
+  await expect(everywhere).toHaveAttribute('aria-pressed', 'true');
+  const both = (await api('GET', '/me/subscriptions', login.body.access_token)).body.subscriptions;
+  expect(both.map((s: { kind: string }) => s.kind)).toEqual(['comment', 'article']);
+  await everywhere.click();
+  await expect(thread.getByRole('status')).toHaveText('No more emails about replies on this article.');
+  await expect(everywhere).toHaveAttribute('aria-pressed', 'false');
+
   // Her own comment's menu shows it on; off and on again.
   const toggle = thread.locator(`#c${commentId}`).getByRole('button', { name: 'Email me about replies' });
   await expect(toggle).toHaveAttribute('aria-pressed', 'true');

@@ -36,6 +36,10 @@ export function Thread() {
       </header>
       <p class="sr" aria-live="polite" role="status">{notice}</p>
       <AuthPanel />
+      {user?.email_verified && (page?.comment_count ?? 0) > 0 && (
+        <button type="button" aria-pressed={model.state.articleSub !== null}
+          onClick={() => model.notifyArticle(model.state.articleSub === null).catch((e) => model.set({ notice: model.fail(e) }))}>{t('notifyArticle')}</button>
+      )}
       {closed ? (
         <p class="closed" role="note">{t('closed')}</p>
       ) : (

@@ -27,6 +27,8 @@ export interface ThreadState {
   focus: number | null;
   /** The reader's reply mails: comment id → subscription id. */
   subs: Record<number, number>;
+  /** The subscription to replies to any own comment on this article, if any. */
+  articleSub: number | null;
 }
 
 type Emit = (name: string, detail?: unknown) => void;
@@ -42,7 +44,7 @@ export class ThreadModel {
     readonly emit: Emit,
     sort: Sort,
   ) {
-    this.state = { page: null, comments: [], next: null, sort, loading: true, error: null, notice: '', focus: null, subs: {} };
+    this.state = { page: null, comments: [], next: null, sort, loading: true, error: null, notice: '', focus: null, subs: {}, articleSub: null };
   }
 
   subscribe(listener: () => void): () => void {
@@ -139,12 +141,16 @@ export class ThreadModel {
 
   /** Which own comments mail their replies (only a verified address gets mail). */
   async loadSubs() {
-    if (!this.session.user?.email_verified) return this.set({ subs: {} });
+    if (!this.session.user?.email_verified) return this.set({ subs: {}, articleSub: null });
     try {
       const list = await this.session.request<SubscriptionList>('GET', '/me/subscriptions');
       const subs: Record<number, number> = {};
-      for (const s of list.subscriptions) if (s.comment_id != null) subs[s.comment_id] = s.id;
-      this.set({ subs });
+      let articleSub: number | null = null;
+      for (const s of list.subscriptions) {
+        if (s.comment_id != null) subs[s.comment_id] = s.id;
+        else if (s.article.key === this.article.key) articleSub = s.id;
+      }
+      this.set({ subs, articleSub });
     } catch {
       // The switches show as off; turning one on reports any error.
     }
@@ -160,6 +166,15 @@ export class ThreadModel {
       delete subs[comment.id];
     }
     this.set({ subs, notice: this.i18n.t(on ? 'notifyOn' : 'notifyOff') });
+  }
+
+  /** Turns reply mails for every own comment on this article on or off. */
+  async notifyArticle(on: boolean) {
+    const id = this.state.articleSub;
+    const articleSub = on
+      ? (await this.session.request<Subscription>('POST', '/me/subscriptions', { article: this.article.key })).id
+      : (await this.session.request('DELETE', `/me/subscriptions/${id}`), null);
+    this.set({ articleSub, notice: this.i18n.t(on ? 'notifyArticleOn' : 'notifyArticleOff') });
   }
 
   /** An error in the page's language. */
