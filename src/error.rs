@@ -93,6 +93,8 @@ pub enum Conflict {
     AlreadyAppealed,
     /// The appeal was decided already.
     AppealDecided,
+    /// Notifications go only to a verified address, and this account's is not.
+    EmailNotVerified,
 }
 
 /// Every error a handler can return.
@@ -249,6 +251,10 @@ impl ApiError {
                     Conflict::AppealDecided => {
                         ("appeal_decided", "This appeal has been decided already.")
                     }
+                    Conflict::EmailNotVerified => (
+                        "email_not_verified",
+                        "Notifications go only to a verified email address; verify yours first.",
+                    ),
                 };
                 (S::CONFLICT, code, "Conflict", detail.into())
             }

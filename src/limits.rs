@@ -36,6 +36,8 @@ pub enum Action {
     VerifyEmail,
     /// Mailed links used (verification, reset), per client network.
     LinkUse,
+    /// Mails of the registration path with a taken address, per address.
+    RegistrationMail,
 }
 
 /// A number of requests per window, e.g. `10/minute`.
@@ -107,6 +109,8 @@ pub struct RateLimitSettings {
     pub verify_email: Rate,
     /// Mailed links used, per client network.
     pub link_use: Rate,
+    /// Mails of the registration path with a taken address, per address.
+    pub registration_mail: Rate,
 }
 
 impl Default for RateLimitSettings {
@@ -132,13 +136,14 @@ impl Default for RateLimitSettings {
             password_reset_ip: rate(10, 3600),
             verify_email: rate(3, 3600),
             link_use: rate(30, 3600),
+            registration_mail: rate(3, 3600),
         }
     }
 }
 
 /// The limiters.
 pub struct RateLimits {
-    limiters: Option<[DefaultKeyedRateLimiter<String>; 14]>,
+    limiters: Option<[DefaultKeyedRateLimiter<String>; 15]>,
     ipv6_prefix: u8,
 }
 
@@ -161,6 +166,7 @@ impl RateLimits {
                 settings.password_reset_ip,
                 settings.verify_email,
                 settings.link_use,
+                settings.registration_mail,
             ]
             .map(|rate| RateLimiter::keyed(rate.quota()))
         });

@@ -320,6 +320,21 @@ pub struct ServeArgs {
     /// Mailed links used (verification, password reset), per client IP.
     #[arg(long, env = "TRIBUNE_RATE_LIMIT_MAIL_LINK", default_value = "30/hour")]
     pub rate_limit_mail_link: Rate,
+    /// "Someone tried to register with your address" mails (and the fresh verification
+    /// links of that path), per address.
+    #[arg(
+        long,
+        env = "TRIBUNE_RATE_LIMIT_REGISTRATION_MAIL",
+        default_value = "3/hour"
+    )]
+    pub rate_limit_registration_mail: Rate,
+    /// Seconds the first reply of a batch waits for more before its mail goes.
+    #[arg(long, env = "TRIBUNE_NOTIFY_BATCH_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub notify_batch_secs: u64,
+    /// Hours the oldest pending comment may wait before subscribed moderators get an
+    /// hourly digest as well as the daily one (0: daily only).
+    #[arg(long, env = "TRIBUNE_DIGEST_ALERT_HOURS", default_value_t = 4, value_parser = clap::value_parser!(u64).range(0..=720))]
+    pub digest_alert_hours: u64,
 }
 
 impl ServeArgs {
@@ -433,6 +448,7 @@ impl ServeArgs {
                 password_reset_ip: self.rate_limit_password_reset_ip,
                 verify_email: self.rate_limit_verify_email,
                 link_use: self.rate_limit_mail_link,
+                registration_mail: self.rate_limit_registration_mail,
             },
             trusted_proxies: self.trusted_proxies,
             metrics_token: self.metrics_token.map(SecretString::from),
@@ -475,6 +491,8 @@ impl ServeArgs {
                 retry_for: Duration::from_secs(self.mail_retry_for_secs),
                 timeout: Duration::from_millis(self.mail_timeout_ms),
                 retention: Duration::from_secs(self.event_retention_days * 24 * 3600),
+                notify_batch: Duration::from_secs(self.notify_batch_secs),
+                digest_alert_hours: self.digest_alert_hours,
                 ..MailSettings::default()
             },
         })

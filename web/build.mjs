@@ -29,11 +29,23 @@ async function bundle(entry, define = {}) {
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist/embed', { recursive: true });
 
-const thread = await bundle('src/embed/thread/index.tsx');
+// Each language but English (the thread's fallback, inside it) in a file of its own,
+// loaded only by pages that show it.
+const langFiles = {};
+for (const lang of ['de', 'vi']) {
+  const texts = await bundle(`src/i18n/lang-${lang}.ts`);
+  const file = `lang-${lang}-${createHash('sha256').update(texts).digest('hex').slice(0, 10)}.js`;
+  writeFileSync(`dist/embed/${file}`, texts);
+  langFiles[lang] = file;
+}
+const thread = await bundle('src/embed/thread/index.tsx', { LANG_FILES: JSON.stringify(langFiles) });
 const hash = createHash('sha256').update(thread).digest('hex').slice(0, 10);
 const threadFile = `thread-${hash}.js`;
 writeFileSync(`dist/embed/${threadFile}`, thread);
-const loader = await bundle('src/embed/loader.ts', { THREAD_FILE: JSON.stringify(threadFile) });
+const loader = await bundle('src/embed/loader.ts', {
+  THREAD_FILE: JSON.stringify(threadFile),
+  LANG_FILES: JSON.stringify(langFiles),
+});
 writeFileSync('dist/embed.js', loader);
 const count = await bundle('src/count/count.ts');
 writeFileSync('dist/count.js', count);
@@ -53,6 +65,10 @@ writeFileSync('dist/account/index.html', readFileSync('src/account/index.html', 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 console.log(`embed.js ${loader.length} B (${gz(loader)} B gzip)`);
 console.log(`embed/${threadFile} ${thread.length} B (${gz(thread)} B gzip)`);
+for (const file of Object.values(langFiles)) {
+  const texts = readFileSync(`dist/embed/${file}`);
+  console.log(`embed/${file} ${texts.length} B (${gz(texts)} B gzip)`);
+}
 console.log(`count.js ${count.length} B (${gz(count)} B gzip)`);
 console.log(`moderate/${consoleFile} ${consoleJs.length} B (${gz(consoleJs)} B gzip)`);
 console.log(`account/${accountFile} ${accountJs.length} B (${gz(accountJs)} B gzip)`);

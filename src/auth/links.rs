@@ -4,7 +4,10 @@
 //! for an access token), carrying the account, the address it was sent to, an expiry
 //! and a `jti` that the database spends on first use. A reset link also carries a
 //! fingerprint of the password hash it replaces, so a link dies once any reset (or
-//! password change) happened.
+//! password change) happened. An unsubscribe link (`tribune:unsubscribe`) names the
+//! account and the subscription it ends (none: the moderators' digest); it is not
+//! spent on use (ending a subscription twice is harmless) and works for a long time, as
+//! mail clients keep offering it.
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta};
 use hmac::{Hmac, Mac};
@@ -25,6 +28,7 @@ const LINK_TYPE: &str = "tribune-link+jwt";
 pub enum Purpose {
     VerifyEmail,
     PasswordReset,
+    Unsubscribe,
 }
 
 impl Purpose {
@@ -32,6 +36,7 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "tribune:verify-email",
             Self::PasswordReset => "tribune:password-reset",
+            Self::Unsubscribe => "tribune:unsubscribe",
         }
     }
 
@@ -41,6 +46,7 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "/account/verify-email",
             Self::PasswordReset => "/account/reset-password",
+            Self::Unsubscribe => "/account/unsubscribe",
         }
     }
 }
@@ -58,6 +64,9 @@ struct LinkClaims {
     /// For reset links: the fingerprint of the password hash at sending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pwd: Option<String>,
+    /// For unsubscribe links: what they end (`sub:<id>`, or `digest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    what: Option<String>,
 }
 
 /// A verified link.
@@ -70,6 +79,8 @@ pub struct Link {
     pub expires_at: NaiveDateTime,
     /// For reset links: the password-hash fingerprint it was issued against.
     pub password: Option<String>,
+    /// For unsubscribe links: what they end.
+    pub what: Option<String>,
 }
 
 /// Signs and checks mailed links.
@@ -110,6 +121,36 @@ impl Links {
             jti: hex::encode(rand::random::<[u8; 16]>()),
             email: email.to_owned(),
             pwd: password,
+            what: None,
+        };
+        let header = Header {
+            typ: Some(LINK_TYPE.to_owned()),
+            ..Header::new(Algorithm::HS256)
+        };
+        jsonwebtoken::encode(&header, &claims, &self.encoding)
+            .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("signing a link failed: {e}")))
+    }
+
+    /// An unsubscribe token for `user` at `email`, ending `what` (`sub:<id>` or
+    /// `digest`), working for `ttl`.
+    pub fn sign_unsubscribe(
+        &self,
+        user: UserId,
+        email: &str,
+        what: &str,
+        ttl: TimeDelta,
+    ) -> Result<String, ApiError> {
+        let now = self.clock.now().timestamp();
+        let claims = LinkClaims {
+            sub: user.0.to_string(),
+            aud: Purpose::Unsubscribe.audience().to_owned(),
+            iss: super::tokens::ISSUER.to_owned(),
+            iat: now,
+            exp: now.saturating_add(ttl.num_seconds()),
+            jti: hex::encode(rand::random::<[u8; 16]>()),
+            email: email.to_owned(),
+            pwd: None,
+            what: Some(what.to_owned()),
         };
         let header = Header {
             typ: Some(LINK_TYPE.to_owned()),
@@ -147,6 +188,7 @@ impl Links {
             jti: claims.jti,
             expires_at,
             password: claims.pwd,
+            what: claims.what,
         })
     }
 }

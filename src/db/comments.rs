@@ -162,6 +162,10 @@ pub fn shift_counters_flagged(
         pending: delta(CommentStatus::Pending),
         reported,
     };
+    if approved > 0 && comment.depth > 0 {
+        // Reply mails go out only for approved replies, decided in this transaction.
+        super::subscriptions::on_approved(conn, comment)?;
+    }
     let posted_at = from.is_none().then_some(comment.created_at);
     articles::add_to_counts(conn, ArticleId(comment.article_id), shift, posted_at)?;
     if approved != 0 && comment.depth > 0 {

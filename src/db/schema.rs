@@ -20,6 +20,8 @@ diesel::table! {
         username_skeleton -> Nullable<Text>,
         email_verified_at -> Nullable<Timestamp>,
         language -> Text,
+        notify_replies -> Bool,
+        moderator_digest -> Bool,
     }
 }
 
@@ -252,6 +254,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subscriptions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        comment_id -> Nullable<BigInt>,
+        article_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reply_notices (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        comment_id -> BigInt,
+        subscription_id -> BigInt,
+        seen_at -> Nullable<Timestamp>,
+        mail_key -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(likes -> comments (comment_id));
@@ -278,4 +301,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     appeals,
     username_holds,
+    subscriptions,
+    reply_notices,
 );

@@ -40,6 +40,10 @@ pub struct User {
     pub email_verified_at: Option<NaiveDateTime>,
     /// The language of the account's mail (`de`, `en`, `vi`).
     pub language: String,
+    /// The master switch of reply mails: off, no subscription of the account mails.
+    pub notify_replies: bool,
+    /// Whether a moderator or admin wants the periodic digest of the queues.
+    pub moderator_digest: bool,
 }
 
 impl User {
@@ -278,6 +282,29 @@ pub fn set_language(
     find(conn, user)?.ok_or(ApiError::NotFound("user"))
 }
 
+/// Sets the account's notification switches that are given (reply mails, the
+/// moderators' digest); answers the account.
+#[tracing::instrument(skip_all)]
+pub fn set_notifications(
+    conn: &mut DbConnection,
+    user: UserId,
+    replies: Option<bool>,
+    digest: Option<bool>,
+    now: NaiveDateTime,
+) -> Result<User, ApiError> {
+    if let Some(on) = replies {
+        diesel::update(users::table.find(user.0))
+            .set((users::notify_replies.eq(on), users::updated_at.eq(now)))
+            .execute(conn)?;
+    }
+    if let Some(on) = digest {
+        diesel::update(users::table.find(user.0))
+            .set((users::moderator_digest.eq(on), users::updated_at.eq(now)))
+            .execute(conn)?;
+    }
+    find(conn, user)?.ok_or(ApiError::NotFound("user"))
+}
+
 /// What a publisher's single sign-on token says about a reader.
 #[derive(Debug, Clone)]
 pub struct SsoProfile {
@@ -506,6 +533,7 @@ pub fn erase(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Resul
         .execute(conn)?;
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0))).execute(conn)?;
     super::mail::forget_user(conn, user)?;
+    super::subscriptions::erase_user(conn, user)?;
     diesel::update(users::table.find(user.0))
         .set((
             users::email_verified_at.eq(None::<NaiveDateTime>),
@@ -520,6 +548,7 @@ pub fn erase(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> Resul
             users::status.eq(UserStatus::Deleted.as_str()),
             users::approved_count.eq(0),
             users::rejected_count.eq(0),
+            users::moderator_digest.eq(false),
             users::updated_at.eq(now),
         ))
         .execute(conn)?;

@@ -22,12 +22,14 @@
 //! an unverified address is `Kind::to_unverified` (only verification may).
 
 mod notices;
+pub mod notify;
 pub mod templates;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, TimeDelta};
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -39,9 +41,9 @@ use crate::clock::Clock;
 use crate::db::mail::{self as outbox, Claimed, NewMail, Outcome};
 use crate::db::users::{self, User};
 use crate::db::{Db, username_holds};
-use crate::domain::user::{Language, UserId, email_key};
+use crate::domain::user::{Language, UserId, UserStatus, email_key};
 use crate::error::ApiError;
-use templates::{Kind, Notice, NoticeComment, Values};
+use templates::{DigestFigures, Kind, ListedReply, Notice, NoticeComment, Values};
 
 /// How the SMTP server is reached.
 #[derive(Debug, Clone)]
@@ -117,6 +119,13 @@ pub struct MailSettings {
     /// How often the worker prunes the outbox and ends username holds (an hour; tests
     /// shorten it).
     pub prune_every: Duration,
+    /// How long the first reply of a batch waits for more (`TRIBUNE_NOTIFY_BATCH_SECS`).
+    pub notify_batch: Duration,
+    /// Hours the oldest pending comment may wait before digest subscribers get an
+    /// hourly digest too (0: daily only).
+    pub digest_alert_hours: u64,
+    /// How long an unsubscribe link works.
+    pub unsubscribe_ttl: TimeDelta,
 }
 
 impl Default for MailSettings {
@@ -136,8 +145,24 @@ impl Default for MailSettings {
             timeout: Duration::from_secs(10),
             retention: Duration::from_secs(30 * 24 * 3600),
             prune_every: Duration::from_secs(3600),
+            notify_batch: Duration::from_secs(300),
+            digest_alert_hours: 4,
+            unsubscribe_ttl: TimeDelta::days(365),
         }
     }
+}
+
+/// What a reply mail lists.
+#[derive(Debug, Clone)]
+pub struct ReplyBatch<'a> {
+    pub subscription: i64,
+    /// Whether the subscription is the article's (else one comment's).
+    pub whole_article: bool,
+    /// The article's title, or its key.
+    pub article: &'a str,
+    /// The article page, when known.
+    pub url: Option<&'a str>,
+    pub replies: &'a [ListedReply],
 }
 
 /// Mails one worker claims at once (sent one after another).
@@ -234,6 +259,32 @@ impl Mail {
         )
     }
 
+    /// The mail listing new replies under a subscription, one per batch (`key`).
+    pub fn replies(&self, user: &User, key: &str, batch: &ReplyBatch<'_>) -> Option<NewMail> {
+        let mut mail = self.to_account(Kind::Replies, user, key)?;
+        mail.payload = serde_json::json!({
+            "username": user.username,
+            "subscription": batch.subscription,
+            "whole_article": batch.whole_article,
+            "article": batch.article,
+            "url": batch.url,
+            "replies": batch.replies,
+        });
+        Some(mail)
+    }
+
+    /// The moderators' digest for `user`, one per period (`key`).
+    pub fn digest(&self, user: &User, key: &str, figures: DigestFigures) -> Option<NewMail> {
+        let mut mail = self.to_account(Kind::Digest, user, key)?;
+        mail.payload = serde_json::json!({
+            "username": user.username,
+            "new_reports": figures.new_reports,
+            "pending": figures.pending,
+            "oldest_hours": figures.oldest_hours,
+        });
+        Some(mail)
+    }
+
     /// A mail of `kind` to the account's address, if mail is configured, it has one,
     /// and the address may receive this kind.
     fn to_account(&self, kind: Kind, user: &User, key: &str) -> Option<NewMail> {
@@ -288,9 +339,11 @@ impl Mail {
         let (link, ttl) = match kind {
             Kind::VerifyEmail => (Some(Purpose::VerifyEmail), self.settings.verification_ttl),
             Kind::PasswordReset => (Some(Purpose::PasswordReset), self.settings.reset_ttl),
-            Kind::RegistrationAttempt | Kind::DecisionNotice | Kind::AppealOutcome => {
-                (None, TimeDelta::zero())
-            }
+            Kind::RegistrationAttempt
+            | Kind::DecisionNotice
+            | Kind::AppealOutcome
+            | Kind::Replies
+            | Kind::Digest => (None, TimeDelta::zero()),
         };
         let notice = match kind {
             Kind::DecisionNotice | Kind::AppealOutcome => {
@@ -331,22 +384,62 @@ impl Mail {
                 }
             }
         };
+        // Mails one can stop: still wanted, and signed a one-click unsubscribe link.
+        let (link, unsubscribe) = match kind {
+            Kind::Replies | Kind::Digest => {
+                let what = match self.still_wanted(db, clock, kind, &user, &payload).await {
+                    Ok(what) => what,
+                    Err(outcome) => return outcome,
+                };
+                let token = match self.links.sign_unsubscribe(
+                    user.user_id(),
+                    &mail.recipient,
+                    &what,
+                    self.settings.unsubscribe_ttl,
+                ) {
+                    Ok(token) => token,
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let unsubscribe = format!(
+                    "{}{}?lang={}&token={token}",
+                    sender.public_url,
+                    Purpose::Unsubscribe.path(),
+                    language.as_str()
+                );
+                let link = match kind {
+                    Kind::Digest => Some(format!("{}/moderate/", sender.public_url)),
+                    _ => payload["url"].as_str().map(str::to_owned),
+                };
+                (link, Some(unsubscribe))
+            }
+            _ => (link, None),
+        };
         let username = payload["username"]
             .as_str()
             .unwrap_or(&user.username)
             .to_owned();
+        let replies: Vec<ListedReply> =
+            serde_json::from_value(payload["replies"].clone()).unwrap_or_default();
+        let digest = (kind == Kind::Digest).then(|| DigestFigures {
+            new_reports: payload["new_reports"].as_i64().unwrap_or(0),
+            pending: payload["pending"].as_i64().unwrap_or(0),
+            oldest_hours: payload["oldest_hours"].as_i64(),
+        });
         let rendered = templates::render(
             kind,
             language,
             &Values {
-                username: &username,
-                site: &sender.site,
-                link: link.as_deref(),
                 valid_minutes: ttl.num_minutes(),
                 notice: notice.as_ref().map(|(n, _)| n),
+                article: payload["article"].as_str().unwrap_or(""),
+                whole_article: payload["whole_article"].as_bool().unwrap_or(false),
+                replies: &replies,
+                digest,
+                unsubscribe: unsubscribe.as_deref(),
+                ..Values::basic(&username, &sender.site, link.as_deref())
             },
         );
-        let message = match build_message(sender, mail, rendered) {
+        let message = match build_message(sender, mail, rendered, unsubscribe.as_deref()) {
             Ok(message) => message,
             Err(e) => return Outcome::Failed(e),
         };
@@ -359,6 +452,46 @@ impl Mail {
             Ok(Err(e)) if e.is_permanent() => Outcome::Failed(format!("refused: {e}")),
             Ok(Err(e)) => self.retry(clock, mail, format!("{e}")),
             Err(_) => self.retry(clock, mail, "timed out".into()),
+        }
+    }
+
+    /// Whether a reply mail or digest is still wanted when it is sent: the account is
+    /// active and has not turned it off (nor ended the subscription) meanwhile. Answers
+    /// what its unsubscribe link ends (`sub:<id>` or `digest`).
+    async fn still_wanted(
+        &self,
+        db: &Db,
+        clock: &Clock,
+        kind: Kind,
+        user: &User,
+        payload: &serde_json::Value,
+    ) -> Result<String, Outcome> {
+        if user.status_at(clock.now()) != UserStatus::Active {
+            return Err(Outcome::Dropped("the account is not active".into()));
+        }
+        if kind == Kind::Digest {
+            return if user.moderator_digest && user.role().can_moderate() {
+                Ok("digest".into())
+            } else {
+                Err(Outcome::Dropped("the digest was turned off".into()))
+            };
+        }
+        if !user.notify_replies {
+            return Err(Outcome::Dropped("reply mails were turned off".into()));
+        }
+        let Some(id) = payload["subscription"].as_i64() else {
+            return Err(Outcome::Dropped("the mail names no subscription".into()));
+        };
+        match db
+            .read(move |conn| crate::db::subscriptions::find(conn, id))
+            .await
+        {
+            Ok(Some(s)) if s.user_id == user.id => Ok(format!("sub:{id}")),
+            Ok(_) => Err(Outcome::Dropped("the subscription ended".into())),
+            Err(e) => Err(Outcome::RetryAt(
+                clock.now_naive() + TimeDelta::seconds(30),
+                format!("cannot read the subscription: {e}"),
+            )),
         }
     }
 
@@ -522,11 +655,13 @@ fn notice_facts(
 }
 
 /// The MIME message: multipart/alternative of text and HTML, its `Message-ID` from the
-/// idempotency key.
+/// idempotency key; with an `unsubscribe` link, the headers of RFC 2369 and RFC 8058
+/// (one-click: a mail client POSTs `List-Unsubscribe=One-Click` to it).
 fn build_message(
     sender: &Sender,
     mail: &Claimed,
     rendered: templates::Rendered,
+    unsubscribe: Option<&str>,
 ) -> Result<Message, String> {
     let to: Mailbox = mail
         .recipient
@@ -534,7 +669,19 @@ fn build_message(
         .map_err(|e| format!("not a deliverable address: {e}"))?;
     let domain = sender.from.email.domain().to_owned();
     let id = hex::encode(&Sha256::digest(mail.key.as_bytes())[..16]);
-    Message::builder()
+    let mut builder = Message::builder();
+    if let Some(url) = unsubscribe {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    builder
         .from(sender.from.clone())
         .to(to)
         .subject(rendered.subject)
@@ -554,12 +701,14 @@ pub fn spawn(db: Db, clock: Clock, mail: Arc<Mail>) -> Option<tokio::task::JoinH
     }
     Some(tokio::spawn(async move {
         let mut next_prune = Instant::now();
+        let mut notifier = notify::Notifier::default();
         loop {
             if Instant::now() >= next_prune {
                 prune(&db, &clock, &mail.settings).await;
                 purge_holds(&db, &clock).await;
                 next_prune = Instant::now() + mail.settings.prune_every;
             }
+            notifier.pass(&db, &clock, &mail).await;
             match tick(&db, &clock, &mail).await {
                 Ok(0) => tokio::time::sleep(mail.settings.poll_interval).await,
                 Ok(_) => {}
@@ -597,6 +746,12 @@ async fn prune(db: &Db, clock: &Clock, settings: &MailSettings) {
     let Some(cutoff) = clock.now_naive().checked_sub_signed(retention) else {
         return;
     };
+    if let Err(error) = db
+        .write(move |conn| crate::db::subscriptions::prune(conn, cutoff))
+        .await
+    {
+        tracing::warn!(%error, "cannot prune old reply notes; trying again later");
+    }
     loop {
         match db.write(move |conn| outbox::prune(conn, cutoff, 500)).await {
             Ok(500) => {}

@@ -23,6 +23,10 @@ pub enum Kind {
     DecisionNotice,
     /// The outcome of the author's appeal (Art. 20).
     AppealOutcome,
+    /// New approved replies under a subscription, listed (one mail per batch).
+    Replies,
+    /// The moderators' digest: new reports and the pending queue.
+    Digest,
 }
 
 impl Kind {
@@ -34,6 +38,8 @@ impl Kind {
             Self::RegistrationAttempt => "registration_attempt",
             Self::DecisionNotice => "decision_notice",
             Self::AppealOutcome => "appeal_outcome",
+            Self::Replies => "replies",
+            Self::Digest => "digest",
         }
     }
 
@@ -45,6 +51,8 @@ impl Kind {
             "registration_attempt" => Some(Self::RegistrationAttempt),
             "decision_notice" => Some(Self::DecisionNotice),
             "appeal_outcome" => Some(Self::AppealOutcome),
+            "replies" => Some(Self::Replies),
+            "digest" => Some(Self::Digest),
             _ => None,
         }
     }
@@ -67,6 +75,53 @@ pub struct Values<'a> {
     pub valid_minutes: i64,
     /// What a statement of reasons or an appeal's outcome tells (those kinds only).
     pub notice: Option<&'a Notice>,
+    /// Reply mails: the article's title (or key).
+    pub article: &'a str,
+    /// Reply mails: whether the subscription is the article's (else one comment's).
+    pub whole_article: bool,
+    /// Reply mails: the replies, oldest first.
+    pub replies: &'a [ListedReply],
+    /// Digest mails: the figures.
+    pub digest: Option<DigestFigures>,
+    /// The one-click unsubscribe link, for the kinds that carry one.
+    pub unsubscribe: Option<&'a str>,
+}
+
+impl<'a> Values<'a> {
+    /// Values with only the name, site and link.
+    pub fn basic(username: &'a str, site: &'a str, link: Option<&'a str>) -> Self {
+        Self {
+            username,
+            site,
+            link,
+            valid_minutes: 0,
+            article: "",
+            whole_article: false,
+            replies: &[],
+            digest: None,
+            unsubscribe: None,
+            notice: None,
+        }
+    }
+}
+
+/// A reply as a mail lists it: plain text, never markup.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ListedReply {
+    pub author: String,
+    /// The reply's text (its Markdown source, shortened), shown as plain text.
+    pub body: String,
+}
+
+/// What a digest reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestFigures {
+    /// Reports filed in the last 24 hours.
+    pub new_reports: i64,
+    /// Comments in the pending queue.
+    pub pending: i64,
+    /// How long the oldest of them has waited, in whole hours.
+    pub oldest_hours: Option<i64>,
 }
 
 /// What a statement of reasons or an appeal's outcome tells, read when it is sent.
@@ -272,11 +327,144 @@ fn parts(kind: Kind, language: Language, v: &Values<'_>) -> Parts {
             before: Vec::new(),
             after: Vec::new(),
         },
+        (Kind::Replies, Language::De) => Parts {
+            subject: format!("Neue Antworten auf Ihren Kommentar bei {site}"),
+            greeting: format!("Hallo {user},"),
+            before: vec![if v.whole_article {
+                format!(
+                    "es gibt neue Antworten auf Ihre Kommentare zu „{}“:",
+                    v.article
+                )
+            } else {
+                format!(
+                    "es gibt neue Antworten auf Ihren Kommentar zu „{}“:",
+                    v.article
+                )
+            }],
+            after: vec![s(
+                "Sie erhalten diese Nachricht, weil Sie Benachrichtigungen über Antworten eingeschaltet haben.",
+            )],
+        },
+        (Kind::Replies, Language::En) => Parts {
+            subject: format!("New replies to your comment at {site}"),
+            greeting: format!("Hello {user},"),
+            before: vec![if v.whole_article {
+                format!("there are new replies to your comments on “{}”:", v.article)
+            } else {
+                format!("there are new replies to your comment on “{}”:", v.article)
+            }],
+            after: vec![s(
+                "You get this message because you asked to be told about replies.",
+            )],
+        },
+        (Kind::Replies, Language::Vi) => Parts {
+            subject: format!("Phản hồi mới cho bình luận của bạn tại {site}"),
+            greeting: format!("Xin chào {user},"),
+            before: vec![if v.whole_article {
+                format!(
+                    "có phản hồi mới cho các bình luận của bạn về “{}”:",
+                    v.article
+                )
+            } else {
+                format!("có phản hồi mới cho bình luận của bạn về “{}”:", v.article)
+            }],
+            after: vec![s(
+                "Bạn nhận được thư này vì bạn đã bật thông báo về phản hồi.",
+            )],
+        },
+        (Kind::Digest, language) => digest_parts(language, v),
+    }
+}
+
+/// The moderators' digest: figures as "label: value" lines, which need no plurals.
+fn digest_parts(language: Language, v: &Values<'_>) -> Parts {
+    let f = v.digest.unwrap_or(DigestFigures {
+        new_reports: 0,
+        pending: 0,
+        oldest_hours: None,
+    });
+    let (user, site) = (v.username, v.site);
+    let oldest = f.oldest_hours.map(|h| match (h, language) {
+        (0, Language::De) => "weniger als 1 Stunde".to_owned(),
+        (0, Language::En) => "less than an hour".to_owned(),
+        (0, Language::Vi) => "chưa đến 1 giờ".to_owned(),
+        (h, language) => duration(language, h.saturating_mul(60)),
+    });
+    match language {
+        Language::De => Parts {
+            subject: format!("Moderation bei {site}: {} wartend", f.pending),
+            greeting: format!("Hallo {user},"),
+            before: [
+                Some(format!(
+                    "Neue Meldungen (letzte 24 Stunden): {}",
+                    f.new_reports
+                )),
+                Some(format!("Wartende Kommentare: {}", f.pending)),
+                oldest.map(|o| format!("Der älteste wartet seit: {o}")),
+                Some("Zur Moderation:".to_owned()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            after: vec![
+                "Sie erhalten diese Übersicht, weil Sie sie in Ihrem Konto eingeschaltet haben."
+                    .to_owned(),
+            ],
+        },
+        Language::En => Parts {
+            subject: format!("Moderation at {site}: {} waiting", f.pending),
+            greeting: format!("Hello {user},"),
+            before: [
+                Some(format!("New reports (last 24 hours): {}", f.new_reports)),
+                Some(format!("Comments waiting: {}", f.pending)),
+                oldest.map(|o| format!("The oldest has waited: {o}")),
+                Some("To the moderation console:".to_owned()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            after: vec!["You get this digest because you turned it on in your account.".to_owned()],
+        },
+        Language::Vi => Parts {
+            subject: format!("Kiểm duyệt tại {site}: {} đang chờ", f.pending),
+            greeting: format!("Xin chào {user},"),
+            before: [
+                Some(format!("Báo cáo mới (24 giờ qua): {}", f.new_reports)),
+                Some(format!("Bình luận đang chờ: {}", f.pending)),
+                oldest.map(|o| format!("Bình luận lâu nhất đã chờ: {o}")),
+                Some("Đến trang kiểm duyệt:".to_owned()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            after: vec![
+                "Bạn nhận được bản tóm tắt này vì bạn đã bật nó trong tài khoản của mình."
+                    .to_owned(),
+            ],
+        },
+    }
+}
+
+/// "bert wrote:" in each language.
+fn wrote(language: Language, author: &str) -> String {
+    match language {
+        Language::De => format!("{author} schrieb:"),
+        Language::En => format!("{author} wrote:"),
+        Language::Vi => format!("{author} đã viết:"),
+    }
+}
+
+/// The unsubscribe line's label.
+fn unsubscribe_label(language: Language) -> &'static str {
+    match language {
+        Language::De => "Diese Nachrichten abbestellen:",
+        Language::En => "Stop these messages:",
+        Language::Vi => "Hủy nhận các thư này:",
     }
 }
 
 /// Escapes text for HTML (element content and quoted attribute values).
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -296,19 +484,45 @@ pub fn render(kind: Kind, language: Language, values: &Values<'_>) -> Rendered {
     let parts = parts(kind, language, values);
     let mut text = vec![parts.greeting.clone()];
     text.extend(parts.before.iter().cloned());
+    for reply in values.replies {
+        let quoted: Vec<String> = reply.body.lines().map(|l| format!("> {l}")).collect();
+        text.push(format!(
+            "{}\n{}",
+            wrote(language, &reply.author),
+            quoted.join("\n")
+        ));
+    }
     if let Some(link) = values.link {
         text.push(link.to_owned());
     }
     text.extend(parts.after.iter().cloned());
+    if let Some(link) = values.unsubscribe {
+        text.push(format!("{}\n{link}", unsubscribe_label(language)));
+    }
     text.push(format!("-- \n{}", values.site));
 
     let paragraph = |p: &String| format!("<p>{}</p>", escape(p));
     let mut html = vec![paragraph(&parts.greeting)];
     html.extend(parts.before.iter().map(paragraph));
+    for reply in values.replies {
+        let lines: Vec<String> = reply.body.lines().map(escape).collect();
+        html.push(format!(
+            "<p>{}</p>\n<blockquote>{}</blockquote>",
+            escape(&wrote(language, &reply.author)),
+            lines.join("<br>\n")
+        ));
+    }
     if let Some(link) = values.link {
         html.push(format!("<p><a href=\"{0}\">{0}</a></p>", escape(link)));
     }
     html.extend(parts.after.iter().map(paragraph));
+    if let Some(link) = values.unsubscribe {
+        html.push(format!(
+            "<p>{} <a href=\"{1}\">{1}</a></p>",
+            escape(unsubscribe_label(language)),
+            escape(link)
+        ));
+    }
     html.push(format!("<p>-- <br>{}</p>", escape(values.site)));
     let title = escape(&parts.subject);
     Rendered {
@@ -329,17 +543,32 @@ mod tests {
 
     #[test]
     fn every_kind_renders_in_every_language_with_its_link_and_no_markup_from_names() {
+        let replies = [ListedReply {
+            author: "bert".into(),
+            body: "<script>alert(1)</script>\nzweite Zeile".into(),
+        }];
         let values = Values {
-            username: "<b>anna</b>",
-            site: "kommentare.zeitung.de",
-            link: Some("https://kommentare.zeitung.de/account/verify-email#token=a.b.c"),
             valid_minutes: 1440,
-            notice: None,
+            article: "<i>Haushalt</i>",
+            replies: &replies,
+            digest: Some(DigestFigures {
+                new_reports: 2,
+                pending: 3,
+                oldest_hours: Some(5),
+            }),
+            unsubscribe: Some("https://kommentare.zeitung.de/account/unsubscribe?token=x"),
+            ..Values::basic(
+                "<b>anna</b>",
+                "kommentare.zeitung.de",
+                Some("https://kommentare.zeitung.de/account/verify-email#token=a.b.c"),
+            )
         };
         for kind in [
             Kind::VerifyEmail,
             Kind::PasswordReset,
             Kind::RegistrationAttempt,
+            Kind::Replies,
+            Kind::Digest,
         ] {
             for language in [Language::De, Language::En, Language::Vi] {
                 let mail = render(kind, language, &values);
@@ -347,8 +576,27 @@ mod tests {
                 assert!(mail.html.contains("href=\"https://kommentare.zeitung.de/"));
                 assert!(!mail.html.contains("<b>anna"), "{}", mail.html);
                 assert!(!mail.html.contains("<img"));
+                assert!(!mail.html.contains("<script"), "{}", mail.html);
+                assert!(!mail.html.contains("<i>Haushalt"), "{}", mail.html);
+                assert_eq!(Kind::parse(kind.as_str()), Some(kind));
             }
         }
+        let replies = render(Kind::Replies, Language::En, &values);
+        assert!(
+            replies
+                .text
+                .contains("bert wrote:\n> <script>alert(1)</script>\n> zweite Zeile"),
+            "{}",
+            replies.text
+        );
+        assert!(replies.html.contains("&lt;script&gt;alert(1)"));
+        let digest = render(Kind::Digest, Language::De, &values);
+        assert!(
+            digest.text.contains("Wartende Kommentare: 3"),
+            "{}",
+            digest.text
+        );
+        assert!(digest.text.contains("5 Stunden"), "{}", digest.text);
         assert!(
             render(Kind::VerifyEmail, Language::De, &values)
                 .text
@@ -387,11 +635,8 @@ mod tests {
             notice.note = (kind == Kind::AppealOutcome).then(|| "<i>weil</i>".into());
             for language in [Language::De, Language::En, Language::Vi] {
                 let values = Values {
-                    username: "anna",
-                    site: "kommentare.zeitung.de",
-                    link: Some(link),
-                    valid_minutes: 0,
                     notice: Some(&notice),
+                    ..Values::basic("anna", "kommentare.zeitung.de", Some(link))
                 };
                 let mail = render(kind, language, &values);
                 assert!(

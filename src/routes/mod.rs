@@ -66,6 +66,7 @@ sitemap! {
         "/moderate/{file}" => { get(public): pages::files::console },
         "/account/verify-email" => { get(public): pages::html::verify_email },
         "/account/reset-password" => { get(public): pages::html::reset_password },
+        "/account/unsubscribe" => { get(public): pages::unsubscribe::page, post(public): pages::unsubscribe::confirm },
         "/account/{file}" => { get(public): pages::files::account },
     }
     api "/api/v1" {
@@ -87,6 +88,8 @@ sitemap! {
         "/me/password" => { put(user): me::password::handle },
         "/me/email/verify" => { post(user): me::verify_email::handle },
         "/me/export" => { get(user): me::export::handle },
+        "/me/subscriptions" => { get(user): me::subscriptions::list::handle, post(user): me::subscriptions::create::handle },
+        "/me/subscriptions/{id}" => { delete(user): me::subscriptions::delete::handle },
         "/me/decisions" => { get(user): me::decisions::handle },
         "/me/ban/appeal" => { post(user): me::ban_appeal::handle },
         "/comments" => { get(public): comments::list::handle, post(user): comments::create::handle },

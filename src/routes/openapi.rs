@@ -28,6 +28,8 @@ use crate::error::{FieldError, Problem};
         super::pages::files::console,
         super::pages::html::verify_email,
         super::pages::html::reset_password,
+        super::pages::unsubscribe::page,
+        super::pages::unsubscribe::confirm,
         super::pages::files::account,
         handle,
         super::docs::handle,
@@ -45,6 +47,9 @@ use crate::error::{FieldError, Problem};
         super::me::delete::handle,
         super::me::password::handle,
         super::me::export::handle,
+        super::me::subscriptions::list::handle,
+        super::me::subscriptions::create::handle,
+        super::me::subscriptions::delete::handle,
         super::me::decisions::handle,
         super::me::ban_appeal::handle,
         super::comments::list::handle,
@@ -108,6 +113,7 @@ use crate::error::{FieldError, Problem};
     tags(
         (name = "accounts", description = "Registration, login, single sign-on, sessions, email verification, password reset"),
         (name = "comments", description = "Threads, posting, likes, flags"),
+        (name = "notifications", description = "Reply notifications by email: subscriptions, and the one-click unsubscribe link of every notification mail"),
         (name = "counts", description = "Comment counts for article pages"),
         (name = "moderation", description = "Queues, decisions and undo, appeals, accounts and notes, bans, articles, the dashboard, the log"),
         (name = "admin", description = "Site settings, roles, webhooks. Webhook deliveries are POSTs of `Envelope` \

@@ -220,6 +220,8 @@ async fn me_shows_the_account() {
                 "email_verified",
                 "id",
                 "language",
+                "moderator_digest",
+                "notify_replies",
                 "role",
                 "status",
                 "username"

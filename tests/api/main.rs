@@ -19,6 +19,7 @@ mod migrations;
 mod moderation;
 mod naughty;
 mod notices;
+mod notify;
 mod openapi;
 mod operations;
 mod pages;

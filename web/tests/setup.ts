@@ -119,6 +119,8 @@ export default async function setup() {
     TRIBUNE_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     TRIBUNE_MAIL_FROM: 'Kommentare <kommentare@zeitung.de>',
     TRIBUNE_PUBLIC_URL: tribune,
+    // Reply mails go at once (no batch window) in the browser tests.
+    TRIBUNE_NOTIFY_BATCH_SECS: '0',
     RUST_LOG: 'warn',
   };
   const created = spawnSync(binary, ['user', 'create', '--username', ADMIN.username, '--email', 'chefin@zeitung.de', '--role', 'admin'], {

@@ -10,7 +10,7 @@ use crate::db::users::User;
 use crate::db::{sessions, username_holds, users};
 use crate::domain::user::{Email, Language, NewPassword, Role, SessionId, Username};
 use crate::error::{ApiError, Conflict, FieldErrors, Forbidden};
-use crate::limits::{Action, ClientIp};
+use crate::limits::{Action, ClientIp, login_key};
 use crate::mail;
 use crate::state::AppState;
 
@@ -100,6 +100,7 @@ pub async fn handle(
     new.language = language.as_str().to_owned();
     let refresh_hash = refresh.hash.clone();
     let mailer = state.mail.clone();
+    let limits = state.limits.clone();
     let hide = mailer.settings.hide_email_taken;
     // With taken addresses hidden, the username is held alike on both paths (see
     // `db::username_holds`): by the new account until it verifies or is erased, or
@@ -137,7 +138,14 @@ pub async fn handle(
                         return Err(ApiError::Conflict(Conflict::UsernameTaken));
                     }
                     username_holds::hold(conn, &username, None, held_until)?;
-                    if let Some(owner) = users::find_by_login(conn, email.as_str())? {
+                    let owner = users::find_by_login(conn, email.as_str())?;
+                    // At most so many of these mails per address, so that registering
+                    // with someone's address cannot flood it (the answer stays alike).
+                    let owner = owner.filter(|_| {
+                        let key = login_key(email.as_str());
+                        limits.check(Action::RegistrationMail, &key).is_ok()
+                    });
+                    if let Some(owner) = owner {
                         // Only verification mail goes to an unverified address: its
                         // owner gets a fresh link instead of the notice.
                         let nonce = hex::encode(rand::random::<[u8; 12]>());

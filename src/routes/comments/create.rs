@@ -5,10 +5,12 @@ use serde::Deserialize;
 
 use super::{CommentView, hook};
 use crate::db::comments::{self, NewPost};
+use crate::db::subscriptions::{self, Target};
 use crate::domain::article::reader_may_name;
 use crate::domain::comment::{ArticleKey, CommentBody, CommentId, article_text, web_url};
 use crate::domain::markdown;
 use crate::domain::settings::SiteSettings;
+use crate::domain::user::UserId;
 use crate::error::{ApiError, FieldErrors};
 use crate::limits::Action;
 use crate::routes::extract::CurrentUser;
@@ -29,6 +31,11 @@ pub struct CreateComment {
     pub article_title: Option<String>,
     /// The article's http(s) URL, stored if the article has none yet.
     pub article_url: Option<String>,
+    /// Mail the author about replies to this comment once they are approved (a
+    /// subscription, listed in `GET /me/subscriptions`). Made only when mail is
+    /// configured and the author's address is verified; otherwise ignored.
+    #[serde(default)]
+    pub notify_replies: bool,
 }
 
 impl CreateComment {
@@ -70,7 +77,9 @@ pub async fn handle(
         .limits
         .check(Action::Post, &caller.user.id.to_string())?;
     let site = state.site().await?;
-    let mut post = body.into_inner().parse(&site.settings)?;
+    let body = body.into_inner();
+    let subscribe = body.notify_replies && state.mail.enabled() && caller.user.email_verified();
+    let mut post = body.parse(&site.settings)?;
     // The article's public title and link come from staff, or from the publisher's pages.
     let staff = caller.user.role().can_moderate();
     if !staff && !reader_may_name(post.url.as_deref(), &state.publisher_hosts) {
@@ -78,13 +87,19 @@ pub async fn handle(
     }
     let heard = hook::on_post(&state, &site, &caller, &post).await;
     let writer = caller.writer();
+    let writer_id = caller.user.id;
     let now = state.clock.now_naive();
     let (comment, article) = state
         .db
         .write_articles(move |conn, touched| {
-            let posted = comments::post(conn, &post, writer, &site, heard.as_ref(), now)?;
-            touched.article(posted.1.as_str());
-            Ok(posted)
+            let (comment, article) =
+                comments::post(conn, &post, writer, &site, heard.as_ref(), now)?;
+            touched.article(article.as_str());
+            if subscribe {
+                let target = Target::Comment(CommentId(comment.id));
+                subscriptions::subscribe(conn, UserId(writer_id), target, now)?;
+            }
+            Ok((comment, article))
         })
         .await?;
     let author = Some(caller.user.username.clone());

@@ -7,9 +7,11 @@ use serde::Serialize;
 
 use super::Account;
 use super::decisions::DecisionView;
+use super::subscriptions::SubscriptionView;
 use crate::db::appeals::{self, DecisionRecord};
 use crate::db::personal_data::{self, OwnComment, OwnSession, PersonalData};
 use crate::db::reactions::Flag;
+use crate::db::subscriptions::{self, Listed};
 use crate::db::users::User;
 use crate::error::ApiError;
 use crate::routes::extract::CurrentUser;
@@ -30,6 +32,9 @@ pub struct Export {
     /// Every decision about the caller's comments and account (statements of reasons),
     /// newest first, each with its appeal, as `GET /me/decisions` lists them.
     pub decisions: Vec<DecisionView>,
+    /// Every reply-notification subscription, as `GET /me/subscriptions` lists them (the
+    /// switches are in `account`).
+    pub subscriptions: Vec<SubscriptionView>,
 }
 
 /// An own comment.
@@ -120,6 +125,7 @@ impl Export {
         user: &User,
         data: PersonalData,
         decisions: Vec<DecisionRecord>,
+        subscriptions: Vec<Listed>,
         now: DateTime<Utc>,
     ) -> Self {
         let likes = data.likes.into_iter();
@@ -140,6 +146,7 @@ impl Export {
                 .into_iter()
                 .map(|d| DecisionView::new(d, now))
                 .collect(),
+            subscriptions: subscriptions.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -153,14 +160,15 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.user.user_id();
     let now = state.clock.now();
-    let (data, decisions) = state
+    let (data, decisions, subscribed) = state
         .db
         .read(move |conn| {
             let decisions = appeals::decisions_of(conn, user, None, None, now)?;
-            Ok((personal_data::of(conn, user)?, decisions.rows))
+            let subscribed = subscriptions::list(conn, user)?;
+            Ok((personal_data::of(conn, user)?, decisions.rows, subscribed))
         })
         .await?;
-    let export = Export::new(&caller.user, data, decisions, now);
+    let export = Export::new(&caller.user, data, decisions, subscribed, now);
     Ok(HttpResponse::Ok()
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .insert_header((

@@ -6,6 +6,7 @@ pub mod delete;
 pub mod export;
 pub mod get;
 pub mod password;
+pub mod subscriptions;
 pub mod update;
 pub mod verify_email;
 
@@ -34,6 +35,12 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
     /// Approved comments so far.
     pub approved_count: i64,
+    /// The master switch of reply mails: while off, no subscription mails anything.
+    /// On by default; the subscriptions themselves are opt-in (`/me/subscriptions`).
+    pub notify_replies: bool,
+    /// Whether the moderators' digest is mailed to this account (moderators and admins
+    /// only; off by default).
+    pub moderator_digest: bool,
 }
 
 impl Account {
@@ -54,6 +61,8 @@ impl Account {
             },
             created_at: user.created_at.and_utc(),
             approved_count: user.approved_count,
+            notify_replies: user.notify_replies,
+            moderator_digest: user.moderator_digest,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod html;
+pub mod unsubscribe;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};

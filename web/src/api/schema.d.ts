@@ -42,6 +42,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Asks whether to stop the mails the link is for (nothing changes until the button). */
+        get: operations["get_account_unsubscribe"];
+        put?: never;
+        /**
+         * One-click unsubscribe (RFC 8058): ends the subscription (or the moderators' digest)
+         *     the signed token names, without a login; the body (`List-Unsubscribe=One-Click`) is
+         *     not needed. 200 also when it had ended before (a second click is harmless); 400
+         *     `invalid_link` for a token that is tampered with, expired, of another kind, or
+         *     naming a subscription of another account.
+         */
+        post: operations["post_account_unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/account/verify-email": {
         parameters: {
             query?: never;
@@ -575,7 +599,10 @@ export interface paths {
         delete: operations["delete_me"];
         options?: never;
         head?: never;
-        /** Changes the caller's account settings (the language of its mail). */
+        /**
+         * Changes the caller's account settings: the language of its mail, and its
+         *     notifications (reply mails, the moderators' digest).
+         */
         patch: operations["patch_me"];
         trace?: never;
     };
@@ -672,6 +699,52 @@ export interface paths {
         put: operations["put_me_password"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the caller's reply-notification subscriptions, oldest first. Mails go only
+         *     while `notify_replies` (`GET /me`) is on and the address is verified.
+         */
+        get: operations["get_me_subscriptions"];
+        put?: never;
+        /**
+         * Subscribes the caller to replies (idempotent: the existing subscription answers
+         *     again). 409 `mail_not_configured` without SMTP, 409 `email_not_verified` while the
+         *     caller's address is not verified; 403 for someone else's comment; 404 for a missing
+         *     comment or article; 422 unless exactly one of `comment_id` and `article` is given.
+         */
+        post: operations["post_me_subscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Ends one of the caller's subscriptions; replies waiting for its next mail are not
+         *     mailed. 404 when the caller has no such subscription (also when it ended before).
+         */
+        delete: operations["delete_me_subscriptions__id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1211,6 +1284,16 @@ export interface components {
              * @description Approved comments so far.
              */
             approved_count: number;
+            /**
+             * @description The master switch of reply mails: while off, no subscription mails anything.
+             *     On by default; the subscriptions themselves are opt-in (`/me/subscriptions`).
+             */
+            notify_replies: boolean;
+            /**
+             * @description Whether the moderators' digest is mailed to this account (moderators and admins
+             *     only; off by default).
+             */
+            moderator_digest: boolean;
         };
         /** @description An appeal as moderators see it. */
         AppealItem: {
@@ -1705,6 +1788,12 @@ export interface components {
             article_title?: string | null;
             /** @description The article's http(s) URL, stored if the article has none yet. */
             article_url?: string | null;
+            /**
+             * @description Mail the author about replies to this comment once they are approved (a
+             *     subscription, listed in `GET /me/subscriptions`). Made only when mail is
+             *     configured and the author's address is verified; otherwise ignored.
+             */
+            notify_replies?: boolean;
         };
         /** @description A new endpoint. */
         CreateWebhook: {
@@ -1924,6 +2013,11 @@ export interface components {
              *     newest first, each with its appeal, as `GET /me/decisions` lists them.
              */
             decisions: components["schemas"]["DecisionView"][];
+            /**
+             * @description Every reply-notification subscription, as `GET /me/subscriptions` lists them (the
+             *     switches are in `account`).
+             */
+            subscriptions: components["schemas"]["SubscriptionView"][];
         };
         /** @description An own comment. */
         ExportedComment: {
@@ -2540,6 +2634,44 @@ export interface components {
              */
             token: string;
         };
+        /** @description What to hear about: exactly one of the two. */
+        Subscribe: {
+            /**
+             * Format: int64
+             * @description Replies to this comment, which must be the caller's.
+             */
+            comment_id?: number | null;
+            /**
+             * @description Replies to any of the caller's comments on this article (by key), those written
+             *     later too.
+             */
+            article?: string | null;
+        };
+        /**
+         * @description What a subscription covers.
+         * @enum {string}
+         */
+        SubscriptionKind: "comment" | "article";
+        /** @description The caller's subscriptions. */
+        SubscriptionList: {
+            /** @description Oldest first. */
+            subscriptions: components["schemas"]["SubscriptionView"][];
+        };
+        /** @description A reply-notification subscription. */
+        SubscriptionView: {
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["SubscriptionKind"];
+            /**
+             * Format: int64
+             * @description The comment whose replies are mailed (`kind: comment`); null for an article.
+             */
+            comment_id?: number | null;
+            /** @description The article it is about. */
+            article: components["schemas"]["ArticleRef"];
+            /** Format: date-time */
+            created_at: string;
+        };
         /** @description A top-level comment with its visible replies. */
         ThreadView: components["schemas"]["CommentView"] & {
             /** @description Visible descendants, oldest first, flat (see `parent_id` and `depth`). */
@@ -2550,6 +2682,13 @@ export interface components {
         /** @description Changes to the caller's account; absent fields stay. */
         UpdateAccount: {
             language?: components["schemas"]["Language"] | null;
+            /**
+             * @description The master switch of reply mails (`false`: no subscription mails anything; the
+             *     subscriptions stay).
+             */
+            notify_replies?: boolean | null;
+            /** @description The moderators' digest by mail; only moderators and admins may turn it on (403). */
+            moderator_digest?: boolean | null;
         };
         /** @description Changes to an endpoint; absent fields stay as they are. */
         UpdateWebhook: {
@@ -2722,6 +2861,83 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_account_unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed token from the mail. */
+                token: string | null;
+                /** @description The page's language: `de`, `en` or `vi`. */
+                lang: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page with a button that unsubscribes (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description The link is not valid (HTML) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_account_unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed token from the mail. */
+                token: string | null;
+                /** @description The page's language: `de`, `en` or `vi`. */
+                lang: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unsubscribed (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
             };
             /** @description An RFC 9457 problem; `code` tells which. */
             default: {
@@ -4166,6 +4382,98 @@ export interface operations {
         };
         responses: {
             /** @description Password changed; other sessions ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_me_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionList"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_me_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Subscribe"];
+            };
+        };
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` tells which. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_me_subscriptions__id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Subscription id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
             204: {
                 headers: {
                     [name: string]: unknown;

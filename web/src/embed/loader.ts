@@ -20,9 +20,12 @@ export interface TribuneGlobal {
   /** The API origin. */
   _api: string;
   _thread?: ThreadBundle;
+  /** Language files being loaded, by base language (see `loadLanguage` in the bundle). */
+  _langLoads?: Record<string, Promise<void>>;
 }
 
 declare const THREAD_FILE: string;
+declare const LANG_FILES: Record<string, string>;
 
 const script = document.currentScript as HTMLScriptElement | null;
 const api = new URL(script?.src ?? '/', location.href).origin;
@@ -30,6 +33,20 @@ const w = window as unknown as { Tribune?: Partial<TribuneGlobal> };
 const tribune = (w.Tribune ??= {}) as TribuneGlobal;
 tribune._api = api;
 let bundle: Promise<ThreadBundle> | undefined;
+
+/** Starts loading the texts of `el`'s language beside the bundle (English is in it). */
+function preloadLanguage(el: HTMLElement) {
+  const lang = (el.dataset.tribuneLang || el.closest<HTMLElement>('[lang]')?.lang || 'en').toLowerCase().split('-')[0];
+  const loads = (tribune._langLoads ??= {});
+  if (!LANG_FILES[lang] || lang in loads) return;
+  loads[lang] = new Promise((done) => {
+    const tag = document.createElement('script');
+    tag.src = `${api}/embed/${LANG_FILES[lang]}`;
+    tag.async = true;
+    tag.onload = tag.onerror = () => done();
+    document.head.appendChild(tag);
+  });
+}
 
 function load(): Promise<ThreadBundle> {
   return (bundle ??= new Promise((resolve, reject) => {
@@ -52,6 +69,7 @@ const observer =
           for (const entry of entries) {
             if (!entry.isIntersecting) continue;
             observer?.unobserve(entry.target);
+            preloadLanguage(entry.target as HTMLElement);
             load().then((t) => t.mount(entry.target as HTMLElement));
           }
         },
@@ -66,7 +84,10 @@ tribune.render = (el) => {
   if (!el.hidden) el.style.setProperty('display', 'block', 'important');
   // The mails' `#tribune-decisions` link: render at once, not when scrolled to.
   if (observer && location.hash !== '#tribune-decisions') observer.observe(el);
-  else load().then((t) => t.mount(el));
+  else {
+    preloadLanguage(el);
+    load().then((t) => t.mount(el));
+  }
 };
 tribune.login = (token) => load().then((t) => t.login(token));
 tribune.logout = () => load().then((t) => t.logout());

@@ -1,13 +1,26 @@
-import { de } from './de';
 import { en, type Messages } from './en';
-import { vi } from './vi';
 
 export type { Messages };
 type Key = keyof Messages;
 type PluralKey = { [K in Key]: Messages[K] extends string ? never : K }[Key];
 type TextKey = Exclude<Key, PluralKey>;
 
-const languages: Record<string, Messages> = { de, en, vi };
+/** Where language files put their texts: a page loads only the languages it shows. */
+type Registry = { Tribune?: { _langs?: Record<string, Messages> } };
+
+/** Called by a language file (`lang-de.ts`, …) when it loads. */
+export function register(lang: string, messages: Messages) {
+  const w = window as unknown as Registry;
+  const tribune = (w.Tribune ??= {});
+  (tribune._langs ??= {})[lang] = messages;
+}
+
+/** The base language of `wanted` (`de-AT` → `de`). */
+export const baseOf = (wanted: string) => wanted.toLowerCase().split('-')[0];
+
+/** Whether the texts of `lang` (a base language) are here; English always is. */
+export const isLoaded = (lang: string) =>
+  lang === 'en' || !!(window as unknown as Registry).Tribune?._langs?.[lang];
 
 /** A language's texts, with `{name}` placeholders filled and plurals chosen by `Intl`. */
 export interface I18n {
@@ -18,9 +31,11 @@ export interface I18n {
   has(key: string): key is TextKey;
 }
 
-/** The texts for `wanted` (`de`, `de-AT`, …), falling back to English. */
+/** The texts for `wanted` (`de`, `de-AT`, …), falling back to English (also while its file
+ * is not loaded: see `loadLanguage` in the thread bundle). */
 export function i18n(wanted: string): I18n {
-  const base = wanted.toLowerCase().split('-')[0];
+  const languages: Record<string, Messages> = { ...(window as unknown as Registry).Tribune?._langs, en };
+  const base = baseOf(wanted);
   const lang = languages[base] ? base : 'en';
   const messages = languages[lang];
   const plurals = new Intl.PluralRules(lang);

@@ -68,6 +68,9 @@ export function CommentItem(props: { comment: Comment; replies: Map<number, Comm
               )}
               {editable && <button type="button" aria-expanded={open === 'edit'} onClick={toggle('edit')}>{t('edit')}</button>}
               {mine && <button type="button" aria-expanded={open === 'delete'} onClick={toggle('delete')}>{t('delete')}</button>}
+              {mine && user.email_verified && (
+                <button type="button" aria-pressed={c.id in model.state.subs} onClick={act(() => model.notify(c, !(c.id in model.state.subs)))}>{t('notifyReplies')}</button>
+              )}
               {user && !mine && c.status === 'approved' && (
                 <button type="button" aria-expanded={open === 'report'} onClick={toggle('report')}>{t('report')}</button>
               )}
@@ -82,8 +85,8 @@ export function CommentItem(props: { comment: Comment; replies: Map<number, Comm
             {error && <p class="error" role="alert">{error}</p>}
             {open === 'report' && <ReportForm comment={c} onDone={() => setOpen('none')} />}
             {open === 'reply' && (
-              <CommentForm label={t('yourReply', { name })} submit={t('postReply')}
-                onSend={async (body) => { await model.post(body, c); setOpen('none'); }} onCancel={toggle('reply')} />
+              <CommentForm label={t('yourReply', { name })} submit={t('postReply')} notify
+                onSend={async (body, notify) => { await model.post(body, c, notify); setOpen('none'); }} onCancel={toggle('reply')} />
             )}
           </>
         ) : (

@@ -37,11 +37,15 @@ export function Thread() {
       </header>
       <p class="sr" aria-live="polite" role="status">{notice}</p>
       <AuthPanel />
+      {user?.email_verified && (page?.comment_count ?? 0) > 0 && (
+        <button type="button" aria-pressed={model.state.articleSub !== null}
+          onClick={() => model.notifyArticle(model.state.articleSub === null).catch((e) => model.set({ notice: model.fail(e) }))}>{t('notifyArticle')}</button>
+      )}
       {decisionsOpen && <Decisions />}
       {closed ? (
         <p class="closed" role="note">{t('closed')}</p>
       ) : (
-        user && <CommentForm label={t('yourComment')} submit={t('post')} onSend={(body) => model.post(body)} />
+        user && <CommentForm label={t('yourComment')} submit={t('post')} notify onSend={(body, notify) => model.post(body, undefined, notify)} />
       )}
       {error && <p class="error" role="alert">{error}</p>}
       {!loading && !error && comments.length === 0 && <p class="muted">{t('empty')}</p>}

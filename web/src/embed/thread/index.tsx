@@ -5,7 +5,7 @@
 import { render } from 'preact';
 
 import { Session } from '../../api/client';
-import { i18n } from '../../i18n';
+import { baseOf, i18n, isLoaded } from '../../i18n';
 import type { TribuneGlobal } from '../loader';
 import { ModelContext } from './context';
 import { type Sort, ThreadModel } from './model';
@@ -53,6 +53,31 @@ function languageOf(el: HTMLElement): string {
   return el.dataset.tribuneLang || el.closest<HTMLElement>('[lang]')?.lang || 'en';
 }
 
+/** The language files by base language (named by the build). */
+declare const LANG_FILES: Record<string, string>;
+const languageLoads = new Map<string, Promise<void>>();
+
+/** Loads the texts of `wanted` unless they are here (English always is); a file that
+ * does not load leaves the thread in English. */
+function loadLanguage(wanted: string): Promise<void> {
+  const lang = baseOf(wanted);
+  const file = LANG_FILES[lang];
+  if (!file || isLoaded(lang)) return Promise.resolve();
+  // The loader started it beside the bundle, most likely.
+  let pending = tribune._langLoads?.[lang] ?? languageLoads.get(lang);
+  if (!pending) {
+    pending = new Promise((done) => {
+      const tag = document.createElement('script');
+      tag.src = `${tribune._api}/embed/${file}`;
+      tag.async = true;
+      tag.onload = tag.onerror = () => done();
+      document.head.appendChild(tag);
+    });
+    languageLoads.set(lang, pending);
+  }
+  return pending;
+}
+
 /** Renders a thread into `el` (once). */
 async function mount(el: HTMLElement) {
   if (mounted.has(el)) return;
@@ -68,7 +93,9 @@ async function mount(el: HTMLElement) {
     shadow.prepend(style);
   }
   const sort = (['oldest', 'newest', 'top'].includes(el.dataset.tribuneSort ?? '') ? el.dataset.tribuneSort : 'oldest') as Sort;
-  const model = new ThreadModel(articleOf(el), session, i18n(languageOf(el)), (name, detail) => emit(el, name, detail), sort);
+  const lang = languageOf(el);
+  await loadLanguage(lang);
+  const model = new ThreadModel(articleOf(el), session, i18n(lang), (name, detail) => emit(el, name, detail), sort);
   render(<ModelContext.Provider value={model}><Thread /></ModelContext.Provider>, root);
   // The mails' link to contest a decision opens "Decisions about you" in the first thread.
   const decisions = () => {

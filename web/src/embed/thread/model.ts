@@ -2,7 +2,7 @@
  * One thread's state and what a reader does to it: the single place components read
  * from and act through. Each action calls the API and applies the answer.
  */
-import { ApiError, type Comment, type Decision, type Decisions, type FlagReason, type LikeAnswer, type Page, type Session, type Thread } from '../../api/client';
+import { ApiError, type Comment, type Decision, type Decisions, type FlagReason, type LikeAnswer, type Page, type Session, type Subscription, type SubscriptionList, type Thread } from '../../api/client';
 import type { I18n } from '../../i18n';
 
 export type Sort = 'oldest' | 'newest' | 'top';
@@ -29,6 +29,10 @@ export interface ThreadState {
   decisionsOpen: boolean;
   /** The signed-in reader's decisions, newest first (null: not read). */
   decisions: Decision[] | null;
+  /** The reader's reply mails: comment id → subscription id. */
+  subs: Record<number, number>;
+  /** The subscription to replies to any own comment on this article, if any. */
+  articleSub: number | null;
 }
 
 type Emit = (name: string, detail?: unknown) => void;
@@ -44,7 +48,7 @@ export class ThreadModel {
     readonly emit: Emit,
     sort: Sort,
   ) {
-    this.state = { page: null, comments: [], next: null, sort, loading: true, error: null, notice: '', focus: null, decisionsOpen: false, decisions: null };
+    this.state = { page: null, comments: [], next: null, sort, loading: true, error: null, notice: '', focus: null, decisionsOpen: false, decisions: null, subs: {}, articleSub: null };
   }
 
   subscribe(listener: () => void): () => void {
@@ -85,6 +89,7 @@ export class ThreadModel {
   /** The first page in `sort` (again). */
   async load(sort: Sort = this.state.sort) {
     this.set({ loading: true, sort, error: null });
+    void this.loadSubs();
     try {
       const page = await this.fetchPage(sort, null);
       this.set({ page: page.article, comments: page.comments, next: page.next_cursor ?? null, loading: false });
@@ -106,7 +111,7 @@ export class ThreadModel {
     }
   }
 
-  async post(body: string, parent?: Comment): Promise<Comment> {
+  async post(body: string, parent?: Comment, notify = false): Promise<Comment> {
     const { key, title, url } = this.article;
     const comment = await this.session.request<Comment>('POST', '/comments', {
       article: key,
@@ -114,7 +119,9 @@ export class ThreadModel {
       parent_id: parent?.id ?? null,
       article_title: title ?? null,
       article_url: url ?? null,
+      notify_replies: notify,
     });
+    if (notify) void this.loadSubs();
     let comments: Thread[];
     if (comment.depth > 0) {
       comments = this.state.comments.map((t) =>
@@ -159,6 +166,44 @@ export class ThreadModel {
   async report(comment: Comment, reason: FlagReason, note: string) {
     await this.session.request('POST', `/comments/${comment.id}/flags`, { reason, note: note.trim() || null });
     this.set({ notice: this.i18n.t('reportSent') });
+  }
+
+  /** Which own comments mail their replies (only a verified address gets mail). */
+  async loadSubs() {
+    if (!this.session.user?.email_verified) return this.set({ subs: {}, articleSub: null });
+    try {
+      const list = await this.session.request<SubscriptionList>('GET', '/me/subscriptions');
+      const subs: Record<number, number> = {};
+      let articleSub: number | null = null;
+      for (const s of list.subscriptions) {
+        if (s.comment_id != null) subs[s.comment_id] = s.id;
+        else if (s.article.key === this.article.key) articleSub = s.id;
+      }
+      this.set({ subs, articleSub });
+    } catch {
+      // The switches show as off; turning one on reports any error.
+    }
+  }
+
+  /** Turns reply mails for an own comment on or off. */
+  async notify(comment: Comment, on: boolean) {
+    const subs = { ...this.state.subs };
+    if (on) {
+      subs[comment.id] = (await this.session.request<Subscription>('POST', '/me/subscriptions', { comment_id: comment.id })).id;
+    } else {
+      await this.session.request('DELETE', `/me/subscriptions/${subs[comment.id]}`);
+      delete subs[comment.id];
+    }
+    this.set({ subs, notice: this.i18n.t(on ? 'notifyOn' : 'notifyOff') });
+  }
+
+  /** Turns reply mails for every own comment on this article on or off. */
+  async notifyArticle(on: boolean) {
+    const id = this.state.articleSub;
+    const articleSub = on
+      ? (await this.session.request<Subscription>('POST', '/me/subscriptions', { article: this.article.key })).id
+      : (await this.session.request('DELETE', `/me/subscriptions/${id}`), null);
+    this.set({ articleSub, notice: this.i18n.t(on ? 'notifyArticleOn' : 'notifyArticleOff') });
   }
 
   /** An error in the page's language. */
