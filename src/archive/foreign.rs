@@ -404,12 +404,9 @@ impl Importer<'_> {
                             .take(100)
                             .collect::<String>()
                     });
-                author_email = email.map(str::to_owned);
-                if let Some(who) = author_email
-                    .clone()
-                    .map(|e| email_key(&e))
-                    .or_else(|| author_name.clone())
-                {
+                // Kept in its matching form: what `db::imports::claim` compares.
+                author_email = email.map(email_key);
+                if let Some(who) = author_email.clone().or_else(|| author_name.clone()) {
                     self.authors.insert(who);
                 }
             }

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod counters;
 pub mod dashboard;
 pub mod events;
+pub mod imports;
 pub mod mail;
 pub mod meta;
 pub mod migrations;

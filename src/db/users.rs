@@ -235,7 +235,7 @@ pub fn set_password_hash(
 }
 
 /// Marks the account's address verified, if it is still `email` (by its key) and the
-/// account is live; answers whether it was.
+/// account is live, and links the comments imported under it; answers whether it was.
 #[tracing::instrument(skip_all)]
 pub fn mark_email_verified(
     conn: &mut DbConnection,
@@ -254,6 +254,10 @@ pub fn mark_email_verified(
         users::updated_at.eq(now),
     ))
     .execute(conn)?;
+    if updated == 1 {
+        // Comments imported under this address are the reader's: they claim them now.
+        super::imports::claim(conn, user, &email_key(email))?;
+    }
     Ok(updated == 1)
 }
 

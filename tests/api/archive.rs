@@ -366,6 +366,33 @@ async fn a_disqus_archive_comes_in_once_with_its_threads_statuses_and_authors() 
         assert_eq!(export_of(&app.db), once, "a second import changes nothing");
         let recount = tribune_ok(&app.db, &["recount"]);
         assert!(recount.contains("all counts were exact"), "{recount}");
+
+        // Anna comes to Tribune: verifying her address claims what she wrote in Disqus.
+        let anna = app.register("anna", "Anna@Example.de", PASSWORD).await;
+        let anna =
+            crate::helpers::Session::from_body(&expect_status(anna, StatusCode::CREATED).await);
+        let verified = app
+            .db
+            .connect()
+            .with_writer_blocking(|conn| {
+                Ok(tribune::db::users::mark_email_verified(
+                    conn,
+                    tribune::domain::user::UserId(anna.user_id),
+                    "Anna@Example.de",
+                    chrono::Utc::now().naive_utc(),
+                )?)
+            })
+            .unwrap();
+        assert!(verified);
+        let claimed = c("1");
+        assert_eq!(claimed.author_id, Some(anna.user_id));
+        assert_eq!((claimed.author_name, claimed.author_email), (None, None));
+        let thread = app.thread("artikel-1", "&limit=50", &Anonymous).await;
+        let shown = find_by_id(&thread, claimed.id).expect("the claimed comment");
+        assert_eq!(shown["author"]["username"], "anna");
+        assert!(shown.get("imported_author").is_none());
+        let recount = tribune_ok(&app.db, &["recount"]);
+        assert!(recount.contains("all counts were exact"), "{recount}");
         app.stop().await;
     }
 }
