@@ -299,11 +299,11 @@ impl Importer<'_> {
     fn comment(&mut self, first: Comment, at_top: bool) -> Result<(), ImportError> {
         let mut work = vec![(first, at_top)];
         while let Some((comment, at_top)) = work.pop() {
-            if let Some(local) = self.one(comment.clone(), at_top)? {
-                let _ = local;
-                if let Some(replies) = self.waiting.remove(&comment.external_id) {
-                    work.extend(replies.into_iter().rev().map(|r| (r, false)));
-                }
+            let external_id = comment.external_id.clone();
+            if self.one(comment, at_top)?.is_some()
+                && let Some(replies) = self.waiting.remove(&external_id)
+            {
+                work.extend(replies.into_iter().rev().map(|r| (r, false)));
             }
         }
         Ok(())
