@@ -308,6 +308,14 @@ pub fn sso_sign_on(
         return Err(ApiError::InvalidCredentials);
     }
     let user = upsert_sso(conn, profile, now)?;
+    // The publisher vouches for the address: comments imported under it are the
+    // reader's (an indexed update that finds nothing once they are claimed).
+    if profile.email_verified
+        && user.email_verified_at.is_some()
+        && let Some(key) = user.email_key.as_deref()
+    {
+        super::imports::claim(conn, user.user_id(), key)?;
+    }
     let session = super::sessions::create(conn, user.user_id(), refresh_hash, now, expires_at)?;
     Ok((user, session))
 }

@@ -391,6 +391,30 @@ async fn a_disqus_archive_comes_in_once_with_its_threads_statuses_and_authors() 
         let shown = find_by_id(&thread, claimed.id).expect("the claimed comment");
         assert_eq!(shown["author"]["username"], "anna");
         assert!(shown.get("imported_author").is_none());
+        // Signing on through the publisher with a vouched-for address claims too.
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &json!({"sub": "pub-carla", "iat": chrono::Utc::now().timestamp(),
+                    "exp": chrono::Utc::now().timestamp() + 300,
+                    "jti": uuid::Uuid::new_v4().to_string(),
+                    "username": "carla_sso", "email": "dora.neu@example.de"}),
+            &jsonwebtoken::EncodingKey::from_secret(crate::helpers::SSO_SECRET.as_bytes()),
+        )
+        .unwrap();
+        // An address the publisher does not vouch for claims nothing …
+        expect_status(app.sso(&token).await, StatusCode::OK).await;
+        assert_eq!(c("15").author_id, None);
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &json!({"sub": "pub-an", "iat": chrono::Utc::now().timestamp(),
+                    "exp": chrono::Utc::now().timestamp() + 300,
+                    "jti": uuid::Uuid::new_v4().to_string(),
+                    "username": "an", "email": "an@example.vn", "email_verified": true}),
+            &jsonwebtoken::EncodingKey::from_secret(crate::helpers::SSO_SECRET.as_bytes()),
+        )
+        .unwrap();
+        let signed_on = expect_status(app.sso(&token).await, StatusCode::OK).await;
+        assert_eq!(c("20").author_id, signed_on["user"]["id"].as_i64());
         let recount = tribune_ok(&app.db, &["recount"]);
         assert!(recount.contains("all counts were exact"), "{recount}");
         app.stop().await;
