@@ -1,5 +1,7 @@
-//! The command line: `serve` (the default), `migrate`, `recount`, `user …`, `secret rotate`.
+//! The command line: `serve` (the default), `migrate`, `recount`, `user …`, `secret rotate`,
+//! `export`, `import`.
 
+pub mod archive;
 mod secret;
 mod user;
 
@@ -41,6 +43,12 @@ pub enum Command {
     /// Manage the access-token signing secret kept in the database.
     #[command(subcommand)]
     Secret(secret::SecretCommand),
+    /// Write everything but sessions as versioned JSON Lines (holds password hashes and
+    /// emails: keep it private).
+    Export(archive::ExportArgs),
+    /// Bring in a Tribune export (into an empty database), a Disqus or a WordPress
+    /// archive (idempotent); in one transaction, with a report. Try --dry-run first.
+    Import(archive::ImportArgs),
 }
 
 impl Cli {
@@ -85,6 +93,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Recount) => recount(&cli.database).await,
         Some(Command::User(command)) => user::run(command, &cli.database).await,
         Some(Command::Secret(command)) => secret::run(command, &cli.database).await,
+        Some(Command::Export(args)) => archive::export(args, &cli.database).await,
+        Some(Command::Import(args)) => archive::import(args, &cli.database).await,
     }
 }
 

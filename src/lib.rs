@@ -1,5 +1,6 @@
 //! Tribune: a comment backend for news publishers.
 
+pub mod archive;
 pub mod assets;
 pub mod auth;
 pub mod cache;

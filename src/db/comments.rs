@@ -51,6 +51,10 @@ pub struct Comment {
     pub previous_body: Option<String>,
     /// What the moderation hook said (`domain::hook::HookOutcome` as JSON), if it was asked.
     pub hook_result: Option<String>,
+    /// An imported comment's author name, when no account is linked (see `archive`).
+    pub author_name: Option<String>,
+    /// An imported comment's author email, for linking an account later; never shown.
+    pub author_email: Option<String>,
 }
 
 impl Comment {
@@ -355,6 +359,8 @@ pub fn delete(
             comments::html.eq(""),
             comments::previous_body.eq(None::<String>),
             comments::author_id.eq(author),
+            comments::author_name.eq(None::<String>),
+            comments::author_email.eq(None::<String>),
             comments::updated_at.eq(now),
         ))
         .returning(comments::all_columns)

@@ -10,6 +10,7 @@ pub mod counters;
 pub mod dashboard;
 pub mod digest;
 pub mod events;
+pub mod imports;
 pub mod mail;
 pub mod meta;
 pub mod migrations;

@@ -100,6 +100,8 @@ diesel::table! {
         open_flags -> BigInt,
         previous_body -> Nullable<Text>,
         hook_result -> Nullable<Text>,
+        author_name -> Nullable<Text>,
+        author_email -> Nullable<Text>,
     }
 }
 
@@ -275,6 +277,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_ids (id) {
+        id -> BigInt,
+        source -> Text,
+        kind -> Text,
+        external_id -> Text,
+        local_id -> BigInt,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(likes -> comments (comment_id));
@@ -303,4 +315,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     username_holds,
     subscriptions,
     reply_notices,
+    import_ids,
 );

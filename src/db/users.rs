@@ -239,7 +239,7 @@ pub fn set_password_hash(
 }
 
 /// Marks the account's address verified, if it is still `email` (by its key) and the
-/// account is live; answers whether it was.
+/// account is live, and links the comments imported under it; answers whether it was.
 #[tracing::instrument(skip_all)]
 pub fn mark_email_verified(
     conn: &mut DbConnection,
@@ -261,6 +261,8 @@ pub fn mark_email_verified(
     if updated == 1 {
         // A verified account keeps its username (see `username_holds`).
         super::username_holds::release_for(conn, user)?;
+        // Comments imported under this address are the reader's: they claim them now.
+        super::imports::claim(conn, user, &email_key(email))?;
     }
     Ok(updated == 1)
 }
@@ -335,6 +337,14 @@ pub fn sso_sign_on(
         return Err(ApiError::InvalidCredentials);
     }
     let user = upsert_sso(conn, profile, now)?;
+    // The publisher vouches for the address: comments imported under it are the
+    // reader's (an indexed update that finds nothing once they are claimed).
+    if profile.email_verified
+        && user.email_verified_at.is_some()
+        && let Some(key) = user.email_key.as_deref()
+    {
+        super::imports::claim(conn, user.user_id(), key)?;
+    }
     let session = super::sessions::create(conn, user.user_id(), refresh_hash, now, expires_at)?;
     Ok((user, session))
 }

@@ -94,7 +94,13 @@ pub fn place_reply(parent: &Parent, author: UserId) -> Result<Placement, &'stati
     if !parent.same_article || (parent.status != CommentStatus::Approved && !own_held) {
         return Err(NOT_REPLIABLE);
     }
-    Ok(if parent.depth >= MAX_DEPTH {
+    Ok(beneath(parent))
+}
+
+/// The depth rule alone: a reply goes under `parent`, or beside it once the thread is
+/// `MAX_DEPTH` deep. Imports place their replies with it too.
+pub fn beneath(parent: &Parent) -> Placement {
+    if parent.depth >= MAX_DEPTH {
         Placement {
             parent: parent.parent,
             thread: Some(parent.thread),
@@ -106,7 +112,7 @@ pub fn place_reply(parent: &Parent, author: UserId) -> Result<Placement, &'stati
             thread: Some(parent.thread),
             depth: parent.depth + 1,
         }
-    })
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod appeals;
+mod archive;
 mod caching;
 mod cli;
 mod comments;

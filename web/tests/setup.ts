@@ -141,6 +141,9 @@ export default async function setup() {
   const publisher = publisherSite(tribune, mails).listen(sitePort);
   process.env.TRIBUNE = tribune;
   process.env.SITE = site;
+  // For specs that run a command on the service's database (`tribune import`).
+  process.env.TRIBUNE_BIN_USED = binary;
+  process.env.TRIBUNE_DATABASE_USED = env.TRIBUNE_DATABASE_URL;
   return async () => {
     publisher.close();
     sink.close();

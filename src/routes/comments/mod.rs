@@ -46,6 +46,14 @@ impl AuthorView {
     }
 }
 
+/// The author of a comment brought in from another system (Disqus, WordPress) who has
+/// no account here: only the name they wrote under there (their email is kept for
+/// matching an account, never shown).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportedAuthorView {
+    pub display_name: String,
+}
+
 /// A comment as its viewer may see it. `article` is the article's key; in moderation
 /// answers it is `{key, title}`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -61,8 +69,13 @@ pub struct CommentView<A = String> {
     pub thread_id: i64,
     /// 0 for top-level comments, at most 5.
     pub depth: i32,
-    /// Null once the comment or the account is deleted.
+    /// Null once the comment or the account is deleted, and for an imported comment
+    /// whose author has no account (see `imported_author`).
     pub author: Option<AuthorView>,
+    /// Only on a comment imported from another system whose author has no account here
+    /// (`author` is null then): the name shown for them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_author: Option<ImportedAuthorView>,
     /// Markdown source; empty once deleted.
     pub body: String,
     /// Sanitised HTML rendering; empty once deleted.
@@ -93,6 +106,7 @@ impl<A> CommentView<A> {
             thread_id: self.thread_id,
             depth: self.depth,
             author: self.author,
+            imported_author: self.imported_author,
             body: self.body,
             html: self.html,
             status: self.status,
@@ -131,6 +145,12 @@ impl CommentView {
             thread_id: comment.thread_id,
             depth: comment.depth,
             author,
+            imported_author: match (&comment.author_name, comment.author_id) {
+                (Some(name), None) if !deleted => Some(ImportedAuthorView {
+                    display_name: name.clone(),
+                }),
+                _ => None,
+            },
             body: if deleted {
                 String::new()
             } else {

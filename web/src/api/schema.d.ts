@@ -1685,6 +1685,7 @@ export interface components {
              */
             depth: number;
             author?: components["schemas"]["AuthorView"] | null;
+            imported_author?: components["schemas"]["ImportedAuthorView"] | null;
             /** @description Markdown source; empty once deleted. */
             body: string;
             /** @description Sanitised HTML rendering; empty once deleted. */
@@ -1739,6 +1740,7 @@ export interface components {
              */
             depth: number;
             author?: components["schemas"]["AuthorView"] | null;
+            imported_author?: components["schemas"]["ImportedAuthorView"] | null;
             /** @description Markdown source; empty once deleted. */
             body: string;
             /** @description Sanitised HTML rendering; empty once deleted. */
@@ -2258,6 +2260,14 @@ export interface components {
              * @description Moderators' approvals and rejections in it (automatic decisions not counted).
              */
             decisions: number;
+        };
+        /**
+         * @description The author of a comment brought in from another system (Disqus, WordPress) who has
+         *     no account here: only the name they wrote under there (their email is kept for
+         *     matching an account, never shown).
+         */
+        ImportedAuthorView: {
+            display_name: string;
         };
         /**
          * @description The language of an account's mail (German, English, Vietnamese).

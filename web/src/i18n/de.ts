@@ -46,6 +46,7 @@ export const de: Messages = {
   edited: 'bearbeitet',
   deleted: 'Dieser Kommentar wurde gelöscht.',
   anonymous: 'Gelöschtes Konto',
+  imported: 'übernommen',
   statusPending: 'Wartet auf Freigabe: nur Sie sehen diesen Kommentar.',
   statusRejected: 'Nicht veröffentlicht: nur Sie sehen diesen Kommentar.',
   why_premoderation: 'Alle Kommentare zu diesem Artikel werden vor der Veröffentlichung geprüft.',

@@ -44,6 +44,7 @@ export const en = {
   edited: 'edited',
   deleted: 'This comment was deleted.',
   anonymous: 'Deleted account',
+  imported: 'imported',
   statusPending: 'Awaiting moderation: only you can see this comment.',
   statusRejected: 'Not published: only you can see this comment.',
   why_premoderation: 'Every comment on this article is checked before it appears.',

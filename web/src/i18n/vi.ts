@@ -46,6 +46,7 @@ export const vi: Messages = {
   edited: 'đã sửa',
   deleted: 'Bình luận này đã bị xóa.',
   anonymous: 'Tài khoản đã xóa',
+  imported: 'đã nhập',
   statusPending: 'Đang chờ kiểm duyệt: chỉ bạn thấy bình luận này.',
   statusRejected: 'Không được đăng: chỉ bạn thấy bình luận này.',
   why_premoderation: 'Mọi bình luận của bài này đều được kiểm duyệt trước khi hiển thị.',

@@ -30,7 +30,7 @@ export function Card({ i18n, item, focused, selected, filtered, ...on }: Props) 
     if (item.parent_id) void api.comment(item.parent_id).then((c) => setParent(c.html)).catch(() => undefined);
   }, [item.id]);
   const reasons = Object.entries(item.flags ?? {});
-  const label = `${item.author?.username ?? '?'}: ${item.body.slice(0, 60)}`;
+  const label = `${item.author?.username ?? item.imported_author?.display_name ?? '?'}: ${item.body.slice(0, 60)}`;
   return (
     <li class={`card${focused ? ' focused' : ''}`} tabIndex={focused ? 0 : -1} onFocus={on.onFocus}
       aria-label={label} data-comment={item.id}>
@@ -53,8 +53,10 @@ export function Card({ i18n, item, focused, selected, filtered, ...on }: Props) 
         <ul class="flagnotes">{item.flag_notes.map((f, i) => <li key={i}>{flagReason(i18n, f.reason)}{f.note ? `: ${f.note}` : ''}</li>)}</ul>
       )}
       <p class="author">
-        {t('author')}: <button type="button" class="link" onClick={() => on.onAuthor(false)}
-          aria-label={t('openAuthor', { name: item.author?.username ?? '' })}>{item.author?.username}</button>
+        {t('author')}: {item.imported_author && !item.author
+          ? <span dir="auto">{t('importedAuthor', { name: item.imported_author.display_name })}</span>
+          : <button type="button" class="link" onClick={() => on.onAuthor(false)}
+            aria-label={t('openAuthor', { name: item.author?.username ?? '' })}>{item.author?.username}</button>}
         {standing && <> · {t('standing', { since: i18n.date(standing.created_at), approved: standing.approved_count, rejected: standing.rejected_count })}
           {standing.status === 'banned' && <strong> · {standing.banned_until ? t('bannedUntil', { until: i18n.date(standing.banned_until) }) : t('banned')}</strong>}</>}
       </p>

@@ -35,7 +35,8 @@ export function CommentItem(props: { comment: Comment; replies: Map<number, Comm
     }
   };
   const toggle = (what: Open) => () => setOpen(open === what ? 'none' : what);
-  const name = c.author?.username ?? t('anonymous');
+  // An imported comment's author has no account here, only the name they used there.
+  const name = c.author?.username ?? c.imported_author?.display_name ?? t('anonymous');
   const children = replies.get(c.id) ?? [];
   const editable = mine && c.status !== 'rejected' && Date.now() - Date.parse(c.created_at) < EDIT_WINDOW_MS;
   const live = c.status !== 'deleted';
@@ -46,6 +47,7 @@ export function CommentItem(props: { comment: Comment; replies: Map<number, Comm
           <>
             <header class="row">
               <strong dir="auto">{name}</strong>
+              {c.imported_author && <span class="muted">({t('imported')})</span>}
               <time dateTime={c.created_at}>{date(c.created_at)}</time>
               {c.edited_at && <span class="muted">({t('edited')})</span>}
             </header>
