@@ -99,6 +99,26 @@ async fn every_reference_in_the_document_resolves() {
             !doc.to_string().contains("\\\\p{"),
             "a pattern uses \\p{{…}}"
         );
+
+        // A path parameter is one of its path's `{…}`, and each of those is declared
+        // (validators refuse the document otherwise).
+        for (path, operations) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                let declared: BTreeSet<&str> = operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "path")
+                    .filter_map(|p| p["name"].as_str())
+                    .collect();
+                let templated: BTreeSet<&str> = path
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+                    .collect();
+                assert_eq!(declared, templated, "path parameters of {method} {path}");
+            }
+        }
     })
     .await;
 }

@@ -23,6 +23,7 @@ padding:0 1rem;color:#1d1d1f}button{font:inherit;padding:.5rem 1rem;cursor:point
 
 /// The link's query.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnsubscribeQuery {
     /// The signed token from the mail.
     pub token: Option<String>,

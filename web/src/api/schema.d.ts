@@ -2885,14 +2885,14 @@ export interface operations {
     };
     get_account_unsubscribe: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description The signed token from the mail. */
-                token: string | null;
+                token?: string;
                 /** @description The page's language: `de`, `en` or `vi`. */
-                lang: string | null;
+                lang?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2928,14 +2928,14 @@ export interface operations {
     };
     post_account_unsubscribe: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description The signed token from the mail. */
-                token: string | null;
+                token?: string;
                 /** @description The page's language: `de`, `en` or `vi`. */
-                lang: string | null;
+                lang?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
