@@ -460,14 +460,14 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 /// Rewrites any error response that is not problem+json yet (actix's own 404, 405,
-/// 413, ...) into one, so every failure a client sees has the same shape.
+/// 413, ...) into one, so every failure a client sees has the same shape. Pages for
+/// people (an unsubscribe link that no longer works) keep their HTML.
 pub fn problem_for_bare_error<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()) || v.as_bytes().starts_with(b"text/html")
+    });
     if is_problem {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

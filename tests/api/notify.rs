@@ -415,6 +415,16 @@ async fn a_notification_speaks_the_accounts_language_and_so_does_its_unsubscribe
             let page = app.get_page(&url, &[]).await.text().await.unwrap();
             assert!(page.contains("<html lang=\"de\""), "{page}");
             assert!(page.contains("Abbestellen"), "{page}");
+            // A link that no longer works is a page too, not a problem document.
+            let broken = app.get_page(&format!("{url}x"), &[]).await;
+            assert_eq!(broken.status(), reqwest::StatusCode::BAD_REQUEST);
+            let kind = broken.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(kind.starts_with("text/html"), "{kind}");
+            let page = broken.text().await.unwrap();
+            assert!(page.contains("<html lang=\"de\""), "{page}");
         },
     )
     .await;
