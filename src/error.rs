@@ -416,17 +416,32 @@ impl From<diesel::result::Error> for ApiError {
             {
                 Self::Unavailable(err.into())
             }
-            // A connection that dropped mid-query surfaces as an unknown error.
-            E::DatabaseError(K::Unknown, ref info)
-                if info.message().contains("server closed the connection")
-                    || info.message().contains("no connection to the server")
-                    || info.message().contains("connection to server") =>
-            {
+            // A connection that dropped mid-query surfaces as an unknown error, in libpq's
+            // words for however it went (closed, reset, cut while sending or receiving).
+            E::DatabaseError(K::Unknown, ref info) if connection_lost(info.message()) => {
                 Self::Unavailable(err.into())
             }
             other => Self::Unexpected(other.into()),
         }
     }
+}
+
+/// Whether a database error's message says the connection went away.
+fn connection_lost(message: &str) -> bool {
+    const LOST: &[&str] = &[
+        "server closed the connection",
+        "no connection to the server",
+        "connection to server",
+        "could not send data to server",
+        "could not receive data from server",
+        "connection reset",
+        "broken pipe",
+        "eof detected",
+        "terminating connection",
+        "lost synchronization with server",
+    ];
+    let message = message.to_lowercase();
+    LOST.iter().any(|lost| message.contains(lost))
 }
 
 impl From<r2d2::Error> for ApiError {
