@@ -13,6 +13,7 @@ use crate::db::schema::*;
 /// A row of `users`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = users)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct Users {
@@ -61,6 +62,7 @@ fn yes() -> bool {
 /// A row of `app_meta`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = app_meta)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct AppMeta {
@@ -71,6 +73,7 @@ pub struct AppMeta {
 /// A row of `sso_seen_tokens`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = sso_seen_tokens)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct SsoSeenTokens {
@@ -82,6 +85,7 @@ pub struct SsoSeenTokens {
 /// A row of `used_links`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = used_links)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct UsedLinks {
@@ -93,6 +97,7 @@ pub struct UsedLinks {
 /// A row of `articles`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = articles)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct Articles {
@@ -122,6 +127,7 @@ pub struct Articles {
 /// A row of `comments`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = comments)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct Comments {
@@ -168,6 +174,7 @@ pub struct Comments {
 /// A row of `likes`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = likes)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct Likes {
@@ -180,6 +187,7 @@ pub struct Likes {
 /// A row of `flags`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = flags)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct Flags {
@@ -202,6 +210,7 @@ pub struct Flags {
 /// A row of `moderation_log`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = moderation_log)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct ModerationLog {
@@ -235,6 +244,7 @@ pub struct ModerationLog {
 /// A row of `moderator_notes`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = moderator_notes)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct ModeratorNotes {
@@ -250,6 +260,7 @@ pub struct ModeratorNotes {
 /// A row of `appeals`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = appeals)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct Appeals {
@@ -274,6 +285,7 @@ pub struct Appeals {
 /// A row of `events`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = events)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct Events {
@@ -291,6 +303,7 @@ pub struct Events {
 /// A row of `webhook_endpoints`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = webhook_endpoints)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct WebhookEndpoints {
@@ -317,6 +330,7 @@ pub struct WebhookEndpoints {
 /// A row of `webhook_deliveries`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = webhook_deliveries)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct WebhookDeliveries {
@@ -352,6 +366,7 @@ pub struct WebhookDeliveries {
 /// A row of `mail_outbox`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = mail_outbox)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct MailOutbox {
@@ -386,6 +401,7 @@ pub struct MailOutbox {
 /// A row of `import_ids`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = import_ids)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct ImportIds {
@@ -399,6 +415,7 @@ pub struct ImportIds {
 /// A row of `username_holds`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = username_holds)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct UsernameHolds {
@@ -414,6 +431,7 @@ pub struct UsernameHolds {
 /// A row of `subscriptions`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = subscriptions)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct Subscriptions {
@@ -430,6 +448,7 @@ pub struct Subscriptions {
 /// A row of `reply_notices`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = reply_notices)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[serde(deny_unknown_fields)]
 pub struct ReplyNotices {

@@ -4,7 +4,7 @@
 //! they count. Every write keeps them exact in its own transaction (see
 //! `comments::shift_counters`); `recount` repairs a database that was changed by hand.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -19,6 +19,20 @@ pub struct Drift {
     pub key: String,
     pub stored: i64,
     pub actual: i64,
+}
+
+/// Ids per `UPDATE … WHERE id IN (…)`: within both backends' limits on bound values.
+const IDS_PER_UPDATE: usize = 1000;
+
+/// The drifted rows by their right value: after an import nearly every thread's counter
+/// is off, and one statement per value and thousand rows takes seconds where one per row
+/// would take minutes on PostgreSQL.
+fn by_value<V: Ord>(drifted: impl IntoIterator<Item = (i64, V)>) -> BTreeMap<V, Vec<i64>> {
+    let mut grouped: BTreeMap<V, Vec<i64>> = BTreeMap::new();
+    for (id, value) in drifted {
+        grouped.entry(value).or_default().push(id);
+    }
+    grouped
 }
 
 /// Recomputes every counter from the comments (articles' counts, their pending and
@@ -38,17 +52,23 @@ pub fn recount(conn: &mut DbConnection) -> Result<Vec<Drift>, ApiError> {
         .select((articles::id, articles::key, articles::comment_count))
         .load(conn)?;
     let mut drifts = Vec::new();
+    let mut fixes = Vec::new();
     for (id, key, count) in stored {
         let actual = approved.get(&id).copied().unwrap_or(0);
         if actual != count {
-            diesel::update(articles::table.find(id))
-                .set(articles::comment_count.eq(actual))
-                .execute(conn)?;
+            fixes.push((id, actual));
             drifts.push(Drift {
                 key,
                 stored: count,
                 actual,
             });
+        }
+    }
+    for (actual, ids) in by_value(fixes) {
+        for part in ids.chunks(IDS_PER_UPDATE) {
+            diesel::update(articles::table.filter(articles::id.eq_any(part)))
+                .set(articles::comment_count.eq(actual))
+                .execute(conn)?;
         }
     }
 
@@ -66,10 +86,13 @@ pub fn recount(conn: &mut DbConnection) -> Result<Vec<Drift>, ApiError> {
         .filter(comments::depth.eq(0))
         .select((comments::id, comments::visible_replies))
         .load(conn)?;
-    for (id, stored) in roots {
+    let fixes = roots.into_iter().filter_map(|(id, stored)| {
         let actual = replies.get(&id).copied().unwrap_or(0);
-        if actual != stored {
-            diesel::update(comments::table.find(id))
+        (actual != stored).then_some((id, actual))
+    });
+    for (actual, ids) in by_value(fixes) {
+        for part in ids.chunks(IDS_PER_UPDATE) {
+            diesel::update(comments::table.filter(comments::id.eq_any(part)))
                 .set(comments::visible_replies.eq(actual))
                 .execute(conn)?;
         }
@@ -89,10 +112,13 @@ pub fn recount(conn: &mut DbConnection) -> Result<Vec<Drift>, ApiError> {
     for id in like_counts.keys() {
         to_check.entry(*id).or_insert(-1);
     }
-    for (id, stored) in to_check {
+    let fixes = to_check.into_iter().filter_map(|(id, stored)| {
         let actual = like_counts.get(&id).copied().unwrap_or(0);
-        if actual != stored {
-            diesel::update(comments::table.find(id))
+        (actual != stored).then_some((id, actual))
+    });
+    for (actual, ids) in by_value(fixes) {
+        for part in ids.chunks(IDS_PER_UPDATE) {
+            diesel::update(comments::table.filter(comments::id.eq_any(part)))
                 .set(comments::like_count.eq(actual))
                 .execute(conn)?;
         }
@@ -118,13 +144,16 @@ pub fn recount(conn: &mut DbConnection) -> Result<Vec<Drift>, ApiError> {
     let authors: Vec<(i64, i64, i64)> = users::table
         .select((users::id, users::approved_count, users::rejected_count))
         .load(conn)?;
-    for (id, approved, rejected) in authors {
+    let fixes = authors.into_iter().filter_map(|(id, approved, rejected)| {
         let actual = standing.get(&id).copied().unwrap_or((0, 0));
-        if actual != (approved, rejected) {
-            diesel::update(users::table.find(id))
+        (actual != (approved, rejected)).then_some((id, actual))
+    });
+    for ((approved, rejected), ids) in by_value(fixes) {
+        for part in ids.chunks(IDS_PER_UPDATE) {
+            diesel::update(users::table.filter(users::id.eq_any(part)))
                 .set((
-                    users::approved_count.eq(actual.0),
-                    users::rejected_count.eq(actual.1),
+                    users::approved_count.eq(approved),
+                    users::rejected_count.eq(rejected),
                 ))
                 .execute(conn)?;
         }
@@ -166,18 +195,24 @@ fn moderation_counts(conn: &mut DbConnection) -> Result<(), ApiError> {
             articles::last_comment_at,
         ))
         .load(conn)?;
-    for (id, stored_pending, stored_reported, stored_last) in stored {
-        let actual = (
-            pending.get(&id).copied().unwrap_or(0),
-            reported.get(&id).copied().unwrap_or(0),
-            latest.get(&id).copied().flatten(),
-        );
-        if actual != (stored_pending, stored_reported, stored_last) {
-            diesel::update(articles::table.find(id))
+    let fixes =
+        stored
+            .into_iter()
+            .filter_map(|(id, stored_pending, stored_reported, stored_last)| {
+                let actual = (
+                    pending.get(&id).copied().unwrap_or(0),
+                    reported.get(&id).copied().unwrap_or(0),
+                    latest.get(&id).copied().flatten(),
+                );
+                (actual != (stored_pending, stored_reported, stored_last)).then_some((id, actual))
+            });
+    for ((pending, reported, last), ids) in by_value(fixes) {
+        for part in ids.chunks(IDS_PER_UPDATE) {
+            diesel::update(articles::table.filter(articles::id.eq_any(part)))
                 .set((
-                    articles::pending_count.eq(actual.0),
-                    articles::reported_count.eq(actual.1),
-                    articles::last_comment_at.eq(actual.2),
+                    articles::pending_count.eq(pending),
+                    articles::reported_count.eq(reported),
+                    articles::last_comment_at.eq(last),
                 ))
                 .execute(conn)?;
         }

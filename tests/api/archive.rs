@@ -421,6 +421,91 @@ async fn a_disqus_archive_comes_in_once_with_its_threads_statuses_and_authors() 
     }
 }
 
+/// A Disqus archive of `n` posts on one thread, each tenth replying to the post before
+/// it, and one reply listed long before its parent.
+fn large_disqus(n: usize) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<disqus xmlns=\"http://disqus.com\" \
+         xmlns:dsq=\"http://disqus.com/disqus-internals\">\n<thread dsq:id=\"t\"><id>gross</id>\
+         <link>https://zeitung.de/gross</link><title>Groß</title>\
+         <createdAt>2020-01-01T00:00:00Z</createdAt><isClosed>false</isClosed>\
+         <isDeleted>false</isDeleted></thread>\n",
+    );
+    let post = |id: &str, parent: Option<&str>| {
+        let parent = parent.map_or(String::new(), |p| format!("<parent dsq:id=\"{p}\" />"));
+        format!(
+            "<post dsq:id=\"{id}\"><message><![CDATA[<p>Beitrag {id}: Grüße, chào bạn</p>]]>\
+             </message><createdAt>2020-01-01T00:00:00Z</createdAt><isDeleted>false</isDeleted>\
+             <isSpam>false</isSpam><author><name>Leser {id}</name>\
+             <email>leser@example.de</email></author><thread dsq:id=\"t\" />{parent}</post>\n"
+        )
+    };
+    for i in 0..n {
+        if i == 5 {
+            xml.push_str(&post("late-child", Some("late-parent")));
+        }
+        if i == n / 2 + 300 {
+            xml.push_str(&post("late-parent", None));
+        }
+        let parent = (i > 0 && i % 10 == 0).then(|| format!("p{}", i - 1));
+        xml.push_str(&post(&format!("p{i}"), parent.as_deref()));
+    }
+    xml.push_str("</disqus>\n");
+    xml
+}
+
+#[tokio::test]
+async fn a_large_archive_keeps_replies_with_parents_written_in_an_earlier_batch() {
+    // The importer looks up and writes comments a thousand at a time: replies whose
+    // parent went in with an earlier thousand, or comes in a later one, keep their place.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.xml");
+    std::fs::write(&path, large_disqus(2_600)).unwrap();
+    let file = path.to_str().unwrap();
+    for backend in backends() {
+        eprintln!("=== backend: {backend}");
+        let app = TestApp::spawn(backend).await;
+        let report = tribune_ok(&app.db, &["import", "--format", "disqus", file]);
+        assert!(
+            report.contains("comments: 2602 created (2602 approved), 0 already imported"),
+            "{report}"
+        );
+        assert!(
+            report.contains("authors: 1 kept as imported names"),
+            "{report}"
+        );
+        let c = |id: &str| local(&app, "disqus", id);
+        for i in [10, 1000, 1010, 2000, 2590] {
+            let (reply, parent) = (c(&format!("p{i}")), c(&format!("p{}", i - 1)));
+            assert_eq!(reply.parent_id, Some(parent.id), "p{i}");
+            assert_eq!(reply.thread_id, parent.id, "p{i}");
+            assert_eq!(reply.depth, 1, "p{i}");
+            assert_eq!(parent.thread_id, parent.id, "p{}", i - 1);
+            assert_eq!(parent.depth, 0);
+        }
+        let (child, parent) = (c("late-child"), c("late-parent"));
+        assert_eq!(child.parent_id, Some(parent.id));
+        assert_eq!((child.thread_id, child.depth), (parent.id, 1));
+        assert!(
+            child.html.contains("Beitrag late-child: Grüße, chào bạn"),
+            "{}",
+            child.html
+        );
+        assert_eq!(app.article_ok("gross").await["comment_count"], 2602);
+        assert_counts_exact(&app);
+        // The recount at the end set each thread's visible replies.
+        assert_eq!(c("late-parent").visible_replies, 1);
+        assert_eq!(c("p999").visible_replies, 1);
+
+        let again = tribune_ok(&app.db, &["import", "--format", "disqus", file]);
+        assert!(
+            again.contains("comments: 0 created (none), 2602 already imported"),
+            "{again}"
+        );
+        assert_eq!(rows_in(&app.db, "comments"), 2602);
+    }
+}
+
 #[tokio::test]
 async fn a_wordpress_archive_comes_in_without_pingbacks_unless_asked() {
     let file = fixture_path("wordpress.xml");
