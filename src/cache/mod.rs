@@ -101,7 +101,8 @@ const MIB: usize = 1024 * 1024;
 pub struct Caches {
     /// Approved comments by article key.
     pub counts: ReadCache<String, i64>,
-    /// Whole `GET /counts` answers by query string.
+    /// Whole `GET /counts` answers by query string, and `POST /counts` answers by their
+    /// normalised key set (NUL-separated, after a leading NUL).
     pub count_answers: ReadCache<CountsQuery, CountAnswer>,
     /// Serialised anonymous pages of threads.
     pub pages: ReadCache<PageKey, Bytes>,
@@ -124,7 +125,8 @@ impl Caches {
     }
 }
 
-/// The raw query string of a `GET /counts` (a hit needs nothing else).
+/// The raw query string of a `GET /counts` (a hit needs nothing else), or the key set of
+/// a `POST /counts`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CountsQuery(pub String);
 

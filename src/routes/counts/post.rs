@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{CountsResponse, parse_keys, respond};
+use crate::cache::Fresh;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -27,6 +28,21 @@ pub async fn handle(
     body: web::Json<CountsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let keys = parse_keys(body.into_inner().articles, MAX_KEYS, "articles")?;
-    let answer = respond(&state, keys).await?;
+    // Count scripts post the same sets again and again: the whole answer is kept by its
+    // normalised key set (sorted, without duplicates) while nothing changed, beside the
+    // GET answers (whose keys are query strings: they never start with a NUL).
+    let mut set = String::from("\0post");
+    for key in &keys {
+        set.push('\0');
+        set.push_str(key);
+    }
+    let state = &state;
+    let answer = state
+        .caches
+        .count_answers
+        .get_or_load(set.as_str(), |_| async move {
+            respond(state, keys).await.map(Fresh::new)
+        })
+        .await?;
     Ok(super::answer(&req, answer))
 }
