@@ -53,10 +53,12 @@ for (let t = 0; t < 100; t++) {
 }
 const spans = Array.from({ length: 100 }, (_, i) => `<li><span data-tribune-count="artikel-${i}">Kommentare</span></li>`).join('');
 pages.set('/counts', `<!doctype html><html lang="de"><body><ul>${spans}</ul></body></html>`);
-for (const key of ['klein', 'heiss']) {
-  pages.set(`/${key}`, `<!doctype html><html lang="de"><body><div style="height:3000px">Artikel</div>
-<div id="tribune-thread" data-tribune-article="${key}"></div><script async src="${tribune}/embed.js"></script></body></html>`);
-}
+// German pages (the thread's German words come in a file of their own beside the
+// bundle), and the small article once more on an English page (bundle only).
+const articlePage = (key, lang) => `<!doctype html><html lang="${lang}"><body><div style="height:3000px">Artikel</div>
+<div id="tribune-thread" data-tribune-article="${key}"></div><script async src="${tribune}/embed.js"></script></body></html>`;
+for (const key of ['klein', 'heiss']) pages.set(`/${key}`, articlePage(key, 'de'));
+pages.set('/klein-en', articlePage('klein', 'en'));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -101,7 +103,7 @@ const counts = (api) => new Promise((done) => {
 });
 
 const results = {};
-for (const [name, path, act] of [['small article (5 comments)', '/klein', thread], ['hot article (500 comments)', '/heiss', thread], ['count.js, 100 counts', '/counts', counts]]) {
+for (const [name, path, act] of [['small article (5 comments), German page', '/klein', thread], ['small article, English page', '/klein-en', thread], ['hot article (500 comments), German page', '/heiss', thread], ['count.js, 100 counts', '/counts', counts]]) {
   await measure(path, act); // warm-up
   const all = [];
   for (let i = 0; i < runs; i++) all.push(await measure(path, act));
