@@ -5,6 +5,7 @@
 //! importing the same file again changes nothing.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -287,9 +288,18 @@ pub fn import(
     now: NaiveDateTime,
 ) -> Result<ImportReport, ImportError> {
     let (batches, received) = std::sync::mpsc::sync_channel::<Batch>(2);
+    let stopped = AtomicBool::new(false);
+    let stopped = &stopped;
     std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write(conn, received, options, now));
-        let read = read(source, options, batches);
+        let writer = scope.spawn(move || {
+            let written = write(conn, received, options, now);
+            if written.is_err() {
+                // The reader stops at its next record rather than at its next batch.
+                stopped.store(true, Ordering::Relaxed);
+            }
+            written
+        });
+        let read = read(source, options, batches, stopped);
         let written = writer
             .join()
             .map_err(|_| ImportError::Database("the writing thread failed".into()))?;
@@ -305,6 +315,7 @@ fn read(
     source: &mut dyn Source,
     options: Options,
     batches: std::sync::mpsc::SyncSender<Batch>,
+    stopped: &AtomicBool,
 ) -> Result<(), ImportError> {
     let mut name = String::new();
     let mut articles = Vec::new();
@@ -327,6 +338,9 @@ fn read(
         batches.send(batch).is_ok()
     };
     while let Some(item) = source.next_item()? {
+        if stopped.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         if name.is_empty() {
             name = source.name();
         }
@@ -453,12 +467,21 @@ impl Importer<'_> {
     /// run imported.
     fn look_up(&mut self, batch: &[Entry]) -> Result<(), ImportError> {
         self.known.clear();
-        let mut wanted: Vec<&str> = batch
+        let wanted: Vec<&str> = batch
             .iter()
             .map(|e| &e.comment)
             .flat_map(|c| [Some(c.external_id.as_str()), parent_of(c)])
             .flatten()
             .collect();
+        self.fetch_known(wanted)
+    }
+
+    /// Adds to `known` those of `wanted` (external comment ids) that an earlier batch or
+    /// run imported.
+    fn fetch_known(&mut self, mut wanted: Vec<&str>) -> Result<(), ImportError> {
+        if wanted.is_empty() {
+            return Ok(());
+        }
         wanted.sort_unstable();
         wanted.dedup();
         let mut local: Vec<(String, i64)> = Vec::new();
@@ -683,6 +706,14 @@ impl Importer<'_> {
             if self.one(entry, at_top)?
                 && let Some(replies) = self.waiting.remove(&external_id)
             {
+                // They were looked up when they were read; a later record with the same
+                // id may have come in since (two exports joined): look again.
+                self.fetch_known(
+                    replies
+                        .iter()
+                        .map(|r| r.comment.external_id.as_str())
+                        .collect(),
+                )?;
                 work.extend(replies.into_iter().rev().map(|r| (r, false)));
             }
         }
@@ -910,7 +941,6 @@ impl Importer<'_> {
     /// the top of their article (their own replies follow them); what is left waits in
     /// a loop of parents and is skipped.
     fn orphans(&mut self) -> Result<(), ImportError> {
-        self.known.clear();
         loop {
             let waiting_ids: HashSet<String> = self
                 .waiting
@@ -926,7 +956,14 @@ impl Importer<'_> {
             else {
                 break;
             };
-            for reply in self.waiting.remove(&parent).unwrap_or_default() {
+            let replies = self.waiting.remove(&parent).unwrap_or_default();
+            self.fetch_known(
+                replies
+                    .iter()
+                    .map(|r| r.comment.external_id.as_str())
+                    .collect(),
+            )?;
+            for reply in replies {
                 self.comment(reply, true)?;
             }
         }

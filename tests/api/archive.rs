@@ -422,7 +422,9 @@ async fn a_disqus_archive_comes_in_once_with_its_threads_statuses_and_authors() 
 }
 
 /// A Disqus archive of `n` posts on one thread, each tenth replying to the post before
-/// it, and one reply listed long before its parent.
+/// it, one reply listed long before its parent, and one id given twice (first to a
+/// reply whose parent comes last, then to a top-level post in between), as in two
+/// exports joined.
 fn large_disqus(n: usize) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<disqus xmlns=\"http://disqus.com\" \
@@ -443,9 +445,16 @@ fn large_disqus(n: usize) -> String {
     for i in 0..n {
         if i == 5 {
             xml.push_str(&post("late-child", Some("late-parent")));
+            xml.push_str(&post("twice", Some("last")));
         }
         if i == n / 2 + 300 {
             xml.push_str(&post("late-parent", None));
+        }
+        if i == n / 2 {
+            xml.push_str(&post("twice", None));
+        }
+        if i == n - 1 {
+            xml.push_str(&post("last", None));
         }
         let parent = (i > 0 && i % 10 == 0).then(|| format!("p{}", i - 1));
         xml.push_str(&post(&format!("p{i}"), parent.as_deref()));
@@ -467,7 +476,7 @@ async fn a_large_archive_keeps_replies_with_parents_written_in_an_earlier_batch(
         let app = TestApp::spawn(backend).await;
         let report = tribune_ok(&app.db, &["import", "--format", "disqus", file]);
         assert!(
-            report.contains("comments: 2602 created (2602 approved), 0 already imported"),
+            report.contains("comments: 2604 created (2604 approved), 1 already imported"),
             "{report}"
         );
         assert!(
@@ -491,7 +500,11 @@ async fn a_large_archive_keeps_replies_with_parents_written_in_an_earlier_batch(
             "{}",
             child.html
         );
-        assert_eq!(app.article_ok("gross").await["comment_count"], 2602);
+        // The id given twice came in once, as the first record that could be placed.
+        let twice = c("twice");
+        assert_eq!((twice.parent_id, twice.depth), (None, 0));
+        assert_eq!(c("last").visible_replies, 0);
+        assert_eq!(app.article_ok("gross").await["comment_count"], 2604);
         assert_counts_exact(&app);
         // The recount at the end set each thread's visible replies.
         assert_eq!(c("late-parent").visible_replies, 1);
@@ -499,10 +512,10 @@ async fn a_large_archive_keeps_replies_with_parents_written_in_an_earlier_batch(
 
         let again = tribune_ok(&app.db, &["import", "--format", "disqus", file]);
         assert!(
-            again.contains("comments: 0 created (none), 2602 already imported"),
+            again.contains("comments: 0 created (none), 2605 already imported"),
             "{again}"
         );
-        assert_eq!(rows_in(&app.db, "comments"), 2602);
+        assert_eq!(rows_in(&app.db, "comments"), 2604);
     }
 }
 
