@@ -476,6 +476,17 @@ impl Importer<'_> {
         self.fetch_known(wanted)
     }
 
+    /// Replies that waited for their parent were looked up when they were read; a later
+    /// record with the same id may have come in since (two exports joined): look again.
+    fn look_up_again(&mut self, replies: &[Entry]) -> Result<(), ImportError> {
+        self.fetch_known(
+            replies
+                .iter()
+                .map(|r| r.comment.external_id.as_str())
+                .collect(),
+        )
+    }
+
     /// Adds to `known` those of `wanted` (external comment ids) that an earlier batch or
     /// run imported.
     fn fetch_known(&mut self, mut wanted: Vec<&str>) -> Result<(), ImportError> {
@@ -706,14 +717,7 @@ impl Importer<'_> {
             if self.one(entry, at_top)?
                 && let Some(replies) = self.waiting.remove(&external_id)
             {
-                // They were looked up when they were read; a later record with the same
-                // id may have come in since (two exports joined): look again.
-                self.fetch_known(
-                    replies
-                        .iter()
-                        .map(|r| r.comment.external_id.as_str())
-                        .collect(),
-                )?;
+                self.look_up_again(&replies)?;
                 work.extend(replies.into_iter().rev().map(|r| (r, false)));
             }
         }
@@ -957,12 +961,7 @@ impl Importer<'_> {
                 break;
             };
             let replies = self.waiting.remove(&parent).unwrap_or_default();
-            self.fetch_known(
-                replies
-                    .iter()
-                    .map(|r| r.comment.external_id.as_str())
-                    .collect(),
-            )?;
+            self.look_up_again(&replies)?;
             for reply in replies {
                 self.comment(reply, true)?;
             }
