@@ -402,9 +402,14 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match err {
             E::NotFound => Self::NotFound("resource"),
-            E::DatabaseError(K::ClosedConnection | K::SerializationFailure, _) => {
-                Self::Unavailable(err.into())
-            }
+            // libpq could not even send the query (its socket already known dead): diesel
+            // reports that as its own kind, whatever libpq's words.
+            E::DatabaseError(
+                K::ClosedConnection | K::UnableToSendCommand | K::SerializationFailure,
+                _,
+            ) => Self::Unavailable(err.into()),
+            // A connection lost mid-transaction leaves diesel's transaction state broken.
+            E::BrokenTransactionManager => Self::Unavailable(err.into()),
             // A unique index that no handler maps to its own 409 was hit by two requests
             // racing (e.g. a publisher's first sign-on arriving twice at once): the
             // retry finds the winner's row.
@@ -551,4 +556,38 @@ pub fn problem_for_bare_error<B: MessageBody + 'static>(
     }
     let res = ServiceResponse::new(req, new.map_into_boxed_body()).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+
+    use super::ApiError;
+
+    fn database(kind: K, message: &str) -> ApiError {
+        E::DatabaseError(kind, Box::new(message.to_owned())).into()
+    }
+
+    #[test]
+    fn a_lost_database_connection_is_unavailable_in_any_of_its_forms() {
+        for err in [
+            database(K::UnableToSendCommand, ""),
+            database(K::UnableToSendCommand, "no connection to the server\n"),
+            database(K::ClosedConnection, "closed"),
+            database(K::Unknown, "server closed the connection unexpectedly"),
+            database(
+                K::Unknown,
+                "could not receive data from server: Connection reset by peer",
+            ),
+            E::BrokenTransactionManager.into(),
+        ] {
+            assert!(matches!(err, ApiError::Unavailable(_)), "{err:?}");
+        }
+        for err in [
+            database(K::Unknown, "syntax error at or near \"SELEC\""),
+            database(K::CheckViolation, "violates check constraint"),
+        ] {
+            assert!(matches!(err, ApiError::Unexpected(_)), "{err:?}");
+        }
+    }
 }
