@@ -7,6 +7,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 use super::prepared::Prepared;
+use super::tally::Tally;
 
 use super::articles::CountShift;
 use super::moderation::{LogEntry, log};
@@ -116,9 +117,13 @@ pub struct NewComment {
     pub updated_at: NaiveDateTime,
 }
 
-/// Stores a comment and counts it.
+/// Stores a comment and counts it in `tally` (written at the end of the transaction).
 #[tracing::instrument(skip_all)]
-pub fn insert(conn: &mut DbConnection, new: &NewComment) -> Result<Comment, ApiError> {
+pub fn insert(
+    conn: &mut DbConnection,
+    new: &NewComment,
+    tally: &mut Tally,
+) -> Result<Comment, ApiError> {
     let mut comment: Comment = diesel::insert_into(comments::table)
         .values(new)
         .returning(comments::all_columns)
@@ -129,7 +134,8 @@ pub fn insert(conn: &mut DbConnection, new: &NewComment) -> Result<Comment, ApiE
         // `thread_trigger`); SQLite's runs after the row is returned.
         comment.thread_id = comment.id;
     }
-    shift_counters(conn, &comment, None, comment.status())?;
+    let status = comment.status();
+    tally_counters(conn, tally, &comment, None, status, comment.open_flags)?;
     Ok(comment)
 }
 
@@ -155,6 +161,21 @@ pub fn shift_counters_flagged(
     to: CommentStatus,
     flags_after: i64,
 ) -> Result<(), ApiError> {
+    let mut tally = Tally::default();
+    tally_counters(conn, &mut tally, comment, from, to, flags_after)?;
+    tally.apply(conn)
+}
+
+/// As `shift_counters_flagged`, adding the counters' changes to `tally` rather than
+/// writing them (reply notices are still queued at once).
+fn tally_counters(
+    conn: &mut DbConnection,
+    tally: &mut Tally,
+    comment: &Comment,
+    from: Option<CommentStatus>,
+    to: CommentStatus,
+    flags_after: i64,
+) -> Result<(), ApiError> {
     let delta = |s: CommentStatus| i64::from(to == s) - i64::from(from == Some(s));
     let approved = delta(CommentStatus::Approved);
     let rejected = delta(CommentStatus::Rejected);
@@ -171,25 +192,16 @@ pub fn shift_counters_flagged(
         super::subscriptions::on_approved(conn, comment)?;
     }
     let posted_at = from.is_none().then_some(comment.created_at);
-    articles::add_to_counts(conn, ArticleId(comment.article_id), shift, posted_at)?;
+    if !shift.is_none() || posted_at.is_some() {
+        tally.article(ArticleId(comment.article_id), shift, posted_at);
+    }
     if approved != 0 && comment.depth > 0 {
-        diesel::update(comments::table.find(comment.thread_id))
-            .set(comments::visible_replies.eq(comments::visible_replies + approved))
-            .returning(comments::id)
-            .prepared()
-            .get_results::<i64>(conn)?;
+        tally.thread(comment.thread_id, approved);
     }
     if let Some(author) = comment.author_id
         && (approved != 0 || rejected != 0)
     {
-        diesel::update(users::table.find(author))
-            .set((
-                users::approved_count.eq(users::approved_count + approved),
-                users::rejected_count.eq(users::rejected_count + rejected),
-            ))
-            .returning(users::id)
-            .prepared()
-            .get_results::<i64>(conn)?;
+        tally.author(author, approved, rejected);
     }
     Ok(())
 }
@@ -470,11 +482,13 @@ pub struct NewPost {
 }
 
 /// Posts a comment: the article (created on its first comment) must be open, a parent
-/// must take replies; the rules decide its status, which is logged. Returns it with the
-/// article's key.
+/// must take replies; the rules decide its status, which is logged. Its counters'
+/// changes go to `tally`, for the end of the transaction. Returns it with the article's
+/// key.
 #[tracing::instrument(skip_all)]
 pub fn post(
     conn: &mut DbConnection,
+    tally: &mut Tally,
     post: &NewPost,
     writer: Writer,
     site: &Site,
@@ -517,7 +531,7 @@ pub fn post(
         created_at: now,
         updated_at: now,
     };
-    let comment = insert(conn, &new)?;
+    let comment = insert(conn, &new, tally)?;
     log_decision(conn, &comment, decision, hook, now)?;
     events::emit_comment(
         conn,

@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sso_tokens;
 pub mod subscriptions;
+pub mod tally;
 pub mod undo;
 pub mod username_holds;
 pub mod users;
@@ -42,6 +43,7 @@ use diesel::r2d2::R2D2Connection;
 use crate::error::ApiError;
 use crate::telemetry::run_blocking;
 use changes::{ChangeSignal, Touched};
+use tally::Tally;
 
 /// Runs the same statement on whichever backend `conn` is, for the few statements
 /// (upserts, `ON CONFLICT DO NOTHING`) that diesel cannot build for the multi-connection:
@@ -237,7 +239,12 @@ pub struct Db {
     changes: Arc<ChangeSignal>,
     /// SQLite's batching writer thread (see `writer`); PostgreSQL writes on the pool.
     batcher: Option<std::sync::mpsc::Sender<writer::Job>>,
+    /// PostgreSQL's posting lanes (see `writer`), chosen by article.
+    lanes: Vec<std::sync::mpsc::Sender<writer::Job>>,
 }
+
+/// PostgreSQL's posting lanes: each holds a connection of the pool while it writes.
+const POSTING_LANES: usize = 2;
 
 impl Db {
     /// Opens the pools, checking that the database answers.
@@ -254,12 +261,17 @@ impl Db {
         let db = match backend {
             Backend::Postgres => {
                 let pool = build(settings.pool_size)?;
+                let changes = Arc::<ChangeSignal>::default();
+                let lanes = (0..POSTING_LANES)
+                    .map(|n| writer::spawn_lane(pool.clone(), changes.clone(), n))
+                    .collect::<std::io::Result<_>>()?;
                 Self {
                     reader: pool.clone(),
                     writer: pool,
                     backend,
-                    changes: Arc::default(),
+                    changes,
                     batcher: None,
+                    lanes,
                 }
             }
             Backend::Sqlite => {
@@ -282,6 +294,7 @@ impl Db {
                     writer,
                     backend,
                     changes,
+                    lanes: Vec::new(),
                 }
             }
         };
@@ -343,12 +356,7 @@ impl Db {
     {
         if let Some(batcher) = &self.batcher {
             let (job, result) = writer::job_touching(f);
-            batcher
-                .send(job)
-                .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("the writer thread stopped")))?;
-            return result
-                .await
-                .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("a write was dropped")))?;
+            return Self::queue(batcher, job, result).await;
         }
         let pool = self.writer.clone();
         let changes = self.changes.clone();
@@ -363,6 +371,50 @@ impl Db {
             result
         })
         .await
+    }
+
+    /// As [`write_articles`](Self::write_articles), for a post to the article `key`:
+    /// its counter changes wait in the `Tally` and are written as the transaction's last
+    /// statements, once per row for the whole batch the post is committed in (SQLite's
+    /// writer, or on PostgreSQL the posting lane of its article: see `writer`), so a busy
+    /// article's row is updated once per batch and not held while posts are written.
+    pub async fn write_posting<T, F>(&self, key: &str, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let lane = match &self.batcher {
+            Some(batcher) => batcher,
+            None => {
+                let mut hash = std::hash::DefaultHasher::new();
+                std::hash::Hash::hash(key, &mut hash);
+                let n = std::hash::Hasher::finish(&hash) as usize % self.lanes.len().max(1);
+                match self.lanes.get(n) {
+                    Some(lane) => lane,
+                    None => {
+                        return Err(ApiError::Unexpected(anyhow::anyhow!("no posting lane")));
+                    }
+                }
+            }
+        };
+        let (job, result) = writer::job_posting(f);
+        Self::queue(lane, job, result).await
+    }
+
+    /// Hands a job to a writer thread and waits for its outcome.
+    async fn queue<T>(
+        batcher: &std::sync::mpsc::Sender<writer::Job>,
+        job: writer::Job,
+        result: tokio::sync::oneshot::Receiver<Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        batcher
+            .send(job)
+            .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("the writer thread stopped")))?;
+        result
+            .await
+            .map_err(|_| ApiError::Unexpected(anyhow::anyhow!("a write was dropped")))?
     }
 
     /// As `write`, for a transaction that may change the site settings: only this can

@@ -1,10 +1,18 @@
-//! SQLite's single writer with group commit.
+//! SQLite's single writer with group commit, and PostgreSQL's posting lanes.
 //!
 //! SQLite takes one writer at a time, and with `synchronous=FULL` every commit waits for
 //! the disk. Writes are therefore queued to one thread, which runs whatever has queued
 //! up (up to `MAX_BATCH`) in one transaction, each request in its own savepoint, and
 //! commits once: a request that fails rolls back only its own savepoint, and no request
-//! hears of success before the commit that holds its changes is durable.
+//! hears of success before the commit that holds its changes is durable. Posts leave
+//! their counter changes to the end of the batch (`tally`), so a busy article's row is
+//! updated once per batch, not once per post.
+//!
+//! PostgreSQL takes many writers, but posts to one article all update its row: one at
+//! a time, each holding the row until its commit is on disk. Posts there go to a few
+//! posting lanes, chosen by article, each a thread doing the same as SQLite's writer on
+//! a connection of the pool: a busy article's posts commit together, with one update
+//! of its row, and posts to other articles go on in the other lanes.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -12,6 +20,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use diesel::Connection;
 
 use super::changes::{ChangeSignal, Touched, WriterWatch};
+use super::tally::Tally;
 use super::{DbConnection, Pool};
 use crate::error::ApiError;
 
@@ -21,41 +30,109 @@ const MAX_BATCH: usize = 128;
 /// Reports the outcome of the batch's commit to one request: `None` if it committed.
 pub type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
 
-/// One request's work: runs in its savepoint (or learns that there is no connection)
-/// and returns what it touched if it succeeded (kept its changes), and what to do once
-/// the batch's fate is known.
-pub type Job = Box<dyn FnOnce(Result<&mut DbConnection, &str>) -> (Option<Touched>, Finish) + Send>;
+/// What a request's work left: what it touched if it succeeded (kept its changes), the
+/// counter changes it left to the batch (see `tally`), and what to do once the batch's
+/// fate is known.
+pub struct Ran {
+    kept: Option<Touched>,
+    tally: Tally,
+    finish: Finish,
+}
 
-/// Starts the writer thread; it stops when every sender is dropped.
+/// A request's work as the writer runs it: in its savepoint, or told that there is no
+/// connection.
+type Work = Box<dyn FnOnce(Result<&mut DbConnection, &str>) -> Ran + Send>;
+
+/// One request's work: runs in its savepoint (or learns that there is no connection).
+pub struct Job {
+    /// Whether it may leave counter changes to the end of the batch, and reads no
+    /// counter an earlier request of the batch may have left there (a post).
+    defers: bool,
+    run: Work,
+}
+
+impl Job {
+    /// Tells the request that its work will not run.
+    fn refuse(self, reason: &str) {
+        ((self.run)(Err(reason)).finish)(Some(reason));
+    }
+}
+
+/// Starts SQLite's writer thread; it stops when every sender is dropped.
 pub fn spawn(pool: Pool, changes: Arc<ChangeSignal>) -> std::io::Result<Sender<Job>> {
-    let (jobs, queue) = channel::<Job>();
     // The first look, before anyone reads: later looks compare with it.
     let mut watch = WriterWatch::default();
     if let Ok(mut conn) = pool.get() {
         watch.check(&mut conn, &changes);
     }
+    start(
+        "sqlite-writer".into(),
+        pool,
+        changes,
+        Some(watch),
+        MAX_BATCH,
+    )
+}
+
+/// Most posts one PostgreSQL posting lane commits together. Each runs in a savepoint,
+/// a subtransaction: PostgreSQL keeps up to 64 of a transaction's subtransactions in
+/// shared memory, and past that every other snapshot has to look them up on disk.
+const LANE_BATCH: usize = 32;
+
+/// Starts one of PostgreSQL's posting lanes (see `Db::write_posting`): a thread that
+/// commits the posts queued to it in batches, as SQLite's writer does, on a connection
+/// of `pool`; it stops when every sender is dropped.
+pub fn spawn_lane(
+    pool: Pool,
+    changes: Arc<ChangeSignal>,
+    n: usize,
+) -> std::io::Result<Sender<Job>> {
+    start(format!("posting-lane-{n}"), pool, changes, None, LANE_BATCH)
+}
+
+fn start(
+    name: String,
+    pool: Pool,
+    changes: Arc<ChangeSignal>,
+    watch: Option<WriterWatch>,
+    max_batch: usize,
+) -> std::io::Result<Sender<Job>> {
+    let (jobs, queue) = channel::<Job>();
     std::thread::Builder::new()
-        .name("sqlite-writer".into())
-        .spawn(move || run(&pool, &changes, &queue, watch))?;
+        .name(name)
+        .spawn(move || run(&pool, &changes, &queue, watch, max_batch))?;
     Ok(jobs)
 }
 
-fn run(pool: &Pool, changes: &ChangeSignal, queue: &Receiver<Job>, mut watch: WriterWatch) {
+fn run(
+    pool: &Pool,
+    changes: &ChangeSignal,
+    queue: &Receiver<Job>,
+    mut watch: Option<WriterWatch>,
+    max_batch: usize,
+) {
     loop {
-        let first = match queue.recv_timeout(WriterWatch::POLL) {
+        let next = match &watch {
+            Some(_) => queue.recv_timeout(WriterWatch::POLL),
+            // Nothing to look at while idle: sleep until work comes.
+            None => queue.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        let first = match next {
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout) => {
                 // Idle: look for other writers' commits.
-                match pool.get() {
-                    Ok(mut conn) => watch.check(&mut conn, changes),
-                    Err(_) => changes.bump_external(),
+                if let Some(watch) = &mut watch {
+                    match pool.get() {
+                        Ok(mut conn) => watch.check(&mut conn, changes),
+                        Err(_) => changes.bump_external(),
+                    }
                 }
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return,
         };
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < max_batch {
             match queue.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
@@ -66,27 +143,35 @@ fn run(pool: &Pool, changes: &ChangeSignal, queue: &Receiver<Job>, mut watch: Wr
             Err(e) => {
                 let reason = format!("no database connection: {e}");
                 for job in batch {
-                    job(Err(&reason)).1(Some(&reason));
+                    job.refuse(&reason);
                 }
                 continue;
             }
         };
         let conn: &mut DbConnection = &mut conn;
         // Busy writing: still look for other writers' commits now and then.
-        if watch.due() {
+        if let Some(watch) = watch.as_mut().filter(|w| w.due()) {
             watch.check(conn, changes);
         }
         let mut finishes = Vec::with_capacity(batch.len());
         let mut touched = Touched::default();
-        let committed = conn.transaction::<(), diesel::result::Error, _>(|conn| {
-            for job in batch {
-                let (kept, finish) = job(Ok(conn));
-                if let Some(kept) = kept {
-                    touched.merge(kept);
+        let mut jobs = batch.into_iter();
+        let committed = conn.transaction::<(), ApiError, _>(|conn| {
+            // Posts' counter changes, written once per row before another request
+            // (which may read them) and before the commit.
+            let mut deferred = Tally::default();
+            for job in jobs.by_ref() {
+                if !job.defers {
+                    deferred.apply(conn)?;
                 }
-                finishes.push(finish);
+                let ran = (job.run)(Ok(conn));
+                if let Some(kept) = ran.kept {
+                    touched.merge(kept);
+                    deferred.merge(ran.tally);
+                }
+                finishes.push(ran.finish);
             }
-            Ok(())
+            deferred.apply(conn)
         });
         match committed {
             Ok(()) => {
@@ -101,6 +186,10 @@ fn run(pool: &Pool, changes: &ChangeSignal, queue: &Receiver<Job>, mut watch: Wr
                 let reason = format!("the commit failed: {e}");
                 for finish in finishes {
                     finish(Some(&reason));
+                }
+                // Those after a failed counter update did not run.
+                for job in jobs {
+                    job.refuse(&reason);
                 }
             }
         }
@@ -127,15 +216,42 @@ where
     F: FnOnce(&mut DbConnection, &mut Touched) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    wrap(false, move |conn, touched, _| f(conn, touched))
+}
+
+/// As [`job_touching`], for a post, whose counter changes wait in its `Tally` for the
+/// end of the batch.
+pub fn job_posting<T, F>(f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, ApiError>>)
+where
+    F: FnOnce(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    wrap(true, f)
+}
+
+fn wrap<T, F>(defers: bool, f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, ApiError>>)
+where
+    F: FnOnce(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
     let (done, result) = tokio::sync::oneshot::channel();
     let span = tracing::Span::current();
-    let job: Job = Box::new(move |conn| {
+    let run = Box::new(move |conn: Result<&mut DbConnection, &str>| {
         let mut touched = Touched::default();
+        let mut tally = Tally::default();
         let outcome = match conn {
             // Inside the batch's transaction this is a savepoint.
             // A panic must not take the writer thread (and every later write) with it.
             Ok(conn) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                span.in_scope(|| conn.transaction(|conn| f(conn, &mut touched)))
+                span.in_scope(|| {
+                    conn.transaction(|conn| {
+                        let result = f(conn, &mut touched, &mut tally)?;
+                        if !defers {
+                            tally.apply(conn)?;
+                        }
+                        Ok(result)
+                    })
+                })
             }))
             .unwrap_or_else(|_| Err(ApiError::Unexpected(anyhow::anyhow!("a write panicked")))),
             Err(reason) => Err(ApiError::Unavailable(anyhow::anyhow!("{reason}"))),
@@ -148,9 +264,13 @@ where
             };
             let _ = done.send(outcome);
         });
-        (kept, finish)
+        Ran {
+            kept,
+            tally,
+            finish,
+        }
     });
-    (job, result)
+    (Job { defers, run }, result)
 }
 
 #[cfg(test)]

@@ -83,3 +83,113 @@ async fn a_failing_write_among_concurrent_ones_spoils_only_itself() {
     })
     .await;
 }
+
+/// Every stored counter of articles and authors against a count of the comments.
+fn assert_article_and_author_counters_exact(app: &crate::helpers::TestApp) {
+    use diesel::dsl::count_star;
+    use diesel::prelude::*;
+    use tribune::db::schema::{articles, comments, users};
+    app.db
+        .connect()
+        .with_writer_blocking(|conn| {
+            let stored: Vec<(i64, i64, i64)> = articles::table
+                .select((
+                    articles::id,
+                    articles::comment_count,
+                    articles::pending_count,
+                ))
+                .load(conn)?;
+            for (id, approved, pending) in stored {
+                let mut count = |status: &str| {
+                    comments::table
+                        .filter(comments::article_id.eq(id))
+                        .filter(comments::status.eq(status.to_owned()))
+                        .select(count_star())
+                        .first::<i64>(conn)
+                };
+                let actual = (count("approved")?, count("pending")?);
+                assert_eq!((approved, pending), actual, "counters of article {id}");
+            }
+            let authors: Vec<(i64, i64, i64)> = users::table
+                .select((users::id, users::approved_count, users::rejected_count))
+                .load(conn)?;
+            for (id, approved, rejected) in authors {
+                let mut count = |status: &str| {
+                    comments::table
+                        .filter(comments::author_id.eq(id))
+                        .filter(comments::status.eq(status.to_owned()))
+                        .select(count_star())
+                        .first::<i64>(conn)
+                };
+                let actual = (count("approved")?, count("rejected")?);
+                assert_eq!((approved, rejected), actual, "counts of author {id}");
+            }
+            Ok(())
+        })
+        .expect("read counters");
+}
+
+#[tokio::test]
+async fn posts_replies_and_decisions_committed_together_keep_every_counter_exact() {
+    for_each_backend(async |app| {
+        let moderator = app.account_with_role("mod", "moderator").await;
+        let mut readers = Vec::new();
+        for i in 0..8 {
+            readers.push(app.register_reader(&format!("reader{i}")).await);
+        }
+        let root = app.comment_ok(&readers[0], "hot", "the root", None).await;
+        let root = root["id"].as_i64();
+        let mut earlier = Vec::new();
+        for n in 0..12 {
+            let reply = app
+                .comment_ok(&readers[1], "hot", &format!("earlier {n}"), root)
+                .await;
+            earlier.push(reply["id"].as_i64().unwrap());
+        }
+
+        // Posts (top-level and replies, on two articles) while a moderator rejects and
+        // approves again, and the author deletes, the earlier replies of the same
+        // thread: posts' counters wait for the end of their batch, the decisions' do not.
+        let posts = readers.iter().enumerate().flat_map(|(i, reader)| {
+            (0..10).map(move |n| async move {
+                let (article, parent) = if n % 2 == 0 {
+                    ("hot", root)
+                } else {
+                    ("cold", None)
+                };
+                app.comment(reader, article, &format!("{i}/{n}"), parent)
+                    .await
+                    .status()
+            })
+        });
+        let decisions = earlier.iter().enumerate().map(|(n, id)| {
+            let (moderator, author) = (&moderator, &readers[1]);
+            async move {
+                match n % 3 {
+                    0 => app.reject(moderator, *id, "spam", None).await.status(),
+                    1 => {
+                        app.reject(moderator, *id, "spam", None).await;
+                        app.approve(moderator, *id, None).await.status()
+                    }
+                    _ => app.delete_comment(author, *id).await.status(),
+                }
+            }
+        });
+        let (posted, decided) = futures::join!(join_all(posts), join_all(decisions));
+
+        assert!(
+            posted.iter().all(|s| *s == StatusCode::CREATED),
+            "{posted:?}"
+        );
+        assert!(decided.iter().all(|s| s.is_success()), "{decided:?}");
+        assert_article_and_author_counters_exact(app);
+        // 1 root + 12 earlier replies, 4 of them rejected and 4 deleted, + 80 posts.
+        assert_eq!(assert_counts_exact(app), 1 + 12 - 4 - 4 + 80);
+        let counts = app.counts(&["hot", "cold"]).await;
+        assert_eq!(
+            (counts["hot"].as_i64(), counts["cold"].as_i64()),
+            (Some(45), Some(40))
+        );
+    })
+    .await;
+}

@@ -89,11 +89,12 @@ pub async fn handle(
     let writer = caller.writer();
     let writer_id = caller.user.id;
     let now = state.clock.now_naive();
+    let key = post.article.as_str().to_owned();
     let (comment, article) = state
         .db
-        .write_articles(move |conn, touched| {
+        .write_posting(&key, move |conn, touched, tally| {
             let (comment, article) =
-                comments::post(conn, &post, writer, &site, heard.as_ref(), now)?;
+                comments::post(conn, tally, &post, writer, &site, heard.as_ref(), now)?;
             touched.article(article.as_str());
             if subscribe {
                 let target = Target::Comment(CommentId(comment.id));
