@@ -4,8 +4,11 @@ streamed (constant memory), for measuring `tribune import`.
 
     bench/import/generate.py disqus 1000000 > /tmp/disqus-1m.xml
     bench/import/generate.py wordpress 20000 > /tmp/wxr-20k.xml
+    bench/import/generate.py disqus-live 1000000 > /tmp/live-1m.xml
 
-Shape: one thread per 50 comments; 40 % top-level, 60 % replies to an earlier comment
+Shape: one thread per 50 comments (`disqus-live`: one article per 10 comments, and a
+live blog, `bench-0`, holding 5 % of them: at 1,000,000 comments, 100,000 articles and
+a live blog of 50,000); 40 % top-level, 60 % replies to an earlier comment
 of the same thread (some chains deeper than five); 2 % spam, 1 % deleted; German and
 Vietnamese text with entities and markup; 5,000 distinct authors with emails.
 Deterministic (seeded), so runs compare.
@@ -22,33 +25,42 @@ TEXTS = [
 ]
 
 
-def disqus(n, out):
+def disqus(n, out, live=False):
     rnd = random.Random(17)
     w = out.write
     w('<?xml version="1.0" encoding="utf-8"?>\n')
     w('<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">\n')
-    threads = (n + PER_THREAD - 1) // PER_THREAD
-    for t in range(threads):
+    if live:
+        # The live blog first, then the rest spread evenly over the other articles.
+        blog = n // 20
+        others = max(n // 10 - 1, 1)
+        sizes = [blog] + [(n - blog) // others + (1 if k < (n - blog) % others else 0)
+                          for k in range(others)]
+    else:
+        sizes = [min(PER_THREAD, n - k) for k in range(0, n, PER_THREAD)]
+    for t in range(len(sizes)):
         w(f'  <thread dsq:id="t{t}">\n    <id>bench-{t}</id>\n'
           f'    <link>https://zeitung.de/bench/{t}</link>\n'
           f'    <title>Artikel {t}: Bürgerhaushalt &amp; Hành chính</title>\n'
           f'    <createdAt>2020-01-01T00:00:00Z</createdAt>\n'
           f'    <isClosed>false</isClosed>\n    <isDeleted>false</isDeleted>\n  </thread>\n')
-    for i in range(n):
-        t = i // PER_THREAD
-        first = t * PER_THREAD
-        parent = ""
-        if i > first and rnd.random() < 0.6:
-            parent = f'\n    <parent dsq:id="{rnd.randint(max(first, i - 5), i - 1)}" />'
-        a = rnd.randrange(5000)
-        spam = "true" if rnd.random() < 0.02 else "false"
-        deleted = "true" if rnd.random() < 0.01 else "false"
-        w(f'  <post dsq:id="{i}">\n'
-          f'    <message><![CDATA[{TEXTS[i % len(TEXTS)]}<p>#{i}</p>]]></message>\n'
-          f'    <createdAt>2020-01-01T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}Z</createdAt>\n'
-          f'    <isDeleted>{deleted}</isDeleted>\n    <isSpam>{spam}</isSpam>\n'
-          f'    <author><name>Leser {a}</name><email>leser{a}@example.de</email></author>\n'
-          f'    <thread dsq:id="t{t}" />{parent}\n  </post>\n')
+    i = 0
+    for t, size in enumerate(sizes):
+        first = i
+        for i in range(first, first + size):
+            parent = ""
+            if i > first and rnd.random() < 0.6:
+                parent = f'\n    <parent dsq:id="{rnd.randint(max(first, i - 5), i - 1)}" />'
+            a = rnd.randrange(5000)
+            spam = "true" if rnd.random() < 0.02 else "false"
+            deleted = "true" if rnd.random() < 0.01 else "false"
+            w(f'  <post dsq:id="{i}">\n'
+              f'    <message><![CDATA[{TEXTS[i % len(TEXTS)]}<p>#{i}</p>]]></message>\n'
+              f'    <createdAt>2020-01-01T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}Z</createdAt>\n'
+              f'    <isDeleted>{deleted}</isDeleted>\n    <isSpam>{spam}</isSpam>\n'
+              f'    <author><name>Leser {a}</name><email>leser{a}@example.de</email></author>\n'
+              f'    <thread dsq:id="t{t}" />{parent}\n  </post>\n')
+        i = first + size
     w('</disqus>\n')
 
 
@@ -86,8 +98,12 @@ def wordpress(n, out):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("disqus", "wordpress"):
-        sys.exit("usage: generate.py disqus|wordpress COMMENTS")
+    if len(sys.argv) != 3 or sys.argv[1] not in ("disqus", "disqus-live", "wordpress"):
+        sys.exit("usage: generate.py disqus|disqus-live|wordpress COMMENTS")
     out = open(sys.stdout.fileno(), "w", encoding="utf-8", buffering=1 << 20, closefd=False)
-    (disqus if sys.argv[1] == "disqus" else wordpress)(int(sys.argv[2]), out)
+    n = int(sys.argv[2])
+    if sys.argv[1] == "wordpress":
+        wordpress(n, out)
+    else:
+        disqus(n, out, live=sys.argv[1] == "disqus-live")
     out.flush()
