@@ -421,6 +421,14 @@ impl From<diesel::result::Error> for ApiError {
             {
                 Self::Unavailable(err.into())
             }
+            // Two PostgreSQL transactions that locked rows in opposite orders (a posting
+            // lane's batch and a ban that rejects comments on several articles, say):
+            // PostgreSQL aborts one after a second; trying again succeeds.
+            E::DatabaseError(K::Unknown, ref info)
+                if info.message().contains("deadlock detected") =>
+            {
+                Self::Unavailable(err.into())
+            }
             // A connection that dropped mid-query surfaces as an unknown error, in libpq's
             // words for however it went (closed, reset, cut while sending or receiving).
             E::DatabaseError(K::Unknown, ref info) if connection_lost(info.message()) => {
@@ -569,7 +577,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_database_connection_is_unavailable_in_any_of_its_forms() {
+    fn a_lost_database_connection_or_a_deadlock_is_unavailable_in_any_of_its_forms() {
         for err in [
             database(K::UnableToSendCommand, ""),
             database(K::UnableToSendCommand, "no connection to the server\n"),
@@ -580,6 +588,7 @@ mod tests {
                 "could not receive data from server: Connection reset by peer",
             ),
             E::BrokenTransactionManager.into(),
+            database(K::Unknown, "deadlock detected"),
         ] {
             assert!(matches!(err, ApiError::Unavailable(_)), "{err:?}");
         }

@@ -237,7 +237,8 @@ pub struct Db {
     writer: Pool,
     backend: Backend,
     changes: Arc<ChangeSignal>,
-    /// SQLite's batching writer thread (see `writer`); PostgreSQL writes on the pool.
+    /// SQLite's batching writer thread (see `writer`); PostgreSQL writes on the pool,
+    /// except posts, which go to its posting lanes.
     batcher: Option<std::sync::mpsc::Sender<writer::Job>>,
     /// PostgreSQL's posting lanes (see `writer`), chosen by article.
     lanes: Vec<std::sync::mpsc::Sender<writer::Job>>,

@@ -5,10 +5,10 @@
 //! PostgreSQL, until the commit) while the rest of the post's statements run, which
 //! serialises every post to a busy article behind all of them. A `Tally` collects the
 //! changes instead, and [`Tally::apply`] writes each row's sum once, in id order, as the
-//! last statements before the commit: the article's row is held only for its update
-//! and the commit, and on SQLite a batch of posts to one article updates its row once
-//! (see `writer`). The counters stay exact: the changes commit, or roll back, with the
-//! rows that caused them.
+//! last statements before the commit: the article's counters are no longer held locked
+//! while the rest of the post is written, and a batch of posts to one article updates
+//! its row once (see `writer`). The counters stay exact: the changes commit, or roll
+//! back, with the rows that caused them.
 
 use std::collections::BTreeMap;
 
@@ -74,9 +74,12 @@ impl Tally {
     }
 
     /// Writes every change, one statement per changed row, and leaves the tally empty.
-    /// The order is threads, authors, articles, by id within each: every tally locks rows
-    /// in the same order (two cannot deadlock), and the article's row, the one many
-    /// writers share, comes last, so it is held the shortest time before the commit.
+    /// The order is threads, authors, articles, by id within each, so two tallies lock
+    /// rows in the same order, and the article's row, the one many writers share, comes
+    /// last and is held the shortest time before the commit. A transaction that changes
+    /// many comments one by one (a ban rejecting a spammer's comments, an erasure) may
+    /// still lock rows in another order; PostgreSQL then aborts one of the two after a
+    /// second, and its requests answer 503 with `Retry-After` (`error.rs`).
     pub fn apply(&mut self, conn: &mut DbConnection) -> Result<(), ApiError> {
         for (id, approved) in std::mem::take(&mut self.threads) {
             if approved != 0 {

@@ -34,6 +34,8 @@ pub type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
 /// counter changes it left to the batch (see `tally`), and what to do once the batch's
 /// fate is known.
 pub struct Ran {
+    /// The work panicked: its savepoint's state is unknown, so the batch must fail.
+    panicked: bool,
     kept: Option<Touched>,
     tally: Tally,
     finish: Finish,
@@ -141,8 +143,9 @@ fn run(
         let mut conn = match pool.get() {
             Ok(conn) => conn,
             Err(e) => {
+                // Everything queued would wait as long again: refuse it all now.
                 let reason = format!("no database connection: {e}");
-                for job in batch {
+                for job in batch.into_iter().chain(queue.try_iter()) {
                     job.refuse(&reason);
                 }
                 continue;
@@ -156,20 +159,30 @@ fn run(
         let mut finishes = Vec::with_capacity(batch.len());
         let mut touched = Touched::default();
         let mut jobs = batch.into_iter();
+        // A job not run because the batch failed just before it.
+        let mut stopped = None;
         let committed = conn.transaction::<(), ApiError, _>(|conn| {
             // Posts' counter changes, written once per row before another request
             // (which may read them) and before the commit.
             let mut deferred = Tally::default();
             for job in jobs.by_ref() {
-                if !job.defers {
-                    deferred.apply(conn)?;
+                if !job.defers
+                    && let Err(e) = deferred.apply(conn)
+                {
+                    stopped = Some(job);
+                    return Err(e);
                 }
                 let ran = (job.run)(Ok(conn));
+                finishes.push(ran.finish);
+                if ran.panicked {
+                    // diesel may still count the panicked savepoint as open, so the
+                    // batch's "commit" would only release it: roll everything back.
+                    return Err(ApiError::Unexpected(anyhow::anyhow!("a write panicked")));
+                }
                 if let Some(kept) = ran.kept {
                     touched.merge(kept);
                     deferred.merge(ran.tally);
                 }
-                finishes.push(ran.finish);
             }
             deferred.apply(conn)
         });
@@ -187,8 +200,8 @@ fn run(
                 for finish in finishes {
                     finish(Some(&reason));
                 }
-                // Those after a failed counter update did not run.
-                for job in jobs {
+                // Those after a failed counter update or a panic did not run.
+                for job in stopped.into_iter().chain(jobs) {
                     job.refuse(&reason);
                 }
             }
@@ -239,7 +252,13 @@ where
     let run = Box::new(move |conn: Result<&mut DbConnection, &str>| {
         let mut touched = Touched::default();
         let mut tally = Tally::default();
+        let mut panicked = false;
         let outcome = match conn {
+            // The client gave up waiting (its request timed out): it was told nothing
+            // was stored, so nothing is.
+            Ok(_) if done.is_closed() => Err(ApiError::Unavailable(anyhow::anyhow!(
+                "the request ended before its turn"
+            ))),
             // Inside the batch's transaction this is a savepoint.
             // A panic must not take the writer thread (and every later write) with it.
             Ok(conn) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -253,7 +272,10 @@ where
                     })
                 })
             }))
-            .unwrap_or_else(|_| Err(ApiError::Unexpected(anyhow::anyhow!("a write panicked")))),
+            .unwrap_or_else(|_| {
+                panicked = true;
+                Err(ApiError::Unexpected(anyhow::anyhow!("a write panicked")))
+            }),
             Err(reason) => Err(ApiError::Unavailable(anyhow::anyhow!("{reason}"))),
         };
         let kept = outcome.is_ok().then_some(touched);
@@ -265,6 +287,7 @@ where
             let _ = done.send(outcome);
         });
         Ran {
+            panicked,
             kept,
             tally,
             finish,
