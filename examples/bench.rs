@@ -573,8 +573,12 @@ async fn main() {
     verified.assert_ok();
 }
 
+/// The release binary, or `TRIBUNE_BENCH_BIN` (bench/flame runs one built for profiling).
 fn tribune_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/tribune")
+    std::env::var_os("TRIBUNE_BENCH_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/tribune"),
+        PathBuf::from,
+    )
 }
 
 /// The database under test: a file in the work directory, or a fresh PostgreSQL database.
