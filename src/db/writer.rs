@@ -262,15 +262,7 @@ where
             // Inside the batch's transaction this is a savepoint.
             // A panic must not take the writer thread (and every later write) with it.
             Ok(conn) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                span.in_scope(|| {
-                    conn.transaction(|conn| {
-                        let result = f(conn, &mut touched, &mut tally)?;
-                        if !defers {
-                            tally.apply(conn)?;
-                        }
-                        Ok(result)
-                    })
-                })
+                span.in_scope(|| conn.transaction(|conn| f(conn, &mut touched, &mut tally)))
             }))
             .unwrap_or_else(|_| {
                 panicked = true;

@@ -86,12 +86,28 @@ async fn a_failing_write_among_concurrent_ones_spoils_only_itself() {
 
 /// Every stored counter of articles and authors against a count of the comments.
 fn assert_article_and_author_counters_exact(app: &crate::helpers::TestApp) {
-    use diesel::dsl::count_star;
+    use std::collections::HashMap;
+
     use diesel::prelude::*;
     use tribune::db::schema::{articles, comments, users};
     app.db
         .connect()
         .with_writer_blocking(|conn| {
+            // (article or author, status) → comments.
+            let mut by_article: HashMap<(i64, String), i64> = HashMap::new();
+            let mut by_author: HashMap<(i64, String), i64> = HashMap::new();
+            let rows: Vec<(i64, Option<i64>, String)> = comments::table
+                .select((comments::article_id, comments::author_id, comments::status))
+                .load(conn)?;
+            for (article, author, status) in rows {
+                *by_article.entry((article, status.clone())).or_default() += 1;
+                if let Some(author) = author {
+                    *by_author.entry((author, status)).or_default() += 1;
+                }
+            }
+            let count = |map: &HashMap<(i64, String), i64>, id: i64, status: &str| {
+                map.get(&(id, status.to_owned())).copied().unwrap_or(0)
+            };
             let stored: Vec<(i64, i64, i64)> = articles::table
                 .select((
                     articles::id,
@@ -100,28 +116,20 @@ fn assert_article_and_author_counters_exact(app: &crate::helpers::TestApp) {
                 ))
                 .load(conn)?;
             for (id, approved, pending) in stored {
-                let mut count = |status: &str| {
-                    comments::table
-                        .filter(comments::article_id.eq(id))
-                        .filter(comments::status.eq(status.to_owned()))
-                        .select(count_star())
-                        .first::<i64>(conn)
-                };
-                let actual = (count("approved")?, count("pending")?);
+                let actual = (
+                    count(&by_article, id, "approved"),
+                    count(&by_article, id, "pending"),
+                );
                 assert_eq!((approved, pending), actual, "counters of article {id}");
             }
             let authors: Vec<(i64, i64, i64)> = users::table
                 .select((users::id, users::approved_count, users::rejected_count))
                 .load(conn)?;
             for (id, approved, rejected) in authors {
-                let mut count = |status: &str| {
-                    comments::table
-                        .filter(comments::author_id.eq(id))
-                        .filter(comments::status.eq(status.to_owned()))
-                        .select(count_star())
-                        .first::<i64>(conn)
-                };
-                let actual = (count("approved")?, count("rejected")?);
+                let actual = (
+                    count(&by_author, id, "approved"),
+                    count(&by_author, id, "rejected"),
+                );
                 assert_eq!((approved, rejected), actual, "counts of author {id}");
             }
             Ok(())
