@@ -3,8 +3,9 @@
 //! # Why answers are exact
 //!
 //! Tribune answers its hottest reads (comment counts, whole count answers, anonymous
-//! first pages, the site settings) from memory, and a cached answer must never differ
-//! from what the database would answer at that moment. One invariant guarantees it:
+//! first pages and the rows signed-in readers' pages are made of, the site settings) from
+//! memory, and a cached answer must never differ from what the database would answer at
+//! that moment. One invariant guarantees it:
 //!
 //! > **An entry is served only while the generation it was read in is current, and every
 //! > commit moves the generation after it is durable and before anyone hears of it.**
@@ -16,7 +17,7 @@
 //!    write that commits while the loader runs leaves the loaded entry already stale. A
 //!    caller cannot pass a generation of its own: the only way to get a `Reading` is to
 //!    ask a cache for one.
-//!    For caches of one article's reads ([`Scope::Article`]: counts, pages) the
+//!    For caches of one article's reads ([`Scope::Article`]: counts, pages, page rows) the
 //!    reading is two numbers, the base generation and the article's own (see
 //!    `db::changes`), both taken before the database.
 //! 2. **Every commit of this instance bumps it.** Only [`Db::write`](crate::db::Db::write)
@@ -42,6 +43,11 @@
 //! closes at a scheduled moment), carry `valid_until` ([`Fresh::until`]); the cache
 //! treats them as missing from that moment on, by the service's clock.
 //!
+//! The callers of access tokens (`callers`: the account and session as the database had
+//! them) are of [`Scope::Changes`] and carry the session's end as `valid_until`, so a
+//! logout, ban, role change or erasure reaches them as any answer; authentication is as
+//! exact as every cached answer.
+//!
 //! Four scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Article`]
 //! with every commit that may have touched anything and with writes to the entry's
 //! article; [`Scope::Settings`]
@@ -66,9 +72,11 @@
 //! a flood of one-off keys cannot push out what readers keep asking for. An answer larger
 //! than an eighth of its budget, or already expired, is served but not kept. Keys come
 //! only from validated input: whole count answers are kept only for queries of nothing
-//! but `article` keys, and pages of articles that do not exist are not kept.
+//! but `article` keys and for bodies that were valid and not much longer than their
+//! keys, and pages of articles that do not exist (and sessions found ended) are not kept.
 //!
 //! **The tests that prove it:** `cached_counts_and_pages_follow_every_write_on_this_instance`,
+//! `signed_in_pages_show_each_readers_likes_and_held_comments_after_every_write`,
 //! `a_cached_page_does_not_outlive_a_scheduled_closing` and
 //! `another_instances_writes_reach_this_instances_caches` (`tests/api/caching.rs`),
 //! `two_instances_share_bans_roles_and_counts` (`tests/api/operations.rs`), the
@@ -90,7 +98,9 @@ pub use read_cache::{ArticleOf, Fresh, ReadCache, Reading, Scope, Weigh};
 
 use crate::clock::Clock;
 use crate::db::changes::ChangeSignal;
+use crate::db::comments::{Authored, SharedPage};
 use crate::db::moderation::Overview;
+use crate::db::users::User;
 use crate::domain::comment::Sort;
 use crate::domain::moderation::Site;
 
@@ -102,12 +112,20 @@ pub struct Caches {
     /// Approved comments by article key.
     pub counts: ReadCache<String, i64>,
     /// Whole `GET /counts` answers by query string, and `POST /counts` answers by their
-    /// normalised key set (NUL-separated, after a leading NUL).
+    /// normalised key set (NUL-separated, after a leading NUL) and by their body as sent
+    /// (after `\0body\0`).
     pub count_answers: ReadCache<CountsQuery, CountAnswer>,
     /// Serialised anonymous pages of threads.
     pub pages: ReadCache<PageKey, Bytes>,
+    /// The rows of anonymous pages with who holds comments there and the likes of their
+    /// comments, for signed-in readers without held comments on the article (their page is
+    /// these rows with their likes); `None`: no such article (never kept).
+    pub page_rows: ReadCache<PageKey, Option<Arc<SharedPage>>>,
     /// The site settings in force, with their matchers.
     pub site: ReadCache<(), Arc<Site>>,
+    /// Callers by access token's session: the account and session as the database had
+    /// them, while nothing has been committed since (see `routes::extract::authenticate`).
+    pub callers: ReadCache<SessionKey, Option<User>>,
     /// The metrics' database totals, for a few seconds (they may lag; see `Scope::Clock`).
     pub overview: ReadCache<(), Arc<Overview>>,
 }
@@ -119,7 +137,9 @@ impl Caches {
             counts: ReadCache::new(signal, clock, Scope::Article, 16 * MIB),
             count_answers: ReadCache::new(signal, clock, Scope::Changes, 32 * MIB),
             pages: ReadCache::new(signal, clock, Scope::Article, 64 * MIB),
+            page_rows: ReadCache::new(signal, clock, Scope::Article, 32 * MIB),
             site: ReadCache::new(signal, clock, Scope::Settings, 32 * MIB),
+            callers: ReadCache::new(signal, clock, Scope::Changes, 16 * MIB),
             overview: ReadCache::new(signal, clock, Scope::Clock, MIB),
         }
     }
@@ -183,6 +203,90 @@ pub struct PageKey {
 impl Weigh for PageKey {
     fn weigh(&self) -> usize {
         self.article.weigh() + std::mem::size_of::<Self>()
+    }
+}
+
+impl Weigh for Option<Arc<SharedPage>> {
+    fn weigh(&self) -> usize {
+        let text = |s: &Option<String>| s.as_ref().map_or(0, Weigh::weigh);
+        let row = |(c, name): &Authored| {
+            std::mem::size_of::<Authored>()
+                + c.body.weigh()
+                + c.html.weigh()
+                + c.status.weigh()
+                + [
+                    &c.moderation_reason,
+                    &c.rejection_reason,
+                    &c.previous_body,
+                    &c.hook_result,
+                    &c.author_name,
+                    &c.author_email,
+                    name,
+                ]
+                .into_iter()
+                .map(text)
+                .sum::<usize>()
+        };
+        self.as_ref().map_or(0, |shared| {
+            let page = &shared.page;
+            let a = &page.article;
+            // A hash set's slot with its control byte, and room to spare.
+            let likes = shared.likes.as_ref().map_or(0, |l| l.capacity() * 24);
+            std::mem::size_of::<SharedPage>()
+                + a.key.weigh()
+                + text(&a.title)
+                + text(&a.url)
+                + page
+                    .roots
+                    .rows
+                    .iter()
+                    .chain(&page.replies)
+                    .map(row)
+                    .sum::<usize>()
+                + shared.held_by.capacity() * 16
+                + likes
+        })
+    }
+}
+
+/// Whose session an access token names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionKey {
+    pub user: i64,
+    pub session: i64,
+}
+
+/// A session is no article's.
+impl ArticleOf for SessionKey {}
+
+impl Weigh for SessionKey {
+    fn weigh(&self) -> usize {
+        std::mem::size_of::<Self>()
+    }
+}
+
+impl Weigh for Option<User> {
+    fn weigh(&self) -> usize {
+        let text = |s: &Option<String>| s.as_ref().map_or(0, Weigh::weigh);
+        self.as_ref().map_or(0, |u| {
+            std::mem::size_of::<User>()
+                + u.username.weigh()
+                + u.role.weigh()
+                + u.status.weigh()
+                + u.language.weigh()
+                + [
+                    &u.username_key,
+                    &u.email,
+                    &u.email_key,
+                    &u.password_hash,
+                    &u.sso_subject,
+                    &u.ban_reason,
+                    &u.username_skeleton,
+                ]
+                .into_iter()
+                .map(text)
+                .sum::<usize>()
+        })
     }
 }
 

@@ -686,6 +686,71 @@ pub fn thread_page(
     }))
 }
 
+/// Most likes a shared page keeps: a page whose comments have more reads each signed-in
+/// reader's own likes instead.
+const MAX_SHARED_LIKES: i64 = 20_000;
+
+/// What signed-in readers' pages of one article have in common: the page everyone sees,
+/// the authors with held comments there (whose own page has more: see `held_by`), and
+/// every like of the page's comments as (user, comment), unless there are more than
+/// `MAX_SHARED_LIKES`.
+#[derive(Debug)]
+pub struct SharedPage {
+    pub page: ThreadPage,
+    pub held_by: HashSet<i64>,
+    pub likes: Option<HashSet<(i64, i64)>>,
+}
+
+/// One page of the article with `key` as everyone sees it, for signed-in readers to
+/// share (see `SharedPage`), or `None` if the article does not exist.
+#[tracing::instrument(skip_all)]
+pub fn shared_page(
+    conn: &mut DbConnection,
+    key: &ArticleKey,
+    sort: Sort,
+    after: Option<After>,
+    limit: i64,
+) -> Result<Option<SharedPage>, ApiError> {
+    let Some(page) = thread_page(conn, key, sort, after, None, limit)? else {
+        return Ok(None);
+    };
+    let held_by = held_by(conn, page.article.article_id())?;
+    let shown = || page.roots.rows.iter().chain(&page.replies).map(|(c, _)| c);
+    let like_total: i64 = shown().map(|c| c.like_count).sum();
+    let likes = if like_total <= MAX_SHARED_LIKES {
+        let ids: Vec<i64> = shown().map(|c| c.id).collect();
+        Some(reactions::likes_of(conn, &ids)?)
+    } else {
+        None
+    };
+    Ok(Some(SharedPage {
+        page,
+        held_by,
+        likes,
+    }))
+}
+
+/// The authors with held comments (pending or rejected) on `article`: the readers for
+/// whom a page read for everyone lacks comments they see (index
+/// `comments_held_by_author`).
+#[tracing::instrument(skip_all)]
+pub fn held_by(conn: &mut DbConnection, article: ArticleId) -> Result<HashSet<i64>, ApiError> {
+    // The statuses are written out, not bound: only then can SQLite and PostgreSQL's
+    // generic plans see that the partial index covers the query.
+    Ok(comments::table
+        .filter(comments::article_id.eq(article.0))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "comments.status IN ('pending', 'rejected')",
+        ))
+        .select(comments::author_id.assume_not_null())
+        .filter(comments::author_id.is_not_null())
+        .distinct()
+        .prepared()
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// One comment as `viewer` may see it (the thread's visibility rules; moderators see
 /// every comment), with its author's name, its article's key and whether the viewer
 /// liked it; `None` if there is none to see.

@@ -1,4 +1,4 @@
-//! Prepared statements for writes.
+//! Prepared statements for writes, and for the reads of a signed-in reader's page.
 //!
 //! Diesel prepares `UPDATE` statements, and `INSERT`s with optional columns, anew on
 //! every execution: it marks them unsafe to cache because their SQL can vary with the
@@ -6,8 +6,9 @@
 //! statement, on SQLite a parse per statement, on the hottest write path (posting).
 //! `Cached` marks a statement cacheable, keyed by its SQL text: two executions share a
 //! prepared statement only when their SQL is identical, which is what makes it safe. Use
-//! it only for statements of a fixed shape (not for `IN` lists whose length varies),
-//! so the cache stays small.
+//! it only for statements of a fixed shape (not for `IN` lists whose length varies,
+//! unless padded to a few lengths as `reactions::liked_among` does), so the cache stays
+//! small. Diesel cannot cache a query with an `sql` fragment or an `IN` list either.
 //!
 //! Run a cached statement through the loading path (`get_result`/`get_results`, with a
 //! `RETURNING` clause): diesel's `execute` hands the multi-connection the statement by

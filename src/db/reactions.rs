@@ -67,16 +67,42 @@ pub fn liked_among(
     user: UserId,
     ids: &[i64],
 ) -> Result<HashSet<i64>, ApiError> {
-    if ids.is_empty() {
+    let Some(padded) = padded(ids) else {
         return Ok(HashSet::new());
-    }
+    };
     Ok(likes::table
         .filter(likes::user_id.eq(user.0))
-        .filter(likes::comment_id.eq_any(ids))
+        .filter(likes::comment_id.eq_any(padded.as_slice()))
         .select(likes::comment_id)
+        .prepared()
         .load::<i64>(conn)?
         .into_iter()
         .collect())
+}
+
+/// Every like of the comments `ids`, as (user, comment).
+#[tracing::instrument(skip_all)]
+pub fn likes_of(conn: &mut DbConnection, ids: &[i64]) -> Result<HashSet<(i64, i64)>, ApiError> {
+    let Some(padded) = padded(ids) else {
+        return Ok(HashSet::new());
+    };
+    Ok(likes::table
+        .filter(likes::comment_id.eq_any(padded.as_slice()))
+        .select((likes::user_id, likes::comment_id))
+        .prepared()
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// `ids` padded with its last id to a power of two, or `None` if empty. Every page asks
+/// with another number of ids, and SQLite writes each as a parameter of its own: padded,
+/// an `IN` list takes one of a dozen shapes, each prepared once per connection.
+fn padded(ids: &[i64]) -> Option<Vec<i64>> {
+    let &last = ids.last()?;
+    let mut padded = ids.to_vec();
+    padded.resize(ids.len().next_power_of_two(), last);
+    Some(padded)
 }
 
 /// Every like of a user: (comment, when).

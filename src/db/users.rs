@@ -190,15 +190,16 @@ pub fn find_live(
     Ok(find(conn, id)?.filter(|u| u.status_at(now) != UserStatus::Deleted))
 }
 
-/// The live account behind an access token: the user exists, is not erased, and the
-/// token's session belongs to it, is not revoked and started after `started_after`.
+/// The live account behind an access token, and when its session started: the user
+/// exists, is not erased, and the token's session belongs to it, is not revoked and
+/// started after `started_after`.
 #[tracing::instrument(skip_all)]
 pub fn find_by_session(
     conn: &mut DbConnection,
     user: UserId,
     session: SessionId,
     started_after: NaiveDateTime,
-) -> Result<Option<User>, ApiError> {
+) -> Result<Option<(User, NaiveDateTime)>, ApiError> {
     Ok(users::table
         .inner_join(sessions::table)
         .filter(users::id.eq(user.0))
@@ -206,7 +207,7 @@ pub fn find_by_session(
         .filter(sessions::id.eq(session.0))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::created_at.gt(started_after))
-        .select(User::as_select())
+        .select((User::as_select(), sessions::created_at))
         .first(conn)
         .optional()?)
 }

@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use chrono::{DateTime, Utc};
 
 use super::gate::Access;
+use crate::cache::{Fresh, SessionKey};
 use crate::db::comments::Writer;
 use crate::db::users::{self, User};
 use crate::domain::user::{SessionId, UserStatus, Viewer};
@@ -46,21 +47,42 @@ impl FromRequest for CurrentUser {
 }
 
 /// The caller of `req`, from its bearer token and the database: the session must be
-/// live and the account exist.
+/// live and the account exist. What the database said is kept in `caches.callers` while
+/// nothing at all has been committed since it was read (`Scope::Changes`: a logout, a
+/// ban, a role change or an erasure, here or on another instance, is such a commit) and
+/// until the session's lifetime ends; a session found ended is not kept.
 pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<CurrentUser, ApiError> {
     let token = bearer_token(req)?;
     let auth = state.tokens.verify_access(&token)?;
-    // A session past its absolute lifetime ends for its access tokens too.
-    let started_after = state.clock.now_naive() - state.tokens.session_max_age();
-    let user = state
-        .db
-        .read(move |conn| users::find_by_session(conn, auth.user, auth.session, started_after))
+    let now = state.clock.now_naive();
+    let max_age = state.tokens.session_max_age();
+    let key = SessionKey {
+        user: auth.user.0,
+        session: auth.session.0,
+    };
+    let caller = state
+        .caches
+        .callers
+        .get_or_load(&key, |_| async {
+            // A session past its absolute lifetime ends for its access tokens too.
+            let started_after = now - max_age;
+            let found = state
+                .db
+                .read(move |conn| {
+                    users::find_by_session(conn, auth.user, auth.session, started_after)
+                })
+                .await?;
+            Ok::<_, ApiError>(match found {
+                Some((user, started)) => Fresh::until(Some(user), Some(started + max_age)),
+                None => Fresh::until(None, Some(now)),
+            })
+        })
         .await?
         .ok_or(ApiError::Unauthorized(
             "The session has ended; log in again.",
         ))?;
     Ok(CurrentUser {
-        user,
+        user: caller,
         session: auth.session,
     })
 }

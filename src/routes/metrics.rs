@@ -51,6 +51,8 @@ pub async fn handle(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         ("counts", caches.counts.bytes()),
         ("count_answers", caches.count_answers.bytes()),
         ("pages", caches.pages.bytes()),
+        ("page_rows", caches.page_rows.bytes()),
+        ("callers", caches.callers.bytes()),
         ("site", caches.site.bytes()),
     ] {
         metrics::gauge!("cache_bytes", "cache" => cache).set(bytes as f64);

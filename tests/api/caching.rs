@@ -101,6 +101,143 @@ async fn cached_counts_and_pages_follow_every_write_on_this_instance() {
     .await;
 }
 
+/// The bodies of a page's top-level comments, and of each one's replies.
+fn shape(page: &Value) -> Vec<(String, Vec<String>)> {
+    let body = |c: &Value| c["body"].as_str().unwrap_or_default().to_owned();
+    page["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                body(t),
+                t["replies"].as_array().unwrap().iter().map(body).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Each top-level comment's `(liked_by_me, has a moderation_reason field)`.
+fn marks(page: &Value) -> Vec<(bool, bool)> {
+    page["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["liked_by_me"] == true,
+                c.get("moderation_reason").is_some(),
+            )
+        })
+        .collect()
+}
+
+fn owned(threads: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+    threads
+        .iter()
+        .map(|(b, r)| ((*b).to_owned(), r.iter().map(|s| (*s).to_owned()).collect()))
+        .collect()
+}
+
+/// A signed-in reader's page is everyone's cached rows with their likes, or read whole
+/// while they have held comments on the article: both must follow every write.
+#[tokio::test]
+async fn signed_in_pages_show_each_readers_likes_and_held_comments_after_every_write() {
+    for_each_backend(async |app| {
+        let moderator = app.account_with_role("moderator", "moderator").await;
+        let anna = app.register_reader("anna").await;
+        let bert = app.register_reader("bert").await;
+        let eins = app.comment_ok(&anna, "a", "eins", None).await;
+        app.comment_ok(&bert, "a", "zwei", None).await;
+        for _ in 0..3 {
+            for who in [&anna, &bert] {
+                assert_eq!(
+                    shape(&app.thread("a", "", who).await),
+                    owned(&[("eins", &[]), ("zwei", &[])])
+                );
+            }
+        }
+        // Only their own comments carry the moderation fields; a moderator sees them on all.
+        assert_eq!(
+            marks(&app.thread("a", "", &anna).await),
+            [(false, true), (false, false)]
+        );
+        assert_eq!(
+            marks(&app.thread("a", "", &bert).await),
+            [(false, false), (false, true)]
+        );
+        assert_eq!(
+            marks(&app.thread("a", "", &moderator).await),
+            [(false, true), (false, true)]
+        );
+
+        app.like_ok(&bert, id_of(&eins)).await;
+        let seen_by_bert = app.thread("a", "", &bert).await;
+        assert_eq!(marks(&seen_by_bert), [(true, false), (false, true)]);
+        assert_eq!(seen_by_bert["comments"][0]["likes"], 1);
+        let seen_by_anna = app.thread("a", "", &anna).await;
+        assert_eq!(marks(&seen_by_anna), [(false, true), (false, false)]);
+        assert_eq!(seen_by_anna["comments"][0]["likes"], 1);
+
+        // From here on the article holds every comment for review.
+        app.update_article_ok(&moderator, "a", &json!({"moderation": "pre"}))
+            .await;
+        let drei = app.comment_ok(&anna, "a", "drei", None).await;
+        let antwort = app
+            .comment_ok(&bert, "a", "antwort", Some(id_of(&eins)))
+            .await;
+        assert_eq!(
+            (drei["status"].as_str(), antwort["status"].as_str()),
+            (Some("pending"), Some("pending"))
+        );
+        let everyone = owned(&[("eins", &[]), ("zwei", &[])]);
+        assert_eq!(shape(&app.thread("a", "", &Anonymous).await), everyone);
+        assert_eq!(
+            shape(&app.thread("a", "", &anna).await),
+            owned(&[("eins", &[]), ("zwei", &[]), ("drei", &[])])
+        );
+        let seen_by_bert = app.thread("a", "", &bert).await;
+        assert_eq!(
+            shape(&seen_by_bert),
+            owned(&[("eins", &["antwort"]), ("zwei", &[])])
+        );
+        assert_eq!(marks(&seen_by_bert), [(true, false), (false, true)]);
+        assert_eq!(shape(&app.thread("a", "", &moderator).await), everyone);
+
+        app.approve_ok(&moderator, id_of(&drei), None).await;
+        let all = owned(&[("eins", &[]), ("zwei", &[]), ("drei", &[])]);
+        assert_eq!(shape(&app.thread("a", "", &anna).await), all);
+        assert_eq!(shape(&app.thread("a", "", &Anonymous).await), all);
+        assert_eq!(
+            shape(&app.thread("a", "", &bert).await),
+            owned(&[("eins", &["antwort"]), ("zwei", &[]), ("drei", &[])])
+        );
+
+        app.reject_ok(&moderator, id_of(&antwort), "off_topic", None)
+            .await;
+        let seen_by_bert = app.thread("a", "", &bert).await;
+        let reply = &seen_by_bert["comments"][0]["replies"][0];
+        assert_eq!(
+            (
+                reply["status"].as_str(),
+                reply.get("rejection_reason").is_some()
+            ),
+            (Some("rejected"), true)
+        );
+        assert_eq!(shape(&app.thread("a", "", &anna).await), all);
+
+        app.unlike_ok(&bert, id_of(&eins)).await;
+        app.delete_comment_ok(&bert, id_of(&antwort)).await;
+        let seen_by_bert = app.thread("a", "", &bert).await;
+        assert_eq!(shape(&seen_by_bert), all);
+        assert_eq!(
+            marks(&seen_by_bert),
+            [(false, false), (false, true), (false, false)]
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_cached_page_does_not_outlive_a_scheduled_closing() {
     for_each_backend(async |app| {
@@ -145,10 +282,12 @@ async fn another_instances_writes_reach_this_instances_caches() {
         let b = TestApp::spawn_with(db.clone(), |_| {}).await;
         let anna = a.register_reader("anna").await;
         a.comment_ok(&anna, "shared", "eins", None).await;
-        // B caches the count and the page.
+        let bert = a.register_reader("bert").await;
+        // B caches the count and the page, for everyone and as bert sees it.
         for _ in 0..3 {
             assert_eq!(b.counts(&["shared"]).await["shared"], 1);
             b.thread("shared", "", &Anonymous).await;
+            b.thread("shared", "", &bert).await;
         }
 
         a.comment_ok(&anna, "shared", "zwei", None).await;
@@ -159,6 +298,13 @@ async fn another_instances_writes_reach_this_instances_caches() {
         .await;
         eventually("a new comment on the page", async || {
             b.thread("shared", "", &Anonymous).await["comments"]
+                .as_array()
+                .map(Vec::len)
+                == Some(2)
+        })
+        .await;
+        eventually("a new comment on a signed-in reader's page", async || {
+            b.thread("shared", "", &bert).await["comments"]
                 .as_array()
                 .map(Vec::len)
                 == Some(2)
@@ -176,6 +322,10 @@ async fn another_instances_writes_reach_this_instances_caches() {
         .await;
         let page: Value = b.thread("shared", "", &Anonymous).await;
         assert_eq!(page["comments"], json!([]));
+        eventually("an erasure on a signed-in reader's page", async || {
+            b.thread("shared", "", &bert).await["comments"] == json!([])
+        })
+        .await;
         a.stop().await;
         b.stop().await;
     }

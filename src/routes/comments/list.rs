@@ -1,6 +1,7 @@
 //! `GET /comments?article=K`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use super::CommentView;
 use crate::cache::{Fresh, PageKey};
 use crate::db::articles::Article;
 use crate::db::comments::{self, After, Authored, ThreadPage};
+use crate::db::reactions;
 use crate::domain::article::ArticleStatus;
 use crate::domain::comment::{ArticleKey, CommentId, CommentStatus, Sort};
 use crate::domain::thread;
@@ -75,6 +77,18 @@ struct PageRequest {
     now: chrono::NaiveDateTime,
 }
 
+impl PageRequest {
+    /// What the page is cached under (the viewer aside).
+    fn cache_key(&self) -> PageKey {
+        PageKey {
+            article: self.key.as_str().to_owned(),
+            sort: self.sort,
+            limit: self.limit,
+            after: self.after.map(|a| (a.likes, a.id)),
+        }
+    }
+}
+
 impl ListQuery {
     /// Validates the parameters into what to read.
     fn parse(
@@ -126,62 +140,113 @@ pub async fn handle(
     let request = query
         .into_inner()
         .parse(caller.viewer(), state.clock.now_naive())?;
-    if request.viewer.is_some() {
-        let page = build_page(&state, request).await?;
-        return Ok(json_response(page.value));
+    if let Some(viewer) = request.viewer {
+        return Ok(json_response(reader_page(&state, request, viewer).await?));
     }
     // Anonymous pages (first pages are what article pages load) are answered from the
     // cache while nothing changed since they were built (and the article did not close
     // since), each built once however many readers ask for it at the same moment; later
     // pages too, so a cursor is no way around the cache.
-    let key = PageKey {
-        article: request.key.as_str().to_owned(),
-        sort: request.sort,
-        limit: request.limit,
-        after: request.after.map(|a| (a.likes, a.id)),
-    };
     let body = state
         .caches
         .pages
-        .get_or_load(&key, |_| build_page(&state, request))
+        .get_or_load(&request.cache_key(), |_| build_page(&state, request))
         .await?;
     Ok(json_response(body))
 }
 
-/// Reads one page and serialises it, valid until the article closes if it closes later.
+/// A signed-in reader's page. Unless they have held comments on the article, it holds
+/// the same comments as everyone's: those rows are cached as the anonymous page is
+/// (`caches.page_rows`), with who holds comments there and the likes of the page's
+/// comments, so the reader's page is built from memory. A reader with held comments there
+/// gets the page read whole; on a page whose comments have too many likes to keep, only
+/// the reader's own likes are read.
+async fn reader_page(
+    state: &AppState,
+    request: PageRequest,
+    viewer: Viewer,
+) -> Result<web::Bytes, ApiError> {
+    let lookup = request.key.clone();
+    let (sort, after, limit) = (request.sort, request.after, request.limit);
+    let shared = state
+        .caches
+        .page_rows
+        .get_or_load(&request.cache_key(), |_| async {
+            let shared = state
+                .db
+                .read(move |conn| comments::shared_page(conn, &lookup, sort, after, limit))
+                .await?;
+            // Not kept (expired at once) when the article does not exist.
+            let valid_until = match &shared {
+                Some(shared) => shared.page.article.closes_at.filter(|at| request.now < *at),
+                None => Some(request.now),
+            };
+            Ok::<_, ApiError>(Fresh::until(shared.map(Arc::new), valid_until))
+        })
+        .await?;
+    let Some(shared) = shared.filter(|s| !s.held_by.contains(&viewer.id.0)) else {
+        return Ok(build_page(state, request).await?.value);
+    };
+    let page = &shared.page;
+    let shown: Vec<i64> = page
+        .roots
+        .rows
+        .iter()
+        .chain(&page.replies)
+        .map(|(c, _)| c.id)
+        .collect();
+    let liked: HashSet<i64> = match &shared.likes {
+        Some(likes) => shown
+            .into_iter()
+            .filter(|id| likes.contains(&(viewer.id.0, *id)))
+            .collect(),
+        None => {
+            state
+                .db
+                .read(move |conn| reactions::liked_among(conn, viewer.id, &shown))
+                .await?
+        }
+    };
+    Ok(render(page, &liked, &request)?.value)
+}
+
+/// Reads one page for the request's viewer and serialises it, valid until the article
+/// closes if it closes later.
 async fn build_page(state: &AppState, request: PageRequest) -> Result<Fresh<web::Bytes>, ApiError> {
-    let PageRequest {
-        key,
-        sort,
-        after,
-        viewer,
-        limit,
-        now,
-    } = request;
-    let lookup = key.clone();
-    let reader = viewer.map(|v| v.id);
+    let lookup = request.key.clone();
+    let (sort, after, limit) = (request.sort, request.after, request.limit);
+    let reader = request.viewer.map(|v| v.id);
     let page = state
         .db
         .read(move |conn| comments::thread_page(conn, &lookup, sort, after, reader, limit))
         .await?;
-    let Some(page) = page else {
+    match page {
+        Some(page) => render(&page, &page.liked, &request),
         // Not kept: random keys of articles that do not exist must not fill the cache.
-        return serialise(Some(now), &ListResponse::empty(key));
-    };
+        None => serialise(Some(request.now), &ListResponse::empty(request.key)),
+    }
+}
+
+/// The answer for `page` as the request's viewer sees it, with the comments they liked.
+fn render(
+    page: &ThreadPage,
+    liked: &HashSet<i64>,
+    request: &PageRequest,
+) -> Result<Fresh<web::Bytes>, ApiError> {
+    let now = request.now;
     // A page of an article that closes later must not outlive that moment.
     let valid_until = page.article.closes_at.filter(|at| now < *at);
     let next_cursor = page.roots.last_if_more().map(|(c, _)| {
-        let scope = cursor_scope(sort);
         Cursor {
-            scope,
+            scope: cursor_scope(request.sort),
             key: c.like_count,
             id: c.id,
         }
         .encode()
     });
     let response = ListResponse {
-        comments: assemble(&page, viewer),
-        article: ArticleSummary::new(page.article, now),
+        comments: assemble(page, liked, request.viewer),
+        article: ArticleSummary::new(&page.article, now),
         next_cursor,
     };
     serialise(valid_until, &response)
@@ -206,12 +271,12 @@ impl ListResponse {
 
 impl ArticleSummary {
     /// The summary as in force at `now`.
-    fn new(article: Article, now: chrono::NaiveDateTime) -> Self {
+    fn new(article: &Article, now: chrono::NaiveDateTime) -> Self {
         Self {
             status: article.status_at(now),
-            key: article.key,
-            title: article.title,
-            url: article.url,
+            key: article.key.clone(),
+            title: article.title.clone(),
+            url: article.url.clone(),
             comment_count: article.comment_count,
         }
     }
@@ -233,10 +298,10 @@ fn json_response(body: web::Bytes) -> HttpResponse {
 }
 
 /// Hangs each thread's visible replies under its top-level comment.
-fn assemble(page: &ThreadPage, viewer: Option<Viewer>) -> Vec<ThreadView> {
+fn assemble(page: &ThreadPage, liked: &HashSet<i64>, viewer: Option<Viewer>) -> Vec<ThreadView> {
     let key = page.article.key.as_str();
     let view = |(c, name): &Authored| {
-        CommentView::new(c, name.clone(), key, page.liked.contains(&c.id), viewer)
+        CommentView::new(c, name.clone(), key, liked.contains(&c.id), viewer)
     };
     let mut by_thread: HashMap<i64, Vec<&Authored>> = HashMap::new();
     for reply in &page.replies {
