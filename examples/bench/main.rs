@@ -9,6 +9,8 @@
 //! `--no-write` leaves BENCHMARKS.md alone. `--help` lists every option.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod chart;
+
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -63,12 +65,17 @@ struct Options {
     /// nothing to BENCHMARKS.md.
     #[arg(long)]
     posting_only: bool,
+
+    /// Run only the read workloads whose name contains this text (and the ceiling),
+    /// no posting; writes nothing to BENCHMARKS.md (to iterate on one read path).
+    #[arg(long, value_name = "TEXT")]
+    reads_only: Option<String>,
 }
 
 impl Options {
     /// Where the report is appended, if anywhere.
     fn out(&self) -> Option<PathBuf> {
-        (!self.no_write && !self.posting_only)
+        (!self.no_write && !self.posting_only && self.reads_only.is_none())
             .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md"))
     }
 }
@@ -552,7 +559,28 @@ async fn main() {
     let seeded = seed(&servers.client, &servers.api).await;
     database.analyze();
 
-    let reads = read_targets(&opts, &servers.base, &seeded);
+    let mut reads = read_targets(&opts, &servers.base, &seeded);
+    if let Some(only) = &opts.reads_only {
+        reads.retain(|read| read.name.contains(only.as_str()));
+        warm_up(&servers, &reads, work.path(), &opts);
+        let ceiling = measure_ceiling(&servers, &opts);
+        for row in read_workloads(&reads, work.path(), &opts) {
+            let ratio = row.run.rps / ceiling.rps;
+            println!(
+                "{}: {:.0} req/s, {ratio:.3} x ceiling ({:.0}), p99 {:.2} ms, errors {}",
+                row.name,
+                row.run.rps,
+                ceiling.rps,
+                row.run.p99_ms,
+                row.run.non_2xx + row.run.socket_errors
+            );
+        }
+        let mut servers = servers;
+        servers.tribune.kill().ok();
+        servers.tribune.wait().ok();
+        database.drop_database();
+        return;
+    }
     warm_up(&servers, &reads, work.path(), &opts);
     let ceiling = measure_ceiling(&servers, &opts);
     let mut rows = read_workloads(&reads, work.path(), &opts);
@@ -562,12 +590,32 @@ async fn main() {
         .first()
         .map(|counts| login_flood(&servers, &counts.url, work.path(), &opts));
     rows.extend(flood.iter().map(Flood::row));
+    let attack = attacks(&servers, &seeded, work.path(), &opts).await;
 
     let verified = verify(servers, &database.url, &rows).await;
-    let report = report(&opts, &seeded, &ceiling, &rows, flood.as_ref(), &verified);
+    let report = report(
+        &opts,
+        &seeded,
+        &ceiling,
+        &rows,
+        flood.as_ref(),
+        &verified,
+        &attack,
+    );
     print!("{report}");
     if let Some(out) = opts.out() {
         append_to_benchmarks(&out, &report);
+        let results = chart::Results {
+            backend: opts.backend.name().to_owned(),
+            when: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            commit: commit(),
+            rows: rows
+                .iter()
+                .map(|row| (row.name.clone(), row.run.rps, row.run.rps / ceiling.rps))
+                .collect(),
+        };
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/results");
+        chart::record(&dir, &results).unwrap();
     }
     database.drop_database();
     verified.assert_ok();
@@ -959,6 +1007,103 @@ fn login_flood(servers: &Servers, counts_url: &str, work: &Path, opts: &Options)
     }
 }
 
+/// The hardening issue's cache and metrics attacks, all at once: count queries padded
+/// with other parameters, `POST /counts` of 1000 made-up keys, pages of made-up
+/// articles (anonymous and signed in), and made-up methods of up to 20 KB.
+const LUA_ATTACK: &str = r#"
+local pad = string.rep("x", 4000)
+local long = string.rep("y", 400)
+local big = string.rep("M", 20000)
+local token = "BENCH_TOKEN"
+local n = 0
+local function key()
+  return string.format("%08x%08x", math.random(0, 2147483647), math.random(0, 2147483647))
+end
+request = function()
+  n = n + 1
+  local kind = n % 6
+  if kind == 0 then
+    return wrk.format("GET", "/api/v1/counts?article=" .. key() .. "&pad=" .. pad .. "&n=" .. n)
+  elseif kind == 1 then
+    local keys = {}
+    for i = 1, 1000 do keys[i] = '"' .. key() .. '"' end
+    return wrk.format("POST", "/api/v1/counts", {["Content-Type"] = "application/json"},
+      '{"articles":[' .. table.concat(keys, ",") .. ']}')
+  elseif kind == 2 then
+    return wrk.format("GET", "/api/v1/comments?article=" .. key() .. long)
+  elseif kind == 3 then
+    return wrk.format("GET", "/api/v1/comments?article=" .. key() .. long,
+      {["Authorization"] = "Bearer " .. token})
+  elseif kind == 4 then
+    return wrk.format("BOGUS" .. key(), "/api/v1/counts?article=a")
+  else
+    return wrk.format(big .. key(), "/api/v1/counts?article=a")
+  end
+end
+"#;
+
+/// What the attacks left behind.
+struct Attack {
+    run: Run,
+    /// Resident memory before and right after the attacks, MB.
+    rss_before_mb: f64,
+    rss_after_mb: f64,
+    /// The size of `/metrics` afterwards, KB, and its `cache_bytes` lines.
+    metrics_kb: f64,
+    cache_bytes: String,
+}
+
+/// Runs the attacks for the usual duration and reads memory and `/metrics` around them.
+async fn attacks(servers: &Servers, seeded: &Seeded, work: &Path, opts: &Options) -> Attack {
+    let script = work.join("attack.lua");
+    std::fs::write(
+        &script,
+        LUA_ATTACK.replace("BENCH_TOKEN", &seeded.tokens[0]),
+    )
+    .unwrap();
+    let pid = servers.tribune.id();
+    let rss_before_mb = rss_now_mb(pid);
+    let run = wrk(
+        &format!("{}/", servers.base),
+        opts.connections,
+        opts.duration,
+        Some(&script),
+    );
+    let rss_after_mb = rss_now_mb(pid);
+    let metrics = servers
+        .client
+        .get(format!("{}/metrics", servers.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let cache_bytes = metrics
+        .lines()
+        .filter(|l| l.starts_with("cache_bytes"))
+        .map(|l| l.replace("cache_bytes", ""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Attack {
+        run,
+        rss_before_mb,
+        rss_after_mb,
+        metrics_kb: metrics.len() as f64 / 1024.0,
+        cache_bytes,
+    }
+}
+
+fn rss_now_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
 /// What the verification found.
 struct Verification {
     /// Posts answered 201 during the workloads.
@@ -1032,6 +1177,7 @@ fn report(
     rows: &[Row],
     flood: Option<&Flood>,
     verification: &Verification,
+    attack: &Attack,
 ) -> String {
     let (c, d) = (opts.connections, opts.duration);
     let mut report = String::new();
@@ -1106,7 +1252,16 @@ fn report(
     );
     let _ = writeln!(
         report,
-        "- Server peak RSS: {:.0} MB.",
+        "- The hardening issue's cache and metrics attacks for {d} s after everything else ({:.0} req/s: counts padded with 4 KB, POSTs of 1000 made-up keys, pages of made-up articles anonymous and signed in, made-up methods up to 20 KB): RSS {:.0} MB before, {:.0} MB after; `/metrics` afterwards {:.0} KB; cache bytes {}.",
+        attack.run.rps,
+        attack.rss_before_mb,
+        attack.rss_after_mb,
+        attack.metrics_kb,
+        attack.cache_bytes
+    );
+    let _ = writeln!(
+        report,
+        "- Server peak RSS (the whole run, the attacks included): {:.0} MB.",
         verification.peak_rss_mb
     );
     report
