@@ -21,8 +21,9 @@
 //!    reading is two numbers, the base generation and the article's own (see
 //!    `db::changes`), both taken before the database.
 //! 2. **Every commit of this instance bumps it.** Only [`Db::write`](crate::db::Db::write)
-//!    (and [`Db::write_settings`](crate::db::Db::write_settings)) commit on the request
-//!    path: PostgreSQL's path bumps right after its transaction commits, SQLite's
+//!    and its forms (`write_articles`, `write_posting`, `write_settings`) commit on the
+//!    request path: PostgreSQL's path (and its posting lanes) bumps right after its
+//!    transaction commits, SQLite's
 //!    batching writer right after the batch's durable commit — in both, before the
 //!    request's future resolves. A settings change also moves the settings generation,
 //!    and `db::settings::save` can only be called inside `Db::write_settings`.
@@ -36,17 +37,19 @@
 //!    everything when it moved and once more a poll later (an answer read in the
 //!    instant between a commit's record and its visibility cannot stay), and bumps
 //!    whenever the marker cannot be read. Another instance's write therefore reaches
-//!    this instance's answers within about 10 ms; its own writes at once. See
-//!    `db::changes`.
+//!    this instance's answers within about 10 ms while the watcher runs; its own writes
+//!    at once. (Were the watcher stuck, on a connection that hangs, other instances'
+//!    writes would wait for it: the callers of access tokens are therefore kept a second
+//!    at most.) See `db::changes`.
 //!
 //! Entries that stop being true with time, not with a write (a page of an article that
 //! closes at a scheduled moment), carry `valid_until` ([`Fresh::until`]); the cache
 //! treats them as missing from that moment on, by the service's clock.
 //!
 //! The callers of access tokens (`callers`: the account and session as the database had
-//! them) are of [`Scope::Changes`] and carry the session's end as `valid_until`, so a
-//! logout, ban, role change or erasure reaches them as any answer; authentication is as
-//! exact as every cached answer.
+//! them) are of [`Scope::Changes`] and carry as `valid_until` a second from their read or
+//! the session's end, whichever comes first, so a logout, ban, role change or erasure
+//! reaches them as any answer; authentication is as exact as every cached answer.
 //!
 //! Four scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Article`]
 //! with every commit that may have touched anything and with writes to the entry's

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{NaiveDateTime, TimeDelta};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::prepared::Prepared;
@@ -711,23 +712,30 @@ pub fn shared_page(
     after: Option<After>,
     limit: i64,
 ) -> Result<Option<SharedPage>, ApiError> {
-    let Some(page) = thread_page(conn, key, sort, after, None, limit)? else {
-        return Ok(None);
-    };
-    let held_by = held_by(conn, page.article.article_id())?;
-    let shown = || page.roots.rows.iter().chain(&page.replies).map(|(c, _)| c);
-    let like_total: i64 = shown().map(|c| c.like_count).sum();
-    let likes = if like_total <= MAX_SHARED_LIKES {
-        let ids: Vec<i64> = shown().map(|c| c.id).collect();
-        Some(reactions::likes_of(conn, &ids)?)
-    } else {
-        None
-    };
-    Ok(Some(SharedPage {
-        page,
-        held_by,
-        likes,
-    }))
+    // One snapshot: a comment approved or rejected between the page and `held_by` would
+    // otherwise be missing from a reader's page in both.
+    conn.transaction(|conn| {
+        if matches!(conn, DbConnection::Postgres(_)) {
+            conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        let Some(page) = thread_page(conn, key, sort, after, None, limit)? else {
+            return Ok(None);
+        };
+        let held_by = held_by(conn, page.article.article_id())?;
+        let shown = || page.roots.rows.iter().chain(&page.replies).map(|(c, _)| c);
+        let like_total: i64 = shown().map(|c| c.like_count).sum();
+        let likes = if like_total <= MAX_SHARED_LIKES {
+            let ids: Vec<i64> = shown().map(|c| c.id).collect();
+            Some(reactions::likes_of(conn, &ids)?)
+        } else {
+            None
+        };
+        Ok(Some(SharedPage {
+            page,
+            held_by,
+            likes,
+        }))
+    })
 }
 
 /// The authors with held comments (pending or rejected) on `article`: the readers for

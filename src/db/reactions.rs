@@ -95,13 +95,19 @@ pub fn likes_of(conn: &mut DbConnection, ids: &[i64]) -> Result<HashSet<(i64, i6
         .collect())
 }
 
+/// Lists longer than this are not padded (SQLite allows 32,766 parameters).
+const MAX_PADDED: usize = 1024;
+
 /// `ids` padded with its last id to a power of two, or `None` if empty. Every page asks
 /// with another number of ids, and SQLite writes each as a parameter of its own: padded,
-/// an `IN` list takes one of a dozen shapes, each prepared once per connection.
+/// an `IN` list takes one of a dozen shapes, each prepared once per connection. Lists
+/// longer than `MAX_PADDED` keep their length.
 fn padded(ids: &[i64]) -> Option<Vec<i64>> {
     let &last = ids.last()?;
     let mut padded = ids.to_vec();
-    padded.resize(ids.len().next_power_of_two(), last);
+    if ids.len() <= MAX_PADDED {
+        padded.resize(ids.len().next_power_of_two(), last);
+    }
     Some(padded)
 }
 

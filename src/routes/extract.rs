@@ -1,6 +1,7 @@
 //! The extractors that tell a handler who is calling: `CurrentUser` (the caller's
-//! account, loaded from the database on every request so roles, bans, erasure and
-//! revoked sessions take effect at once), its role-checked forms, and `ClientIp`.
+//! account as the database has it at every request, so roles, bans, erasure and revoked
+//! sessions take effect at once; see `authenticate` for what is cached and how long),
+//! its role-checked forms, and `ClientIp`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -46,11 +47,16 @@ impl FromRequest for CurrentUser {
     }
 }
 
+/// How long the account behind a session is kept at most (see `authenticate`).
+const CALLER_KEPT: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
 /// The caller of `req`, from its bearer token and the database: the session must be
 /// live and the account exist. What the database said is kept in `caches.callers` while
 /// nothing at all has been committed since it was read (`Scope::Changes`: a logout, a
-/// ban, a role change or an erasure, here or on another instance, is such a commit) and
-/// until the session's lifetime ends; a session found ended is not kept.
+/// ban, a role change or an erasure is such a commit; this instance's own at once,
+/// another instance's or the command line's within the watcher's few milliseconds), for
+/// a second at most and never past the session's lifetime; a session found ended is not
+/// kept.
 pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<CurrentUser, ApiError> {
     let token = bearer_token(req)?;
     let auth = state.tokens.verify_access(&token)?;
@@ -64,6 +70,9 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Current
         .caches
         .callers
         .get_or_load(&key, |_| async {
+            // Kept a second at most: another instance's logout or ban reaches this one
+            // through the watcher within milliseconds, and within this second even if the
+            // watcher were stuck.
             // A session past its absolute lifetime ends for its access tokens too.
             let started_after = now - max_age;
             let found = state
@@ -73,7 +82,10 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Current
                 })
                 .await?;
             Ok::<_, ApiError>(match found {
-                Some((user, started)) => Fresh::until(Some(user), Some(started + max_age)),
+                Some((user, started)) => {
+                    let until = (started + max_age).min(now + CALLER_KEPT);
+                    Fresh::until(Some(user), Some(until))
+                }
                 None => Fresh::until(None, Some(now)),
             })
         })

@@ -5,7 +5,8 @@
 //! could learn a body's schema from a moderator-only route, and a revoked token with
 //! bad JSON got 400. Every route is therefore registered with its access level (see the
 //! sitemap in `routes/mod.rs`), and this middleware, which runs before the handler and
-//! its extractors, authenticates the caller from the database and checks the role (and,
+//! its extractors, authenticates the caller as the database has them (see
+//! `extract::authenticate`) and checks the role (and,
 //! for staff, that the account is not banned or suspended). The caller it found is left
 //! in the request's extensions for the `CurrentUser` extractor, so nothing is read twice.
 
