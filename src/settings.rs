@@ -39,6 +39,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Open connections each worker accepts; further ones wait in the listen queue.
     pub max_connections: usize,
+    /// Bytes the read caches may hold together (see `cache::Caches::new` for the shares).
+    pub cache_bytes: usize,
     /// Hosts of the publisher's article pages (lowercase): a reader's comment may give
     /// its article a title and URL only with a URL on one of them.
     pub publisher_hosts: Vec<String>,
@@ -213,6 +215,10 @@ pub struct ServeArgs {
     /// Open connections per worker thread.
     #[arg(long, env = "TRIBUNE_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
+    /// MiB the read caches (counts, whole count answers, pages, callers) may hold
+    /// together; each has a fixed share of it.
+    #[arg(long, env = "TRIBUNE_CACHE_MIB", default_value_t = 96, value_parser = clap::value_parser!(u64).range(8..=65_536))]
+    pub cache_mib: u64,
     /// Comma-separated hosts of the publisher's article pages (e.g. `www.zeitung.de`);
     /// readers' comments name articles (title, URL) only with URLs on them.
     #[arg(long, env = "TRIBUNE_PUBLISHER_HOSTS", value_delimiter = ',')]
@@ -454,6 +460,9 @@ impl ServeArgs {
             metrics_token: self.metrics_token.map(SecretString::from),
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             max_connections: self.max_connections.max(1),
+            cache_bytes: usize::try_from(self.cache_mib)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(1024 * 1024),
             publisher_hosts: self
                 .publisher_hosts
                 .iter()

@@ -134,15 +134,19 @@ pub struct Caches {
 }
 
 impl Caches {
-    /// Empty caches over `signal`'s generations, expiring by `clock`.
-    pub fn new(signal: &Arc<ChangeSignal>, clock: &Clock) -> Self {
+    /// Empty caches over `signal`'s generations, expiring by `clock`, holding `bytes`
+    /// together (`TRIBUNE_CACHE_MIB`, 96 MiB by default): a third for pages, a sixth each
+    /// for counts, whole count answers, signed-in pages' rows and callers. The settings (one
+    /// entry, its word lists' matchers included) take 8 MiB more, the metrics' totals one.
+    pub fn new(signal: &Arc<ChangeSignal>, clock: &Clock, bytes: usize) -> Self {
+        let sixths = |n: usize| bytes / 6 * n;
         Self {
-            counts: ReadCache::new(signal, clock, Scope::Article, 16 * MIB),
-            count_answers: ReadCache::new(signal, clock, Scope::Changes, 32 * MIB),
-            pages: ReadCache::new(signal, clock, Scope::Article, 64 * MIB),
-            page_rows: ReadCache::new(signal, clock, Scope::Article, 32 * MIB),
-            site: ReadCache::new(signal, clock, Scope::Settings, 32 * MIB),
-            callers: ReadCache::new(signal, clock, Scope::Changes, 16 * MIB),
+            counts: ReadCache::new(signal, clock, Scope::Article, sixths(1)),
+            count_answers: ReadCache::new(signal, clock, Scope::Changes, sixths(1)),
+            pages: ReadCache::new(signal, clock, Scope::Article, sixths(2)),
+            page_rows: ReadCache::new(signal, clock, Scope::Article, sixths(1)),
+            site: ReadCache::new(signal, clock, Scope::Settings, 8 * MIB),
+            callers: ReadCache::new(signal, clock, Scope::Changes, sixths(1)),
             overview: ReadCache::new(signal, clock, Scope::Clock, MIB),
         }
     }

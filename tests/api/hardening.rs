@@ -186,6 +186,35 @@ async fn padded_count_queries_and_unknown_articles_do_not_fill_the_caches() {
     .await;
 }
 
+/// `TRIBUNE_CACHE_MIB` bounds the caches: a sixth of it each for counts and whole count
+/// answers, however many made-up keys are asked for.
+#[tokio::test]
+async fn the_caches_hold_no_more_than_their_share_of_tribune_cache_mib() {
+    for backend in crate::helpers::backends() {
+        let db = crate::helpers::TestDb::new(backend);
+        let app = TestApp::spawn_with(db, |s| s.cache_bytes = 8 * 1024 * 1024).await;
+        let share = (8 * 1024 * 1024 / 6) as f64;
+        // 60 bodies of 1000 made-up keys: about 3 MB of answers and of counts if all kept.
+        // Measured after each (on PostgreSQL, other tests' commits may empty them between).
+        let mut most = [0.0f64; 2];
+        for round in 0..60 {
+            let keys: Vec<String> = (0..1000).map(|i| format!("leer-{round}-{i}")).collect();
+            let res = app
+                .post("/counts", None, &json!({ "articles": keys }))
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+            let metrics = app.get("/metrics", None).await.text().await.unwrap();
+            for (most, cache) in most.iter_mut().zip(["counts", "count_answers"]) {
+                let bytes = cache_bytes(&metrics, cache);
+                assert!(bytes <= share, "{cache}: {bytes} > {share}\n{metrics}");
+                *most = most.max(bytes);
+            }
+        }
+        assert!(most.iter().all(|&m| m > share / 2.0), "filled: {most:?}");
+        app.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn metrics_need_the_token_when_one_is_set() {
     let token = "metrics-token-that-is-long-enough-0123456789";

@@ -72,6 +72,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
         metrics_token: None,
         request_timeout: std::time::Duration::from_secs(30),
         max_connections: 10_000,
+        cache_bytes: 96 * 1024 * 1024,
         publisher_hosts: vec!["zeitung.de".into(), "www.zeitung.de".into()],
         demo: true,
         // Receivers run inside the test process; retries come quickly.
