@@ -215,9 +215,9 @@ pub struct ServeArgs {
     /// Open connections per worker thread.
     #[arg(long, env = "TRIBUNE_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
-    /// MiB the read caches (counts, whole count answers, pages, callers) may hold
-    /// together; each has a fixed share of it.
-    #[arg(long, env = "TRIBUNE_CACHE_MIB", default_value_t = 96, value_parser = clap::value_parser!(u64).range(8..=65_536))]
+    /// MiB the read caches (counts, whole count answers, anonymous pages, signed-in pages'
+    /// rows, callers) may hold together; each has a fixed share of it.
+    #[arg(long, env = "TRIBUNE_CACHE_MIB", default_value_t = 96, value_parser = clap::value_parser!(u64).range(32..=65_536))]
     pub cache_mib: u64,
     /// Comma-separated hosts of the publisher's article pages (e.g. `www.zeitung.de`);
     /// readers' comments name articles (title, URL) only with URLs on them.

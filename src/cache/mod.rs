@@ -135,18 +135,21 @@ pub struct Caches {
 
 impl Caches {
     /// Empty caches over `signal`'s generations, expiring by `clock`, holding `bytes`
-    /// together (`TRIBUNE_CACHE_MIB`, 96 MiB by default): a third for pages, a sixth each
-    /// for counts, whole count answers, signed-in pages' rows and callers. The settings (one
-    /// entry, its word lists' matchers included) take 8 MiB more, the metrics' totals one.
+    /// together (`TRIBUNE_CACHE_MIB`, 96 MiB by default): a third each for anonymous pages
+    /// and signed-in pages' rows (an entry may take an eighth of its cache: 4 MiB at the
+    /// default, a page of 500 long comments with thousands of likes), an eighth each for
+    /// counts and whole count answers (which made-up keys can fill), a twelfth for
+    /// callers. The settings (one entry, its word lists' matchers included) take 32 MiB
+    /// more and the metrics' totals one; only what is kept takes memory.
     pub fn new(signal: &Arc<ChangeSignal>, clock: &Clock, bytes: usize) -> Self {
-        let sixths = |n: usize| bytes / 6 * n;
+        let parts = |n: usize| bytes / 24 * n;
         Self {
-            counts: ReadCache::new(signal, clock, Scope::Article, sixths(1)),
-            count_answers: ReadCache::new(signal, clock, Scope::Changes, sixths(1)),
-            pages: ReadCache::new(signal, clock, Scope::Article, sixths(2)),
-            page_rows: ReadCache::new(signal, clock, Scope::Article, sixths(1)),
-            site: ReadCache::new(signal, clock, Scope::Settings, 8 * MIB),
-            callers: ReadCache::new(signal, clock, Scope::Changes, sixths(1)),
+            counts: ReadCache::new(signal, clock, Scope::Article, parts(3)),
+            count_answers: ReadCache::new(signal, clock, Scope::Changes, parts(3)),
+            pages: ReadCache::new(signal, clock, Scope::Article, parts(8)),
+            page_rows: ReadCache::new(signal, clock, Scope::Article, parts(8)),
+            site: ReadCache::new(signal, clock, Scope::Settings, 32 * MIB),
+            callers: ReadCache::new(signal, clock, Scope::Changes, parts(2)),
             overview: ReadCache::new(signal, clock, Scope::Clock, MIB),
         }
     }
@@ -213,7 +216,7 @@ impl Weigh for PageKey {
     }
 }
 
-impl Weigh for Option<Arc<SharedPage>> {
+impl Weigh for SharedPage {
     fn weigh(&self) -> usize {
         let text = |s: &Option<String>| s.as_ref().map_or(0, Weigh::weigh);
         let row = |(c, name): &Authored| {
@@ -234,27 +237,37 @@ impl Weigh for Option<Arc<SharedPage>> {
                 .map(text)
                 .sum::<usize>()
         };
-        self.as_ref().map_or(0, |shared| {
-            let page = &shared.page;
-            let a = &page.article;
-            // A hash set's slot with its control byte, and room to spare.
-            let likes = shared.likes.as_ref().map_or(0, |l| l.capacity() * 24);
-            std::mem::size_of::<SharedPage>()
-                + a.key.weigh()
-                + text(&a.title)
-                + text(&a.url)
-                + page
-                    .roots
-                    .rows
-                    .iter()
-                    .chain(&page.replies)
-                    .map(row)
-                    .sum::<usize>()
-                + shared.held_by.capacity() * 16
-                + likes
-        })
+        let page = &self.page;
+        let a = &page.article;
+        let likes = self
+            .likes
+            .as_ref()
+            .map_or(0, |l| l.capacity() * LIKE_WEIGHT);
+        std::mem::size_of::<SharedPage>()
+            + a.key.weigh()
+            + text(&a.title)
+            + text(&a.url)
+            + page
+                .roots
+                .rows
+                .iter()
+                .chain(&page.replies)
+                .map(row)
+                .sum::<usize>()
+            + self.held_by.capacity() * 16
+            + likes
     }
 }
+
+impl Weigh for Option<Arc<SharedPage>> {
+    fn weigh(&self) -> usize {
+        self.as_ref().map_or(0, |shared| shared.weigh())
+    }
+}
+
+/// A like in a shared page's set: a hash set's slot with its control byte, and room to
+/// spare.
+pub const LIKE_WEIGHT: usize = 24;
 
 /// Whose session an access token names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

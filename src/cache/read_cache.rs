@@ -311,7 +311,7 @@ impl<K: Eq + Hash + Clone + Weigh + ArticleOf, V: Clone + Weigh> ReadCache<K, V>
         let expired = fresh
             .valid_until
             .is_some_and(|until| until <= self.clock.now_naive());
-        if weight > self.budget / 8 || expired {
+        if weight > self.largest_kept() || expired {
             return;
         }
         let Ok(mut entries) = self.entries.write() else {
@@ -373,6 +373,12 @@ impl<K: Eq + Hash + Clone + Weigh + ArticleOf, V: Clone + Weigh> ReadCache<K, V>
             });
             entries.bytes -= freed;
         }
+    }
+
+    /// The weight of the largest entry kept (key, value and overhead): an eighth of the
+    /// budget. Larger answers are served but not kept.
+    pub fn largest_kept(&self) -> usize {
+        self.budget / 8
     }
 
     /// Bytes held by entries (for tests and metrics).

@@ -703,7 +703,10 @@ pub struct SharedPage {
 }
 
 /// One page of the article with `key` as everyone sees it, for signed-in readers to
-/// share (see `SharedPage`), or `None` if the article does not exist.
+/// share (see `SharedPage`), or `None` if the article does not exist. Its likes are read
+/// only if `keeps_likes` says the page would be kept with that many (of at most
+/// `MAX_SHARED_LIKES`): a page that is not kept is read for every reader, and then
+/// each reader's own likes cost less than everyone's.
 #[tracing::instrument(skip_all)]
 pub fn shared_page(
     conn: &mut DbConnection,
@@ -711,6 +714,7 @@ pub fn shared_page(
     sort: Sort,
     after: Option<After>,
     limit: i64,
+    keeps_likes: impl FnOnce(&SharedPage, i64) -> bool,
 ) -> Result<Option<SharedPage>, ApiError> {
     // One snapshot: a comment approved or rejected between the page and `held_by` would
     // otherwise be missing from a reader's page in both.
@@ -722,19 +726,21 @@ pub fn shared_page(
             return Ok(None);
         };
         let held_by = held_by(conn, page.article.article_id())?;
-        let shown = || page.roots.rows.iter().chain(&page.replies).map(|(c, _)| c);
-        let like_total: i64 = shown().map(|c| c.like_count).sum();
-        let likes = if like_total <= MAX_SHARED_LIKES {
-            let ids: Vec<i64> = shown().map(|c| c.id).collect();
-            Some(reactions::likes_of(conn, &ids)?)
-        } else {
-            None
-        };
-        Ok(Some(SharedPage {
+        let mut shared = SharedPage {
             page,
             held_by,
-            likes,
-        }))
+            likes: None,
+        };
+        let shown = || {
+            let page = &shared.page;
+            page.roots.rows.iter().chain(&page.replies).map(|(c, _)| c)
+        };
+        let like_total: i64 = shown().map(|c| c.like_count).sum();
+        if like_total <= MAX_SHARED_LIKES && keeps_likes(&shared, like_total) {
+            let ids: Vec<i64> = shown().map(|c| c.id).collect();
+            shared.likes = Some(reactions::likes_of(conn, &ids)?);
+        }
+        Ok(Some(shared))
     })
 }
 

@@ -67,48 +67,51 @@ pub fn liked_among(
     user: UserId,
     ids: &[i64],
 ) -> Result<HashSet<i64>, ApiError> {
-    let Some(padded) = padded(ids) else {
-        return Ok(HashSet::new());
-    };
-    Ok(likes::table
-        .filter(likes::user_id.eq(user.0))
-        .filter(likes::comment_id.eq_any(padded.as_slice()))
-        .select(likes::comment_id)
-        .prepared()
-        .load::<i64>(conn)?
-        .into_iter()
-        .collect())
+    let mut liked = HashSet::new();
+    for chunk in padded_chunks(ids) {
+        liked.extend(
+            likes::table
+                .filter(likes::user_id.eq(user.0))
+                .filter(likes::comment_id.eq_any(chunk.as_slice()))
+                .select(likes::comment_id)
+                .prepared()
+                .load::<i64>(conn)?,
+        );
+    }
+    Ok(liked)
 }
 
 /// Every like of the comments `ids`, as (user, comment).
 #[tracing::instrument(skip_all)]
 pub fn likes_of(conn: &mut DbConnection, ids: &[i64]) -> Result<HashSet<(i64, i64)>, ApiError> {
-    let Some(padded) = padded(ids) else {
-        return Ok(HashSet::new());
-    };
-    Ok(likes::table
-        .filter(likes::comment_id.eq_any(padded.as_slice()))
-        .select((likes::user_id, likes::comment_id))
-        .prepared()
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect())
+    let mut likes = HashSet::new();
+    for chunk in padded_chunks(ids) {
+        likes.extend(
+            likes::table
+                .filter(likes::comment_id.eq_any(chunk.as_slice()))
+                .select((likes::user_id, likes::comment_id))
+                .prepared()
+                .load::<(i64, i64)>(conn)?,
+        );
+    }
+    Ok(likes)
 }
 
-/// Lists longer than this are not padded (SQLite allows 32,766 parameters).
-const MAX_PADDED: usize = 1024;
+/// Most ids in one `IN` list (SQLite allows 32,766 parameters).
+const CHUNK: usize = 1024;
 
-/// `ids` padded with its last id to a power of two, or `None` if empty. Every page asks
-/// with another number of ids, and SQLite writes each as a parameter of its own: padded,
-/// an `IN` list takes one of a dozen shapes, each prepared once per connection. Lists
-/// longer than `MAX_PADDED` keep their length.
-fn padded(ids: &[i64]) -> Option<Vec<i64>> {
-    let &last = ids.last()?;
-    let mut padded = ids.to_vec();
-    if ids.len() <= MAX_PADDED {
-        padded.resize(ids.len().next_power_of_two(), last);
-    }
-    Some(padded)
+/// `ids` in lists of at most `CHUNK`, each padded with its last id to a power of two.
+/// Every page asks with another number of ids, and SQLite writes each as a parameter of
+/// its own: padded, an `IN` list takes one of eleven shapes, each prepared once per
+/// connection.
+fn padded_chunks(ids: &[i64]) -> impl Iterator<Item = Vec<i64>> + '_ {
+    ids.chunks(CHUNK).map(|chunk| {
+        let mut padded = chunk.to_vec();
+        if let Some(&last) = chunk.last() {
+            padded.resize(chunk.len().next_power_of_two(), last);
+        }
+        padded
+    })
 }
 
 /// Every like of a user: (comment, when).
@@ -244,4 +247,25 @@ pub fn report(
         now,
     )?;
     Ok(flag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::padded_chunks;
+
+    #[test]
+    fn id_lists_are_cut_into_chunks_padded_to_powers_of_two() {
+        let ids: Vec<i64> = (1..=2500).collect();
+        let chunks: Vec<Vec<i64>> = padded_chunks(&ids).collect();
+        let lengths: Vec<usize> = chunks.iter().map(Vec::len).collect();
+        assert_eq!(lengths, [1024, 1024, 512]);
+        assert_eq!(chunks[1][0], 1025);
+        assert_eq!(chunks[2][451], 2500);
+        assert_eq!(chunks[2][511], 2500, "padded with the last id");
+        assert_eq!(
+            padded_chunks(&[7, 8, 9]).collect::<Vec<_>>(),
+            [vec![7, 8, 9, 9]]
+        );
+        assert!(padded_chunks(&[]).next().is_none());
+    }
 }

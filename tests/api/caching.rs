@@ -118,6 +118,60 @@ fn shape(page: &Value) -> Vec<(String, Vec<String>)> {
 }
 
 /// Each top-level comment's `(liked_by_me, has a moderation_reason field)`.
+/// A page too large to keep with everyone's likes (here, at the smallest
+/// `TRIBUNE_CACHE_MIB`, too large to keep at all) is read for each signed-in reader, with
+/// that reader's own likes.
+#[tokio::test]
+async fn a_page_too_large_to_keep_still_marks_each_readers_own_likes() {
+    for backend in backends() {
+        let app = TestApp::spawn_with(TestDb::new(backend), |s| {
+            s.cache_bytes = 32 * 1024 * 1024;
+        })
+        .await;
+        let admin = app.account_with_role("admin", "admin").await;
+        app.update_settings_ok(&admin, json!({"max_comment_length": 20000}))
+            .await;
+        let anna = app.register_reader("anna").await;
+        let bert = app.register_reader("bert").await;
+        // 50 comments of 18,000 characters: about 1.8 MB of rows, where an entry of
+        // `page_rows` may take 1.4 MB.
+        let long = "Lang und breit. ".repeat(1125);
+        let mut ids = Vec::new();
+        for i in 0..50 {
+            let comment = app
+                .comment_ok(&anna, "gross", &format!("{i}: {long}"), None)
+                .await;
+            assert_eq!(comment["status"], "approved");
+            ids.push(id_of(&comment));
+        }
+        app.like_ok(&bert, ids[7]).await;
+        let liked = |page: &Value| -> Vec<i64> {
+            let comments = page["comments"].as_array().unwrap();
+            assert_eq!(comments.len(), 50);
+            comments
+                .iter()
+                .filter(|c| c["liked_by_me"] == true)
+                .map(id_of)
+                .collect()
+        };
+        for _ in 0..2 {
+            assert_eq!(
+                liked(&app.thread("gross", "&limit=50", &bert).await),
+                [ids[7]]
+            );
+            assert!(liked(&app.thread("gross", "&limit=50", &anna).await).is_empty());
+        }
+        app.unlike(&bert, ids[7]).await;
+        assert!(liked(&app.thread("gross", "&limit=50", &bert).await).is_empty());
+        let metrics = app.get("/metrics", None).await.text().await.unwrap();
+        assert!(
+            metrics.contains("cache_bytes{cache=\"page_rows\"} 0\n"),
+            "not kept: {metrics}"
+        );
+        app.stop().await;
+    }
+}
+
 fn marks(page: &Value) -> Vec<(bool, bool)> {
     page["comments"]
         .as_array()

@@ -186,18 +186,20 @@ async fn padded_count_queries_and_unknown_articles_do_not_fill_the_caches() {
     .await;
 }
 
-/// `TRIBUNE_CACHE_MIB` bounds the caches: a sixth of it each for counts and whole count
+/// `TRIBUNE_CACHE_MIB` bounds the caches: an eighth of it each for counts and whole count
 /// answers, however many made-up keys are asked for.
 #[tokio::test]
 async fn the_caches_hold_no_more_than_their_share_of_tribune_cache_mib() {
     for backend in crate::helpers::backends() {
         let db = crate::helpers::TestDb::new(backend);
-        let app = TestApp::spawn_with(db, |s| s.cache_bytes = 8 * 1024 * 1024).await;
-        let share = (8 * 1024 * 1024 / 6) as f64;
-        // 60 bodies of 1000 made-up keys: about 3 MB of answers and of counts if all kept.
+        // The smallest `TRIBUNE_CACHE_MIB` allowed.
+        let app = TestApp::spawn_with(db, |s| s.cache_bytes = 32 * 1024 * 1024).await;
+        let share = (32 * 1024 * 1024 / 8) as f64;
+        // 100 bodies of 1000 made-up keys: about 11 MB of counts and 5 MB of answers if
+        // all were kept.
         // Measured after each (on PostgreSQL, other tests' commits may empty them between).
         let mut most = [0.0f64; 2];
-        for round in 0..60 {
+        for round in 0..100 {
             let keys: Vec<String> = (0..1000).map(|i| format!("leer-{round}-{i}")).collect();
             let res = app
                 .post("/counts", None, &json!({ "articles": keys }))

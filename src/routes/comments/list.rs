@@ -7,9 +7,9 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::CommentView;
-use crate::cache::{Fresh, PageKey};
+use crate::cache::{Fresh, LIKE_WEIGHT, PageKey, Weigh};
 use crate::db::articles::Article;
-use crate::db::comments::{self, After, Authored, ThreadPage};
+use crate::db::comments::{self, After, Authored, SharedPage, ThreadPage};
 use crate::db::reactions;
 use crate::domain::article::ArticleStatus;
 use crate::domain::comment::{ArticleKey, CommentId, CommentStatus, Sort};
@@ -168,13 +168,23 @@ async fn reader_page(
 ) -> Result<web::Bytes, ApiError> {
     let lookup = request.key.clone();
     let (sort, after, limit) = (request.sort, request.after, request.limit);
+    let largest = state.caches.page_rows.largest_kept();
+    // Everyone's likes only for a page that is kept with them (a hash set's capacity is
+    // up to twice its length).
+    let keeps_likes = move |shared: &SharedPage, likes: i64| {
+        let likes = usize::try_from(likes).unwrap_or(usize::MAX);
+        let with_likes = likes.saturating_mul(2 * LIKE_WEIGHT);
+        shared.weigh().saturating_add(with_likes) < largest
+    };
     let shared = state
         .caches
         .page_rows
         .get_or_load(&request.cache_key(), |_| async {
             let shared = state
                 .db
-                .read(move |conn| comments::shared_page(conn, &lookup, sort, after, limit))
+                .read(move |conn| {
+                    comments::shared_page(conn, &lookup, sort, after, limit, keeps_likes)
+                })
                 .await?;
             // Not kept (expired at once) when the article does not exist.
             let valid_until = match &shared {
@@ -184,9 +194,13 @@ async fn reader_page(
             Ok::<_, ApiError>(Fresh::until(shared.map(Arc::new), valid_until))
         })
         .await?;
-    let Some(shared) = shared.filter(|s| !s.held_by.contains(&viewer.id.0)) else {
-        return Ok(build_page(state, request).await?.value);
+    let Some(shared) = shared else {
+        // No such article: nothing to read again.
+        return Ok(serialise(None, &ListResponse::empty(request.key))?.value);
     };
+    if shared.held_by.contains(&viewer.id.0) {
+        return Ok(build_page(state, request).await?.value);
+    }
     let page = &shared.page;
     let shown: Vec<i64> = page
         .roots
