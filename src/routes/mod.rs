@@ -30,10 +30,11 @@ macro_rules! sitemap {
         root { $($rpath:literal => { $($rmethod:ident($raccess:ident) : $rhandler:path),+ $(,)? }),* $(,)? }
         api $prefix:literal { $($path:literal => { $($method:ident($access:ident) : $handler:path),+ $(,)? }),* $(,)? }
     ) => {
-        /// Registers every route.
+        /// Registers every route: the API first, in the order listed, since the router
+        /// tries each path in turn (a path with a `{parameter}` costs a regex match).
         pub fn configure(cfg: &mut web::ServiceConfig) {
-            $( cfg.service(web::resource($rpath)$(.route(web::$rmethod().to($rhandler).wrap(from_fn(|req, next| gate::admit(gate::level(stringify!($raccess)), req, next)))))+); )*
             cfg.service(web::scope($prefix)$(.service(web::resource($path)$(.route(web::$method().to($handler).wrap(from_fn(|req, next| gate::admit(gate::level(stringify!($access)), req, next)))))+))*);
+            $( cfg.service(web::resource($rpath)$(.route(web::$rmethod().to($rhandler).wrap(from_fn(|req, next| gate::admit(gate::level(stringify!($raccess)), req, next)))))+); )*
         }
 
         /// Every registered (method, full path), paths in OpenAPI form.
@@ -70,6 +71,9 @@ sitemap! {
         "/account/{file}" => { get(public): pages::files::account },
     }
     api "/api/v1" {
+        // The hottest paths first: every page view asks for counts and comments.
+        "/counts" => { get(public): counts::get::handle, post(public): counts::post::handle },
+        "/comments" => { get(public): comments::list::handle, post(user): comments::create::handle },
         "/openapi.json" => { get(public): openapi::handle },
         "/docs" => { get(public): docs::handle },
         "/auth/register" => { post(public): auth::register::handle },
@@ -92,7 +96,6 @@ sitemap! {
         "/me/subscriptions/{id}" => { delete(user): me::subscriptions::delete::handle },
         "/me/decisions" => { get(user): me::decisions::handle },
         "/me/ban/appeal" => { post(user): me::ban_appeal::handle },
-        "/comments" => { get(public): comments::list::handle, post(user): comments::create::handle },
         "/comments/{id}" => {
             get(public): comments::get::handle,
             patch(user): comments::edit::handle,
@@ -101,7 +104,6 @@ sitemap! {
         "/comments/{id}/flags" => { post(user): comments::flag::handle },
         "/comments/{id}/appeal" => { post(user): comments::appeal::handle },
         "/comments/{id}/like" => { put(user): comments::like::put, delete(user): comments::like::delete },
-        "/counts" => { get(public): counts::get::handle, post(public): counts::post::handle },
         "/articles" => { get(public): articles::get::handle },
         "/mod/queue" => { get(moderator): moderation::queue::handle },
         "/mod/comments/bulk" => { post(moderator): moderation::bulk::handle },
