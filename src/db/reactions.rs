@@ -67,34 +67,38 @@ pub fn liked_among(
     user: UserId,
     ids: &[i64],
 ) -> Result<HashSet<i64>, ApiError> {
-    let mut liked = HashSet::new();
-    for chunk in padded_chunks(ids) {
-        liked.extend(
-            likes::table
-                .filter(likes::user_id.eq(user.0))
-                .filter(likes::comment_id.eq_any(chunk.as_slice()))
-                .select(likes::comment_id)
-                .prepared()
-                .load::<i64>(conn)?,
-        );
-    }
-    Ok(liked)
+    by_chunks(ids, |chunk| {
+        likes::table
+            .filter(likes::user_id.eq(user.0))
+            .filter(likes::comment_id.eq_any(chunk))
+            .select(likes::comment_id)
+            .prepared()
+            .load::<i64>(conn)
+    })
 }
 
 /// Every like of the comments `ids`, as (user, comment).
 #[tracing::instrument(skip_all)]
 pub fn likes_of(conn: &mut DbConnection, ids: &[i64]) -> Result<HashSet<(i64, i64)>, ApiError> {
-    let mut likes = HashSet::new();
+    by_chunks(ids, |chunk| {
+        likes::table
+            .filter(likes::comment_id.eq_any(chunk))
+            .select((likes::user_id, likes::comment_id))
+            .prepared()
+            .load::<(i64, i64)>(conn)
+    })
+}
+
+/// The rows `load` finds for each of `ids`' padded chunks, together.
+fn by_chunks<T: Eq + std::hash::Hash>(
+    ids: &[i64],
+    mut load: impl FnMut(&[i64]) -> QueryResult<Vec<T>>,
+) -> Result<HashSet<T>, ApiError> {
+    let mut found = HashSet::new();
     for chunk in padded_chunks(ids) {
-        likes.extend(
-            likes::table
-                .filter(likes::comment_id.eq_any(chunk.as_slice()))
-                .select((likes::user_id, likes::comment_id))
-                .prepared()
-                .load::<(i64, i64)>(conn)?,
-        );
+        found.extend(load(&chunk)?);
     }
-    Ok(likes)
+    Ok(found)
 }
 
 /// Most ids in one `IN` list (SQLite allows 32,766 parameters).

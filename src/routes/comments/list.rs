@@ -195,8 +195,7 @@ async fn reader_page(
         })
         .await?;
     let Some(shared) = shared else {
-        // No such article: nothing to read again.
-        return Ok(serialise(None, &ListResponse::empty(request.key))?.value);
+        return Ok(no_article(request)?.value);
     };
     if shared.held_by.contains(&viewer.id.0) {
         return Ok(build_page(state, request).await?.value);
@@ -236,9 +235,14 @@ async fn build_page(state: &AppState, request: PageRequest) -> Result<Fresh<web:
         .await?;
     match page {
         Some(page) => render(&page, &page.liked, &request),
-        // Not kept: random keys of articles that do not exist must not fill the cache.
-        None => serialise(Some(request.now), &ListResponse::empty(request.key)),
+        None => no_article(request),
     }
+}
+
+/// The empty answer for an article that does not exist: not kept (random keys must not
+/// fill the cache).
+fn no_article(request: PageRequest) -> Result<Fresh<web::Bytes>, ApiError> {
+    serialise(Some(request.now), &ListResponse::empty(request.key))
 }
 
 /// The answer for `page` as the request's viewer sees it, with the comments they liked.
