@@ -5,6 +5,7 @@ pub mod appeals;
 pub mod articles;
 pub mod authors;
 pub mod changes;
+mod checkpoint;
 pub mod comments;
 pub mod counters;
 pub mod dashboard;
@@ -242,6 +243,8 @@ pub struct Db {
     batcher: Option<std::sync::mpsc::Sender<writer::Job>>,
     /// PostgreSQL's posting lanes (see `writer`), chosen by article.
     lanes: Vec<std::sync::mpsc::Sender<writer::Job>>,
+    /// Keeps SQLite's checkpointer running (see `checkpoint`) while the handle lives.
+    _checkpointer: Option<std::sync::mpsc::Sender<()>>,
 }
 
 /// PostgreSQL's posting lanes: each holds a connection of the pool while it writes.
@@ -273,6 +276,7 @@ impl Db {
                     changes,
                     batcher: None,
                     lanes,
+                    _checkpointer: None,
                 }
             }
             Backend::Sqlite => {
@@ -286,10 +290,20 @@ impl Db {
                     .connection_timeout(settings.pool_timeout)
                     .test_on_check_out(false)
                     .build(ConnectionManager::new(settings))?;
-                // WAL is a property of the file: set it once, before readers open.
-                writer.get()?.batch_execute("PRAGMA journal_mode = WAL;")?;
+                // WAL is a property of the file: set it once, before readers open. The
+                // writer leaves checkpoints to the checkpointer's connection.
+                writer
+                    .get()?
+                    .batch_execute("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;")?;
+                let checkpointer = r2d2::Pool::builder()
+                    .max_size(1)
+                    .min_idle(Some(0))
+                    .connection_timeout(settings.pool_timeout)
+                    .test_on_check_out(false)
+                    .build_unchecked(ConnectionManager::new(settings));
                 let changes = Arc::<ChangeSignal>::default();
                 Self {
+                    _checkpointer: Some(checkpoint::spawn(checkpointer)?),
                     reader: build(settings.pool_size)?,
                     batcher: Some(writer::spawn(writer.clone(), changes.clone())?),
                     writer,

@@ -355,6 +355,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_log_is_checkpointed_off_the_writer_and_that_is_no_change() {
+        let (dir, db) = sqlite();
+        let signal = db.changes().clone();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let base = signal.base_generation();
+        db.write_articles(|conn, touched| {
+            touched.article("a");
+            conn.batch_execute(
+                "CREATE TABLE t (x TEXT); \
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+                 INSERT INTO t SELECT printf('%.500c', 'x') FROM n;",
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // The writer does not checkpoint (wal_autocheckpoint = 0): the megabyte reaches
+        // the database file only through the checkpointer.
+        let file = dir.path().join("t.db");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        while std::fs::metadata(&file).unwrap().len() < 1_000_000 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the log was not checkpointed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // Past a few more checkpoints and the writer's looks.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(
+            signal.base_generation(),
+            base,
+            "a checkpoint counted as another writer's commit"
+        );
+    }
+
+    #[tokio::test]
     async fn another_connections_commit_makes_everything_stale() {
         use diesel::Connection;
         let (dir, db) = sqlite();
