@@ -11,15 +11,16 @@ use super::prepared::Prepared;
 use super::tally::Tally;
 
 use super::articles::CountShift;
-use super::moderation::{LogEntry, log};
+use super::events::NewEvent;
+use super::moderation::{LogEntry, NewLogLine, log};
 use super::page::Page;
 use super::schema::{comments, users};
-use super::{DbConnection, articles, events, reactions};
+use super::{DbConnection, articles, events, notices, reactions};
 use crate::domain::comment::{ArticleId, ArticleKey, CommentBody, CommentId, CommentStatus, Sort};
 use crate::domain::event::EventType;
 use crate::domain::hook::{Heard, HookOutcome};
 use crate::domain::markdown;
-use crate::domain::moderation::{self, Before, Context, Decision, Reason, Site};
+use crate::domain::moderation::{self, Before, Context, Decision, Reason, Site, TextVerdict};
 use crate::domain::thread::{self, Node, Parent, Placement};
 use crate::domain::user::{UserId, Viewer};
 use crate::error::{ApiError, Conflict, Forbidden};
@@ -98,9 +99,12 @@ impl Comment {
 /// A comment with its author's username (`None` once the account is erased).
 pub type Authored = (Comment, Option<String>);
 
-/// A comment to store.
+/// A comment to store. Every column is written (a `None` as `NULL`, which is each one's
+/// default), so the insert has one SQL text and diesel caches its prepared form by type,
+/// without writing the SQL out to look it up.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = comments)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewComment {
     pub article_id: i64,
     pub parent_id: Option<i64>,
@@ -128,7 +132,6 @@ pub fn insert(
     let mut comment: Comment = diesel::insert_into(comments::table)
         .values(new)
         .returning(comments::all_columns)
-        .prepared()
         .get_result(conn)?;
     if comment.depth == 0 {
         // The insert's trigger made it its own thread (see the migration
@@ -480,11 +483,15 @@ pub struct NewPost {
     pub body: CommentBody,
     /// The body rendered (before the write: rendering is no work for the writer).
     pub html: String,
+    /// What the rules say of the body alone, under the settings of the `Site` the post
+    /// is written with (worked out before the write, for the same reason).
+    pub text_verdict: TextVerdict,
 }
 
 /// Posts a comment: the article (created on its first comment) must be open, a parent
 /// must take replies; the rules decide its status, which is logged. Its counters'
-/// changes go to `tally`, for the end of the transaction. Returns it with the article's
+/// changes, its log line (unless it owes a notice) and its event go to `tally`, for
+/// the end of the transaction. Returns it with the article's
 /// key.
 #[tracing::instrument(skip_all)]
 pub fn post(
@@ -515,7 +522,7 @@ pub fn post(
         article_moderation: article.moderation,
         author_approved: writer.approved,
     };
-    let rules = moderation::evaluate(post.body.as_str(), context, &site.matchers);
+    let rules = post.text_verdict.decide(context);
     let (decision, rejection_reason) = hook.map_or((rules, None), |h| h.decide(rules));
     let new = NewComment {
         article_id: article.id,
@@ -533,15 +540,27 @@ pub fn post(
         updated_at: now,
     };
     let comment = insert(conn, &new, tally)?;
-    log_decision(conn, &comment, decision, hook, now)?;
-    events::emit_comment(
-        conn,
+    let action = decision.log_action();
+    if notices::owed_for(action) {
+        // (Its notice needs the line's id.)
+        log_decision(conn, &comment, decision, hook, now)?;
+    } else {
+        tally.log_line(NewLogLine {
+            at: now,
+            actor_id: None,
+            action,
+            comment_id: Some(comment.id),
+            user_id: comment.author_id,
+            reason: decision.reason.map(Reason::as_str),
+            note: hook.map(|h| h.outcome.summary()),
+        });
+    }
+    tally.event(NewEvent::comment(
         EventType::CommentCreated,
         &comment,
         &article.key,
-        None,
         now,
-    )?;
+    ));
     Ok((comment, article.key))
 }
 

@@ -2,6 +2,12 @@
 //! with a pending delivery for every active endpoint that wants its type. A rolled-back
 //! change (a failed request's savepoint) takes its event and deliveries with it; a
 //! committed one keeps them until a worker delivers them (see `crate::webhooks`).
+//!
+//! A new comment's event is the exception in timing, not in outcome: a post leaves it
+//! to the end of its batch (`tally`), where the batch's events and their deliveries are
+//! written together, in the order of the posts; a post that fails leaves none there. A
+//! failure while writing them (nothing but the database itself can fail there) fails the
+//! whole batch: every post in it is told so, and none of it is kept.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,7 +15,8 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::articles;
 use super::comments::Comment;
-use super::prepared::Prepared;
+use super::moderation::ROWS_PER_INSERT;
+use super::prepared::{Prepared, power_of_two_runs};
 use super::schema::{events, webhook_deliveries, webhook_endpoints};
 use crate::domain::comment::ArticleId;
 use crate::domain::event::{CommentEventData, Event, EventType, new_event_id};
@@ -30,6 +37,105 @@ pub fn emit(conn: &mut DbConnection, event: &Event, now: NaiveDateTime) -> Resul
         enqueue(conn, id, event.article_key.as_deref(), endpoint, now)?;
     }
     Ok(id)
+}
+
+/// An event written later with others in one statement: a batch's new comments (see
+/// `tally`), queued to endpoints as [`emit`] does.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = events)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct NewEvent {
+    pub event_id: String,
+    pub event_type: &'static str,
+    pub article_key: Option<String>,
+    pub payload: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl NewEvent {
+    /// A comment event, as [`emit_comment`] would store it.
+    pub fn comment(
+        kind: EventType,
+        comment: &Comment,
+        article_key: &str,
+        now: NaiveDateTime,
+    ) -> Self {
+        let data = comment_data(comment, article_key, None);
+        Self {
+            event_id: new_event_id(),
+            event_type: kind.as_str(),
+            article_key: Some(article_key.to_owned()),
+            // (A comment's data always serialises.)
+            payload: serde_json::to_string(&data).unwrap_or_else(|_| "null".to_owned()),
+            created_at: now,
+        }
+    }
+}
+
+/// Stores events, in order, in a few multi-row statements, and queues each for every
+/// active endpoint subscribed to its type, as [`emit`] does one.
+pub fn emit_all(conn: &mut DbConnection, new: &[NewEvent]) -> Result<(), ApiError> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    // The endpoints of each type among them, looked up once.
+    let mut wanted: Vec<(&str, Vec<i64>)> = Vec::new();
+    for event in new {
+        if !wanted.iter().any(|(kind, _)| *kind == event.event_type) {
+            let pattern = format!("% {} %", event.event_type);
+            let endpoints: Vec<i64> = webhook_endpoints::table
+                .filter(webhook_endpoints::active.eq(true))
+                .filter(webhook_endpoints::event_types.like(pattern))
+                .select(webhook_endpoints::id)
+                .load(conn)?;
+            wanted.push((event.event_type, endpoints));
+        }
+    }
+    let endpoints_of = |event: &NewEvent| {
+        wanted
+            .iter()
+            .find(|(kind, _)| *kind == event.event_type)
+            .map(|(_, endpoints)| endpoints.as_slice())
+            .unwrap_or_default()
+    };
+    for run in power_of_two_runs(new, ROWS_PER_INSERT) {
+        if run.iter().all(|event| endpoints_of(event).is_empty()) {
+            let insert = diesel::insert_into(events::table).values(run);
+            match conn {
+                // (`prepared` needs the loading path: see `prepared`.)
+                DbConnection::Postgres(pg) => {
+                    insert
+                        .returning(events::id)
+                        .prepared()
+                        .get_results::<i64>(pg)?;
+                }
+                // Diesel writes SQLite's multi-row inserts only through its own path,
+                // which prepares them anew: one parse per run, not per event.
+                DbConnection::Sqlite(lite) => {
+                    insert.execute(lite)?;
+                }
+            }
+            continue;
+        }
+        // Queued somewhere: each event needs its row's id.
+        for event in run {
+            let id: i64 = diesel::insert_into(events::table)
+                .values(event)
+                .returning(events::id)
+                .prepared()
+                .get_result(conn)?;
+            for &endpoint in endpoints_of(event) {
+                enqueue(
+                    conn,
+                    id,
+                    event.article_key.as_deref(),
+                    endpoint,
+                    event.created_at,
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Stores an event without queueing it anywhere (the test event queues itself).

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::page::Page;
-use super::prepared::Prepared;
+use super::prepared::{Prepared, power_of_two_runs};
 
 use super::articles::CountShift;
 use super::comments::{self as comment_rows, Comment, shift_counters_flagged};
@@ -95,6 +95,46 @@ pub fn log_with_previous(
         .get_result::<i64>(conn)?;
     if notices::owed_for(entry.action) {
         notices::queue(conn, id, entry)?;
+    }
+    Ok(())
+}
+
+/// A log line that owes nobody a notice (`notices::owed_for`), written later with others
+/// in one statement: the rules' decisions on a batch's posts (`tally`).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = moderation_log)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct NewLogLine {
+    pub at: NaiveDateTime,
+    pub actor_id: Option<i64>,
+    pub action: &'static str,
+    pub comment_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub reason: Option<&'static str>,
+    pub note: Option<String>,
+}
+
+/// Most rows of one multi-row `INSERT` of log lines or events.
+pub(crate) const ROWS_PER_INSERT: usize = 128;
+
+/// Writes log lines that owe no notice, in order, in a few multi-row statements.
+pub fn log_lines(conn: &mut DbConnection, lines: &[NewLogLine]) -> Result<(), ApiError> {
+    for run in power_of_two_runs(lines, ROWS_PER_INSERT) {
+        let insert = diesel::insert_into(moderation_log::table).values(run);
+        match conn {
+            // (`prepared` needs the loading path: see `prepared`.)
+            DbConnection::Postgres(pg) => {
+                insert
+                    .returning(moderation_log::id)
+                    .prepared()
+                    .get_results::<i64>(pg)?;
+            }
+            // Diesel writes SQLite's multi-row inserts only through its own path, which
+            // prepares them anew: one parse per run, not per line.
+            DbConnection::Sqlite(lite) => {
+                insert.execute(lite)?;
+            }
+        }
     }
     Ok(())
 }

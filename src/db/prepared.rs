@@ -58,3 +58,42 @@ where
 }
 
 impl<Q, Conn> RunQueryDsl<Conn> for Cached<Q> {}
+
+/// `rows` cut into slices whose lengths are powers of two, each at most `most` (itself a
+/// power of two), largest first: a multi-row `INSERT` of them takes one of a few shapes
+/// (eight up to 128 rows), each prepared once per connection, whatever the number of rows.
+pub fn power_of_two_runs<T>(rows: &[T], most: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        // The largest power of two not above what is left (nor `most`).
+        let n = (1 << rest.len().ilog2()).min(most.max(1));
+        let (run, left) = rest.split_at(n);
+        rest = left;
+        Some(run)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::power_of_two_runs;
+
+    #[test]
+    fn rows_are_cut_into_runs_of_powers_of_two_largest_first() {
+        let lengths = |n: usize, most| {
+            let rows: Vec<usize> = (0..n).collect();
+            let runs: Vec<&[usize]> = power_of_two_runs(&rows, most).collect();
+            // Every row once, in order.
+            assert_eq!(runs.concat(), rows);
+            runs.iter().map(|r| r.len()).collect::<Vec<_>>()
+        };
+        assert_eq!(lengths(0, 128), Vec::<usize>::new());
+        assert_eq!(lengths(1, 128), [1]);
+        assert_eq!(lengths(100, 128), [64, 32, 4]);
+        assert_eq!(lengths(128, 128), [128]);
+        assert_eq!(lengths(300, 128), [128, 128, 32, 8, 4]);
+        assert_eq!(lengths(7, 4), [4, 2, 1]);
+    }
+}

@@ -9,6 +9,11 @@
 //! while the rest of the post is written, and a batch of posts to one article updates
 //! its row once (see `writer`). The counters stay exact: the changes commit, or roll
 //! back, with the rows that caused them.
+//!
+//! A post's moderation log line and its event wait here too: nothing reads them before
+//! the commit, and a batch's are written in a few multi-row statements (every index,
+//! key check and constraint then costs once per statement rather than once per post),
+//! before the counters, in the order of the posts.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +22,8 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::articles::{self, CountShift};
+use super::events::{self, NewEvent};
+use super::moderation::{self, NewLogLine};
 use super::prepared::Prepared;
 use super::schema::{comments, users};
 use crate::domain::comment::ArticleId;
@@ -31,6 +38,10 @@ pub struct Tally {
     threads: BTreeMap<i64, i64>,
     /// Author id → change of (approved, rejected) comments.
     authors: BTreeMap<i64, (i64, i64)>,
+    /// Posts' log lines and events, which nothing reads before the commit: written in
+    /// a few multi-row statements rather than two statements per post.
+    log_lines: Vec<NewLogLine>,
+    events: Vec<NewEvent>,
 }
 
 impl Tally {
@@ -55,8 +66,20 @@ impl Tally {
         sum.1 += rejected;
     }
 
-    /// Adds every change of `other`.
+    /// Adds a log line to write (one that owes no notice: `notices::owed_for`).
+    pub fn log_line(&mut self, line: NewLogLine) {
+        self.log_lines.push(line);
+    }
+
+    /// Adds an event to store and queue.
+    pub fn event(&mut self, event: NewEvent) {
+        self.events.push(event);
+    }
+
+    /// Adds every change of `other`, and its rows after this one's.
     pub fn merge(&mut self, other: Tally) {
+        self.log_lines.extend(other.log_lines);
+        self.events.extend(other.events);
         for (id, (shift, at)) in other.articles {
             self.article(ArticleId(id), shift, at);
         }
@@ -70,17 +93,24 @@ impl Tally {
 
     /// Whether no change waits.
     pub fn is_empty(&self) -> bool {
-        self.articles.is_empty() && self.threads.is_empty() && self.authors.is_empty()
+        self.articles.is_empty()
+            && self.threads.is_empty()
+            && self.authors.is_empty()
+            && self.log_lines.is_empty()
+            && self.events.is_empty()
     }
 
-    /// Writes every change, one statement per changed row, and leaves the tally empty.
-    /// The order is threads, authors, articles, by id within each, so two tallies lock
+    /// Writes the waiting log lines and events, then every counter change, one statement
+    /// per changed row, and leaves the tally empty. The counters' order is threads, authors, articles, by id within each, so two tallies lock
     /// rows in the same order, and the article's row, the one many writers share, comes
     /// last and is held the shortest time before the commit. A transaction that changes
     /// many comments one by one (a ban rejecting a spammer's comments, an erasure) may
     /// still lock rows in another order; PostgreSQL then aborts one of the two after a
     /// second, and its requests answer 503 with `Retry-After` (`error.rs`).
     pub fn apply(&mut self, conn: &mut DbConnection) -> Result<(), ApiError> {
+        // The new rows first: they lock nothing another writer waits for.
+        moderation::log_lines(conn, &std::mem::take(&mut self.log_lines))?;
+        events::emit_all(conn, &std::mem::take(&mut self.events))?;
         for (id, approved) in std::mem::take(&mut self.threads) {
             if approved != 0 {
                 diesel::update(comments::table.find(id))

@@ -166,37 +166,65 @@ pub fn contains_link(body: &str) -> bool {
 
 /// Applies the rules in the contract's order; the first that matches decides.
 pub fn evaluate(body: &str, context: Context<'_>, matchers: &Matchers) -> Decision {
+    judge_text(body, context.settings, matchers).decide(context)
+}
+
+/// What the rules that read a comment's text say of it (banned and suspect words, links
+/// under link premoderation): the costly part of [`evaluate`], which needs neither the
+/// article nor the author, so a post works it out before its turn at the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextVerdict(Option<Decision>);
+
+/// The text rules of [`evaluate`], in its order.
+pub fn judge_text(body: &str, settings: &SiteSettings, matchers: &Matchers) -> TextVerdict {
     let words = words(body);
-    let held = |reason| Decision {
-        status: CommentStatus::Pending,
-        reason: Some(reason),
+    let held = |reason| {
+        TextVerdict(Some(Decision {
+            status: CommentStatus::Pending,
+            reason: Some(reason),
+        }))
     };
     if matchers.banned.matches(&words) {
-        return Decision {
+        return TextVerdict(Some(Decision {
             status: CommentStatus::Rejected,
             reason: Some(Reason::BannedWord),
-        };
+        }));
     }
     if matchers.suspect.matches(&words) {
         return held(Reason::SuspectWord);
     }
-    if context.settings.premod_links && contains_link(body) {
+    if settings.premod_links && contains_link(body) {
         return held(Reason::ContainsLink);
     }
-    let premoderated = match context.article_moderation {
-        ArticleModeration::Pre => true,
-        ArticleModeration::Post => false,
-        ArticleModeration::Default => context.settings.moderation_mode == ModerationMode::Pre,
-    };
-    if premoderated {
-        return held(Reason::Premoderation);
-    }
-    if context.author_approved < context.settings.new_user_threshold {
-        return held(Reason::NewUser);
-    }
-    Decision {
-        status: CommentStatus::Approved,
-        reason: None,
+    TextVerdict(None)
+}
+
+impl TextVerdict {
+    /// The rules' decision, given the text's verdict (worked out under `context`'s
+    /// settings) and the article and author of `context`.
+    pub fn decide(self, context: Context<'_>) -> Decision {
+        if let Some(decision) = self.0 {
+            return decision;
+        }
+        let held = |reason| Decision {
+            status: CommentStatus::Pending,
+            reason: Some(reason),
+        };
+        let premoderated = match context.article_moderation {
+            ArticleModeration::Pre => true,
+            ArticleModeration::Post => false,
+            ArticleModeration::Default => context.settings.moderation_mode == ModerationMode::Pre,
+        };
+        if premoderated {
+            return held(Reason::Premoderation);
+        }
+        if context.author_approved < context.settings.new_user_threshold {
+            return held(Reason::NewUser);
+        }
+        Decision {
+            status: CommentStatus::Approved,
+            reason: None,
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 //! the pool. Either way no acknowledged write is lost and a failing one spoils only
 //! itself.
 
+use std::time::Duration;
+
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -198,6 +200,122 @@ async fn posts_replies_and_decisions_committed_together_keep_every_counter_exact
             (counts["hot"].as_i64(), counts["cold"].as_i64()),
             (Some(45), Some(40))
         );
+    })
+    .await;
+}
+
+/// A batch's posts write their log lines and events together at its end (`db::tally`):
+/// each kept post still has exactly its own, in order, a refused one none, a rejected
+/// one's line (which owes its author a notice) is written at once, and the events reach
+/// a webhook endpoint.
+#[tokio::test]
+async fn posts_committed_together_each_keep_their_own_log_line_and_event() {
+    use std::collections::HashMap;
+
+    use diesel::prelude::*;
+    use tribune::db::schema::moderation_log;
+
+    use crate::helpers::Receiver;
+
+    for_each_backend(async |app| {
+        let admin = app.account_with_role("chefin", "admin").await;
+        let anna = app.register_reader("anna").await;
+        app.update_settings_ok(&admin, serde_json::json!({"banned_words": ["verboten"]}))
+            .await;
+        let receiver = Receiver::start().await;
+        app.create_webhook_ok(&admin, &receiver.url, &["comment.created"])
+            .await;
+        let elsewhere = app.comment_ok(&anna, "elsewhere", "parent", None).await;
+        let foreign_parent = elsewhere["id"].as_i64();
+
+        // Every third post is refused (a parent on another article), every fourth of
+        // the rest rejected by a banned word.
+        let posts = (0..40).map(|i| {
+            let parent = if i % 3 == 0 { foreign_parent } else { None };
+            let body = if i % 4 == 1 {
+                format!("post {i} verboten")
+            } else {
+                format!("post {i}")
+            };
+            let token = anna.access_token.clone();
+            async move {
+                let res = app.comment(&token, "batch", &body, parent).await;
+                let status = res.status();
+                let json: Value = res.json().await.unwrap();
+                (status, json)
+            }
+        });
+        let answers = join_all(posts).await;
+        let kept: HashMap<i64, String> = answers
+            .iter()
+            .filter(|(status, _)| *status == StatusCode::CREATED)
+            .map(|(_, c)| {
+                (
+                    c["id"].as_i64().unwrap(),
+                    c["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let refused = answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::UNPROCESSABLE_ENTITY)
+            .count();
+        assert_eq!((kept.len(), refused), (26, 14));
+        let rejected = kept.values().filter(|s| *s == "rejected").count();
+        assert!(rejected > 0, "{kept:?}");
+
+        // One automatic log line per kept comment, with the action of its status.
+        let lines: Vec<(Option<i64>, String)> = app
+            .db
+            .connect()
+            .with_writer_blocking(|conn| {
+                Ok(moderation_log::table
+                    .filter(moderation_log::actor_id.is_null())
+                    .order(moderation_log::id.asc())
+                    .select((moderation_log::comment_id, moderation_log::action))
+                    .load(conn)?)
+            })
+            .expect("read the log");
+        let mut logged: HashMap<i64, String> = HashMap::new();
+        for (comment, action) in &lines {
+            let comment = comment.expect("an automatic line names its comment");
+            assert!(
+                logged.insert(comment, action.clone()).is_none(),
+                "two lines for comment {comment}"
+            );
+        }
+        assert_eq!(logged.len(), kept.len() + 1, "{lines:?}");
+        for (id, status) in &kept {
+            let expected = match status.as_str() {
+                "approved" => "auto_approve",
+                "rejected" => "auto_reject",
+                _ => "auto_pending",
+            };
+            assert_eq!(logged[id], expected, "comment {id}");
+        }
+
+        // One comment.created per kept comment, in the order of their ids.
+        let created: Vec<i64> = app
+            .events_in_db()
+            .iter()
+            .filter(|(t, _)| t == "comment.created")
+            .map(|(_, data)| data["comment_id"].as_i64().unwrap())
+            .collect();
+        let mut expected: Vec<i64> = kept.keys().copied().collect();
+        expected.push(foreign_parent.unwrap());
+        expected.sort_unstable();
+        assert_eq!(created, expected);
+
+        // And each reached the endpoint.
+        let got = receiver
+            .wait_for(expected.len(), Duration::from_secs(20))
+            .await;
+        let mut delivered: Vec<i64> = got
+            .iter()
+            .filter_map(|r| r.json["data"]["comment_id"].as_i64())
+            .collect();
+        delivered.sort_unstable();
+        assert_eq!(delivered, expected);
     })
     .await;
 }

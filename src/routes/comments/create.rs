@@ -9,7 +9,7 @@ use crate::db::subscriptions::{self, Target};
 use crate::domain::article::reader_may_name;
 use crate::domain::comment::{ArticleKey, CommentBody, CommentId, article_text, web_url};
 use crate::domain::markdown;
-use crate::domain::settings::SiteSettings;
+use crate::domain::moderation::{self, Site};
 use crate::domain::user::UserId;
 use crate::error::{ApiError, FieldErrors};
 use crate::limits::Action;
@@ -39,8 +39,10 @@ pub struct CreateComment {
 }
 
 impl CreateComment {
-    /// Validates every field against the settings in force, reporting all that are wrong.
-    fn parse(self, settings: &SiteSettings) -> Result<NewPost, ApiError> {
+    /// Validates every field against the settings in force, reporting all that are
+    /// wrong; renders the body and applies the rules that read only its text.
+    fn parse(self, site: &Site) -> Result<NewPost, ApiError> {
+        let settings = &site.settings;
         let mut errors = FieldErrors::default();
         let key = errors.check("article", ArticleKey::parse(&self.article));
         let limit = settings.max_comment_chars();
@@ -55,6 +57,7 @@ impl CreateComment {
         };
         Ok(NewPost {
             html: markdown::render(body.as_str()),
+            text_verdict: moderation::judge_text(body.as_str(), settings, &site.matchers),
             article,
             title,
             url,
@@ -79,7 +82,7 @@ pub async fn handle(
     let site = state.site().await?;
     let body = body.into_inner();
     let subscribe = body.notify_replies && state.mail.enabled() && caller.user.email_verified();
-    let mut post = body.parse(&site.settings)?;
+    let mut post = body.parse(&site)?;
     // The article's public title and link come from staff, or from the publisher's pages.
     let staff = caller.user.role().can_moderate();
     if !staff && !reader_may_name(post.url.as_deref(), &state.publisher_hosts) {
