@@ -64,11 +64,13 @@ impl Article {
 /// Finds an article by key.
 #[tracing::instrument(skip_all)]
 pub fn find_by_key(conn: &mut DbConnection, key: &str) -> Result<Option<Article>, ApiError> {
-    Ok(articles::table
+    // On the backend's own connection: through the multi-connection every execution
+    // writes the SQL out again (see `comments::insert`); here it is prepared once.
+    Ok(on_each_backend!(conn, |c| articles::table
         .filter(articles::key.eq(key))
         .select(Article::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional()?))
 }
 
 /// Finds an article by id.
