@@ -70,6 +70,11 @@ struct Options {
     /// no posting; writes nothing to BENCHMARKS.md (to iterate on one read path).
     #[arg(long, value_name = "TEXT")]
     reads_only: Option<String>,
+
+    /// Only redraw bench/ratios.svg from the results kept in bench/results (after a
+    /// change to the chart); runs nothing.
+    #[arg(long)]
+    redraw: bool,
 }
 
 impl Options {
@@ -553,6 +558,11 @@ fn commit() -> String {
 #[tokio::main]
 async fn main() {
     let opts = Options::parse();
+    let results = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/results");
+    if opts.redraw {
+        chart::redraw(&results).unwrap();
+        return;
+    }
     let work = tempfile::tempdir().unwrap();
     let database = Database::create(&opts, work.path());
     let servers = Servers::start(&database.url).await;
@@ -605,6 +615,7 @@ async fn main() {
     print!("{report}");
     if let Some(out) = opts.out() {
         append_to_benchmarks(&out, &report);
+        let results_dir = results;
         let results = chart::Results {
             backend: opts.backend.name().to_owned(),
             when: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -614,8 +625,7 @@ async fn main() {
                 .map(|row| (row.name.clone(), row.run.rps, row.run.rps / ceiling.rps))
                 .collect(),
         };
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/results");
-        chart::record(&dir, &results).unwrap();
+        chart::record(&results_dir, &results).unwrap();
     }
     database.drop_database();
     verified.assert_ok();
