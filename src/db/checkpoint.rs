@@ -15,33 +15,33 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use r2d2::ManageConnection;
 
-use super::Pool;
+use super::{ConnectionManager, DbConnection};
 
 /// How often the checkpointer copies the log back.
 const EVERY: Duration = Duration::from_millis(100);
 
-/// Starts the checkpointer on a connection of `pool`; it stops when the returned
-/// sender (and every clone of it) is dropped.
-pub fn spawn(pool: Pool) -> std::io::Result<Sender<()>> {
+/// Starts the checkpointer on a connection of its own from `manager` (opened when first
+/// needed, again after a failure); it stops when the returned sender (and every clone of
+/// it) is dropped.
+pub fn spawn(manager: ConnectionManager) -> std::io::Result<Sender<()>> {
     let (keep, stop) = channel();
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
-        .spawn(move || run(&pool, &stop))?;
+        .spawn(move || run(&manager, &stop))?;
     Ok(keep)
 }
 
-fn run(pool: &Pool, stop: &Receiver<()>) {
+fn run(manager: &ConnectionManager, stop: &Receiver<()>) {
+    let mut conn: Option<DbConnection> = None;
     let mut failing = false;
     loop {
         match stop.recv_timeout(EVERY) {
             Err(RecvTimeoutError::Timeout) => {}
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
         }
-        let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")
-                .map_err(|e| e.to_string())
-        });
+        let done = checkpoint(manager, &mut conn);
         match &done {
             // Told once per run of failures; the log only grows meanwhile.
             Err(e) if !failing => tracing::warn!(error = %e, "WAL checkpoints are failing"),
@@ -51,4 +51,19 @@ fn run(pool: &Pool, stop: &Receiver<()>) {
         }
         failing = done.is_err();
     }
+}
+
+/// One passive checkpoint on `conn`, opened first if need be (and dropped if it fails).
+fn checkpoint(manager: &ConnectionManager, conn: &mut Option<DbConnection>) -> Result<(), String> {
+    let open = match conn {
+        Some(open) => open,
+        None => conn.insert(manager.connect().map_err(|e| e.to_string())?),
+    };
+    let done = open
+        .batch_execute("PRAGMA wal_checkpoint(PASSIVE);")
+        .map_err(|e| e.to_string());
+    if done.is_err() {
+        *conn = None;
+    }
+    done
 }

@@ -295,15 +295,9 @@ impl Db {
                 writer
                     .get()?
                     .batch_execute("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;")?;
-                let checkpointer = r2d2::Pool::builder()
-                    .max_size(1)
-                    .min_idle(Some(0))
-                    .connection_timeout(settings.pool_timeout)
-                    .test_on_check_out(false)
-                    .build_unchecked(ConnectionManager::new(settings));
                 let changes = Arc::<ChangeSignal>::default();
                 Self {
-                    _checkpointer: Some(checkpoint::spawn(checkpointer)?),
+                    _checkpointer: Some(checkpoint::spawn(ConnectionManager::new(settings))?),
                     reader: build(settings.pool_size)?,
                     batcher: Some(writer::spawn(writer.clone(), changes.clone())?),
                     writer,
