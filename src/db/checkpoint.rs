@@ -4,12 +4,14 @@
 //! connection that commits copies the log back into the database file once it has grown
 //! past a thousand pages (an automatic checkpoint), inside that commit. On the one writer
 //! thread that was an eighth of its time while posting (perf): time every queued post
-//! waits through. The writer's connection turns automatic checkpoints off, and a thread
-//! of its own runs a `PASSIVE` checkpoint on another connection a few times a second: a
+//! waits through. The writer's connection leaves them to a thread of its own, which runs
+//! a `PASSIVE` checkpoint on another connection ten times a second: a
 //! passive checkpoint waits for no writer or reader and blocks none, and copies what no
 //! reader still needs; the log is reused from its start once all of it is copied. A
 //! checkpoint changes no data, so the writer's watch for other writers' commits
-//! (`PRAGMA data_version`) does not see it as one.
+//! (`PRAGMA data_version`) does not see it as one. Should the checkpointer fail or fall
+//! behind, the writer still checkpoints once the log passes `WRITER_FALLBACK_PAGES`
+//! (ten times SQLite's default): the log cannot grow without bound.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
@@ -18,6 +20,11 @@ use diesel::connection::SimpleConnection;
 use r2d2::ManageConnection;
 
 use super::{ConnectionManager, DbConnection};
+
+/// The writer's own automatic checkpoints start only past this many pages of log (40
+/// MiB at 4 KiB pages): a safety net, never reached while the checkpointer keeps up.
+pub const WRITER_FALLBACK_PAGES: u32 = 10_000;
+const _: () = assert!(WRITER_FALLBACK_PAGES > 1000, "above SQLite's default");
 
 /// How often the checkpointer copies the log back.
 const EVERY: Duration = Duration::from_millis(100);

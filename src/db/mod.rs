@@ -291,10 +291,13 @@ impl Db {
                     .test_on_check_out(false)
                     .build(ConnectionManager::new(settings))?;
                 // WAL is a property of the file: set it once, before readers open. The
-                // writer leaves checkpoints to the checkpointer's connection.
-                writer
-                    .get()?
-                    .batch_execute("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;")?;
+                // writer leaves checkpoints to the checkpointer's connection, unless the
+                // log grows past `checkpoint::WRITER_FALLBACK_PAGES` (a checkpointer that
+                // fails or falls behind: then the writer checkpoints as by default).
+                writer.get()?.batch_execute(&format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = {};",
+                    checkpoint::WRITER_FALLBACK_PAGES
+                ))?;
                 let changes = Arc::<ChangeSignal>::default();
                 Self {
                     _checkpointer: Some(checkpoint::spawn(ConnectionManager::new(settings))?),

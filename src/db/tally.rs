@@ -13,7 +13,9 @@
 //! A post's moderation log line and its event wait here too: nothing reads them before
 //! the commit, and a batch's are written in a few multi-row statements (every index,
 //! key check and constraint then costs once per statement rather than once per post),
-//! before the counters, in the order of the posts.
+//! before the counters, in the order of the posts. (A line that owes its author a notice,
+//! a rejection's, is written at once, since the notice names it: within a batch it can
+//! come before the lines of earlier posts. Each comment's own lines keep their order.)
 
 use std::collections::BTreeMap;
 

@@ -358,6 +358,22 @@ mod tests {
     async fn the_log_is_checkpointed_off_the_writer_and_that_is_no_change() {
         let (dir, db) = sqlite();
         let signal = db.changes().clone();
+        #[derive(diesel::QueryableByName)]
+        struct Pages {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            wal_autocheckpoint: i64,
+        }
+        let fallback = db
+            .write(|conn| {
+                use diesel::RunQueryDsl;
+                Ok(diesel::sql_query("PRAGMA wal_autocheckpoint").get_result::<Pages>(conn)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            fallback.wal_autocheckpoint,
+            i64::from(crate::db::checkpoint::WRITER_FALLBACK_PAGES)
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let base = signal.base_generation();
         db.write_articles(|conn, touched| {
@@ -371,10 +387,11 @@ mod tests {
         })
         .await
         .unwrap();
-        // The writer does not checkpoint (wal_autocheckpoint = 0): the megabyte reaches
-        // the database file only through the checkpointer.
+        // The writer checkpoints only past its fallback, far above this megabyte (and
+        // above SQLite's default of a thousand pages): the megabyte reaches the database
+        // file only through the checkpointer.
         let file = dir.path().join("t.db");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::fs::metadata(&file).unwrap().len() < 1_000_000 {
             assert!(
                 std::time::Instant::now() < deadline,
@@ -389,6 +406,70 @@ mod tests {
             base,
             "a checkpoint counted as another writer's commit"
         );
+    }
+
+    #[tokio::test]
+    async fn a_failed_posts_log_line_and_event_are_not_written_with_its_batch() {
+        use diesel::prelude::*;
+
+        use crate::db::events::NewEvent;
+        use crate::db::moderation::NewLogLine;
+        use crate::db::schema::{events, moderation_log};
+
+        let (_dir, db) = sqlite();
+        crate::db::migrations::run_pending(&db).unwrap();
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0)
+            .unwrap()
+            .naive_utc();
+        let rows = move |tally: &mut crate::db::tally::Tally, marker: &str| {
+            tally.log_line(NewLogLine {
+                at,
+                actor_id: None,
+                action: "auto_approve",
+                comment_id: None,
+                user_id: None,
+                reason: None,
+                note: Some(marker.to_owned()),
+            });
+            tally.event(NewEvent {
+                event_id: format!("evt_{marker}"),
+                event_type: "comment.created",
+                article_key: None,
+                payload: "{}".to_owned(),
+                created_at: at,
+            });
+        };
+        // Queued together, so mostly in one batch; either way only the kept post's rows
+        // may be written, in the order the posts ran.
+        let posts = (0..6).map(|n| {
+            db.write_posting("a", move |_, _, tally| {
+                rows(tally, &n.to_string());
+                if n % 2 == 1 {
+                    return Err(ApiError::NotFound("comment"));
+                }
+                Ok(())
+            })
+        });
+        let outcomes = futures::future::join_all(posts).await;
+        let failed: Vec<bool> = outcomes.iter().map(Result::is_err).collect();
+        assert_eq!(failed, [false, true, false, true, false, true]);
+        let (lines, stored) = db
+            .write(|conn| {
+                let lines: Vec<Option<String>> = moderation_log::table
+                    .order(moderation_log::id.asc())
+                    .select(moderation_log::note)
+                    .load(conn)?;
+                let stored: Vec<String> = events::table
+                    .order(events::id.asc())
+                    .select(events::event_id)
+                    .load(conn)?;
+                Ok((lines, stored))
+            })
+            .await
+            .unwrap();
+        let notes: Vec<&str> = lines.iter().flatten().map(String::as_str).collect();
+        assert_eq!(notes, ["0", "2", "4"]);
+        assert_eq!(stored, ["evt_0", "evt_2", "evt_4"]);
     }
 
     #[tokio::test]
