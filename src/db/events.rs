@@ -15,8 +15,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::articles;
 use super::comments::Comment;
-use super::moderation::ROWS_PER_INSERT;
-use super::prepared::{Prepared, power_of_two_runs};
+use super::prepared::{Prepared, insert_in_runs};
 use super::schema::{events, webhook_deliveries, webhook_endpoints};
 use crate::domain::comment::ArticleId;
 use crate::domain::event::{CommentEventData, Event, EventType, new_event_id};
@@ -98,41 +97,24 @@ pub fn emit_all(conn: &mut DbConnection, new: &[NewEvent]) -> Result<(), ApiErro
             .map(|(_, endpoints)| endpoints.as_slice())
             .unwrap_or_default()
     };
-    for run in power_of_two_runs(new, ROWS_PER_INSERT) {
-        if run.iter().all(|event| endpoints_of(event).is_empty()) {
-            let insert = diesel::insert_into(events::table).values(run);
-            match conn {
-                // (`prepared` needs the loading path: see `prepared`.)
-                DbConnection::Postgres(pg) => {
-                    insert
-                        .returning(events::id)
-                        .prepared()
-                        .get_results::<i64>(pg)?;
-                }
-                // Diesel writes SQLite's multi-row inserts only through its own path,
-                // which prepares them anew: one parse per run, not per event.
-                DbConnection::Sqlite(lite) => {
-                    insert.execute(lite)?;
-                }
-            }
-            continue;
-        }
-        // Queued somewhere: each event needs its row's id.
-        for event in run {
-            let id: i64 = diesel::insert_into(events::table)
-                .values(event)
-                .returning(events::id)
-                .prepared()
-                .get_result(conn)?;
-            for &endpoint in endpoints_of(event) {
-                enqueue(
-                    conn,
-                    id,
-                    event.article_key.as_deref(),
-                    endpoint,
-                    event.created_at,
-                )?;
-            }
+    if new.iter().all(|event| endpoints_of(event).is_empty()) {
+        return insert_in_runs!(conn, events::table, events::id, new);
+    }
+    // Queued somewhere: each event needs its row's id.
+    for event in new {
+        let id: i64 = diesel::insert_into(events::table)
+            .values(event)
+            .returning(events::id)
+            .prepared()
+            .get_result(conn)?;
+        for &endpoint in endpoints_of(event) {
+            enqueue(
+                conn,
+                id,
+                event.article_key.as_deref(),
+                endpoint,
+                event.created_at,
+            )?;
         }
     }
     Ok(())

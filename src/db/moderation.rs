@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::page::Page;
-use super::prepared::{Prepared, power_of_two_runs};
+use super::prepared::{Prepared, insert_in_runs};
 
 use super::articles::CountShift;
 use super::comments::{self as comment_rows, Comment, shift_counters_flagged};
@@ -114,29 +114,9 @@ pub struct NewLogLine {
     pub note: Option<String>,
 }
 
-/// Most rows of one multi-row `INSERT` of log lines or events.
-pub(crate) const ROWS_PER_INSERT: usize = 128;
-
 /// Writes log lines that owe no notice, in order, in a few multi-row statements.
 pub fn log_lines(conn: &mut DbConnection, lines: &[NewLogLine]) -> Result<(), ApiError> {
-    for run in power_of_two_runs(lines, ROWS_PER_INSERT) {
-        let insert = diesel::insert_into(moderation_log::table).values(run);
-        match conn {
-            // (`prepared` needs the loading path: see `prepared`.)
-            DbConnection::Postgres(pg) => {
-                insert
-                    .returning(moderation_log::id)
-                    .prepared()
-                    .get_results::<i64>(pg)?;
-            }
-            // Diesel writes SQLite's multi-row inserts only through its own path, which
-            // prepares them anew: one parse per run, not per line.
-            DbConnection::Sqlite(lite) => {
-                insert.execute(lite)?;
-            }
-        }
-    }
-    Ok(())
+    insert_in_runs!(conn, moderation_log::table, moderation_log::id, lines)
 }
 
 /// A row of the moderation log.

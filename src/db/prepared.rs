@@ -59,6 +59,41 @@ where
 
 impl<Q, Conn> RunQueryDsl<Conn> for Cached<Q> {}
 
+/// Most rows of one multi-row `INSERT` ([`insert_in_runs`]).
+pub const ROWS_PER_INSERT: usize = 128;
+
+/// Inserts `rows` (a slice of an `Insertable` that writes every column, with
+/// `treat_none_as_default_value = false`) into `table`, in order, in runs of
+/// [`power_of_two_runs`]: on PostgreSQL each run's shape is prepared once (through the
+/// loading path, hence `RETURNING` the `id` column, see above); diesel writes SQLite's
+/// multi-row inserts only through its own path, which prepares them anew, one parse
+/// per run. Evaluates to `Result<(), ApiError>`.
+macro_rules! insert_in_runs {
+    ($conn:expr, $table:path, $id:path, $rows:expr) => {{
+        let conn: &mut $crate::db::DbConnection = $conn;
+        let mut done: Result<(), $crate::error::ApiError> = Ok(());
+        for run in
+            $crate::db::prepared::power_of_two_runs($rows, $crate::db::prepared::ROWS_PER_INSERT)
+        {
+            let insert = diesel::insert_into($table).values(run);
+            let ran = match &mut *conn {
+                $crate::db::DbConnection::Postgres(pg) => insert
+                    .returning($id)
+                    .prepared()
+                    .get_results::<i64>(pg)
+                    .map(drop),
+                $crate::db::DbConnection::Sqlite(lite) => insert.execute(lite).map(drop),
+            };
+            if let Err(e) = ran {
+                done = Err(e.into());
+                break;
+            }
+        }
+        done
+    }};
+}
+pub(crate) use insert_in_runs;
+
 /// `rows` cut into slices whose lengths are powers of two, each at most `most` (itself a
 /// power of two), largest first: a multi-row `INSERT` of them takes one of a few shapes
 /// (eight up to 128 rows), each prepared once per connection, whatever the number of rows.
