@@ -494,8 +494,7 @@ pub struct NewPost {
 /// Posts a comment: the article (created on its first comment) must be open, a parent
 /// must take replies; the rules decide its status, which is logged. Its counters'
 /// changes, its log line (unless it owes a notice) and its event go to `tally`, for
-/// the end of the transaction. Returns it with the article's
-/// key.
+/// the end of the transaction. Returns it with the article's key.
 #[tracing::instrument(skip_all)]
 pub fn post(
     conn: &mut DbConnection,

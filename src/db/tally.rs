@@ -103,9 +103,10 @@ impl Tally {
     }
 
     /// Writes the waiting log lines and events, then every counter change, one statement
-    /// per changed row, and leaves the tally empty. The counters' order is threads, authors, articles, by id within each, so two tallies lock
-    /// rows in the same order, and the article's row, the one many writers share, comes
-    /// last and is held the shortest time before the commit. A transaction that changes
+    /// per changed row, and leaves the tally empty. The counters' order is threads,
+    /// authors, articles, by id within each, so two tallies lock rows in the same order,
+    /// and the article's row, the one many writers share, comes last and is held the
+    /// shortest time before the commit. A transaction that changes
     /// many comments one by one (a ban rejecting a spammer's comments, an erasure) may
     /// still lock rows in another order; PostgreSQL then aborts one of the two after a
     /// second, and its requests answer 503 with `Retry-After` (`error.rs`).

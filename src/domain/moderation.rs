@@ -178,12 +178,7 @@ pub struct TextVerdict(Option<Decision>);
 /// The text rules of [`evaluate`], in its order.
 pub fn judge_text(body: &str, settings: &SiteSettings, matchers: &Matchers) -> TextVerdict {
     let words = words(body);
-    let held = |reason| {
-        TextVerdict(Some(Decision {
-            status: CommentStatus::Pending,
-            reason: Some(reason),
-        }))
-    };
+    let held = |reason| TextVerdict(Some(held(reason)));
     if matchers.banned.matches(&words) {
         return TextVerdict(Some(Decision {
             status: CommentStatus::Rejected,
@@ -199,6 +194,14 @@ pub fn judge_text(body: &str, settings: &SiteSettings, matchers: &Matchers) -> T
     TextVerdict(None)
 }
 
+/// Held for review for `reason`.
+fn held(reason: Reason) -> Decision {
+    Decision {
+        status: CommentStatus::Pending,
+        reason: Some(reason),
+    }
+}
+
 impl TextVerdict {
     /// The rules' decision, given the text's verdict (worked out under `context`'s
     /// settings) and the article and author of `context`.
@@ -206,10 +209,6 @@ impl TextVerdict {
         if let Some(decision) = self.0 {
             return decision;
         }
-        let held = |reason| Decision {
-            status: CommentStatus::Pending,
-            reason: Some(reason),
-        };
         let premoderated = match context.article_moderation {
             ArticleModeration::Pre => true,
             ArticleModeration::Post => false,
