@@ -390,9 +390,11 @@ impl Db {
     /// statements, once per row for the whole batch the post is committed in (SQLite's
     /// writer, or on PostgreSQL the posting lane of its article: see `writer`), so a busy
     /// article's row is updated once per batch and not held while posts are written.
+    /// `f` may run twice, the first run rolled back (see `writer::commit`): it must change
+    /// nothing but the database.
     pub async fn write_posting<T, F>(&self, key: &str, f: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError>
+        F: FnMut(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError>
             + Send
             + 'static,
         T: Send + 'static,

@@ -6,7 +6,8 @@
 //! commits once: a request that fails rolls back only its own savepoint, and no request
 //! hears of success before the commit that holds its changes is durable. Posts leave
 //! their counter changes to the end of the batch (`tally`), so a busy article's row is
-//! updated once per batch, not once per post.
+//! updated once per batch, not once per post. A batch of posts runs first without
+//! savepoints, and again with them if one of its posts fails (`commit`).
 //!
 //! PostgreSQL takes many writers, but posts to one article all update its row: one at
 //! a time, each holding the row until its commit is on disk. Posts there go to a few
@@ -27,37 +28,35 @@ use crate::error::ApiError;
 /// Most requests committed together.
 const MAX_BATCH: usize = 128;
 
-/// Reports the outcome of the batch's commit to one request: `None` if it committed.
-pub type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
-
-/// What a request's work left: what it touched if it succeeded (kept its changes), the
-/// counter changes it left to the batch (see `tally`), and what to do once the batch's
-/// fate is known.
-pub struct Ran {
+/// What a request's work left in one run: what it touched if it succeeded (kept its
+/// changes), and the counter changes it left to the batch (see `tally`).
+struct Ran {
     /// The work panicked: its savepoint's state is unknown, so the batch must fail.
     panicked: bool,
     kept: Option<Touched>,
     tally: Tally,
-    finish: Finish,
 }
 
-/// A request's work as the writer runs it: in its savepoint, or told that there is no
-/// connection.
-type Work = Box<dyn FnOnce(Result<&mut DbConnection, &str>) -> Ran + Send>;
+/// A request's work and where its outcome goes.
+trait Work: Send {
+    /// Runs the work on `conn`, in a savepoint of its own if `isolated`, else directly in
+    /// the batch's transaction; keeps the outcome for `finish`. A post's work may run
+    /// twice (see `commit`): the first run's changes are then rolled back.
+    fn run(&mut self, conn: &mut DbConnection, isolated: bool) -> Ran;
+    /// Forgets the outcome of a run whose changes were rolled back.
+    fn forget(&mut self);
+    /// Tells the request its outcome: `commit_error` if the batch failed; that it was not
+    /// run, if it was not.
+    fn finish(self: Box<Self>, commit_error: Option<&str>);
+}
 
-/// One request's work: runs in its savepoint (or learns that there is no connection).
+/// One request's work, queued to a writer thread.
 pub struct Job {
     /// Whether it may leave counter changes to the end of the batch, and reads no
-    /// counter an earlier request of the batch may have left there (a post).
+    /// counter an earlier request of the batch may have left there (a post). Such work
+    /// can also run again from the start (see `commit`).
     defers: bool,
-    run: Work,
-}
-
-impl Job {
-    /// Tells the request that its work will not run.
-    fn refuse(self, reason: &str) {
-        ((self.run)(Err(reason)).finish)(Some(reason));
-    }
+    work: Box<dyn Work>,
 }
 
 /// Starts SQLite's writer thread; it stops when every sender is dropped.
@@ -146,7 +145,7 @@ fn run(
                 // Everything queued would wait as long again: refuse it all now.
                 let reason = format!("no database connection: {e}");
                 for job in batch.into_iter().chain(queue.try_iter()) {
-                    job.refuse(&reason);
+                    job.work.finish(Some(&reason));
                 }
                 continue;
             }
@@ -156,69 +155,91 @@ fn run(
         if let Some(watch) = watch.as_mut().filter(|w| w.due()) {
             watch.check(conn, changes);
         }
-        let mut finishes = Vec::with_capacity(batch.len());
-        let mut touched = Touched::default();
-        let mut jobs = batch.into_iter();
-        // A job not run because the batch failed just before it.
-        let mut stopped = None;
-        let committed = conn.transaction::<(), ApiError, _>(|conn| {
-            // Posts' counter changes, written once per row before another request
-            // (which may read them) and before the commit.
-            let mut deferred = Tally::default();
-            for job in jobs.by_ref() {
-                if !job.defers
-                    && let Err(e) = deferred.apply(conn)
-                {
-                    stopped = Some(job);
-                    return Err(e);
-                }
-                let ran = (job.run)(Ok(conn));
-                finishes.push(ran.finish);
-                if ran.panicked {
-                    // diesel may still count the panicked savepoint as open, so the
-                    // batch's "commit" would only release it: roll everything back.
-                    return Err(ApiError::Unexpected(anyhow::anyhow!("a write panicked")));
-                }
-                if let Some(kept) = ran.kept {
-                    touched.merge(kept);
-                    deferred.merge(ran.tally);
-                }
+        // A batch of posts runs first without savepoints (see `commit`).
+        let optimistic = batch.iter().all(|job| job.defers);
+        let mut outcome = commit(conn, &mut batch, optimistic);
+        if optimistic && matches!(outcome, Err(Failed::Work)) {
+            for job in &mut batch {
+                job.work.forget();
             }
-            deferred.apply(conn)
-        });
-        match committed {
-            Ok(()) => {
+            outcome = commit(conn, &mut batch, false);
+        }
+        let reason = match outcome {
+            Ok(touched) => {
                 // Only what the batch's kept writes touched goes stale (nothing, if
                 // every request failed and rolled back).
                 changes.bump_touched(&touched);
-                for finish in finishes {
-                    finish(None);
-                }
+                None
             }
-            Err(e) => {
-                let reason = format!("the commit failed: {e}");
-                for finish in finishes {
-                    finish(Some(&reason));
-                }
-                // Those after a failed counter update or a panic did not run.
-                for job in stopped.into_iter().chain(jobs) {
-                    job.refuse(&reason);
-                }
-            }
+            Err(Failed::Work) => Some("a request of the batch failed".to_owned()),
+            Err(Failed::Db(e)) => Some(format!("the commit failed: {e}")),
+        };
+        // Those after a failed counter update or a panic did not run: they hear so.
+        for job in batch {
+            job.work.finish(reason.as_deref());
         }
     }
 }
 
-/// Wraps a request's work, which may have touched anything, into a job whose result
-/// arrives on the returned channel.
-pub fn job<T, F>(f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, ApiError>>)
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-    T: Send + 'static,
-{
-    job_touching(move |conn, touched| {
-        *touched = Touched::everything();
-        f(conn)
+/// Why a batch did not commit.
+enum Failed {
+    /// A request's work failed while running without a savepoint: the batch must run
+    /// again with one for each.
+    Work,
+    /// The database failed, or a request's work panicked: the batch fails.
+    Db(ApiError),
+}
+
+impl From<ApiError> for Failed {
+    fn from(e: ApiError) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl From<diesel::result::Error> for Failed {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+/// Runs `batch` in one transaction and commits it; returns what its kept writes touched.
+///
+/// Each request runs in its own savepoint, so that one that fails rolls back only its
+/// own changes, unless `optimistic`: then each runs directly in the transaction, and the
+/// first that fails rolls the whole transaction back (`Failed::Work`), to be run again
+/// with savepoints. A savepoint costs two statements per request, on PostgreSQL two
+/// round trips and a subtransaction; posts, nearly all of which succeed, run without
+/// them first. No request hears its outcome before the batch's fate is known.
+fn commit(conn: &mut DbConnection, batch: &mut [Job], optimistic: bool) -> Result<Touched, Failed> {
+    conn.transaction::<_, Failed, _>(|conn| {
+        let mut touched = Touched::default();
+        // Posts' counter changes, written once per row before another request (which
+        // may read them) and before the commit.
+        let mut deferred = Tally::default();
+        for job in batch.iter_mut() {
+            if !job.defers {
+                deferred.apply(conn)?;
+            }
+            let ran = job.work.run(conn, !optimistic);
+            if ran.panicked {
+                // diesel may still count the panicked savepoint as open, so the
+                // batch's "commit" would only release it: roll everything back.
+                return Err(Failed::Db(ApiError::Unexpected(anyhow::anyhow!(
+                    "a write panicked"
+                ))));
+            }
+            match ran.kept {
+                Some(kept) => {
+                    touched.merge(kept);
+                    deferred.merge(ran.tally);
+                }
+                // Its changes, if any, are in the transaction: none of it can stay.
+                None if optimistic => return Err(Failed::Work),
+                None => {}
+            }
+        }
+        deferred.apply(conn)?;
+        Ok(touched)
     })
 }
 
@@ -229,14 +250,20 @@ where
     F: FnOnce(&mut DbConnection, &mut Touched) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    wrap(false, move |conn, touched, _| f(conn, touched))
+    // Run once only: only posts' batches run again (`commit`).
+    let mut f = Some(f);
+    wrap(false, move |conn, touched, _| match f.take() {
+        Some(f) => f(conn, touched),
+        None => Err(ApiError::Unexpected(anyhow::anyhow!("a write ran twice"))),
+    })
 }
 
 /// As [`job_touching`], for a post, whose counter changes wait in its `Tally` for the
-/// end of the batch.
+/// end of the batch. `f` may run twice, the first run's changes rolled back (`commit`):
+/// it must change nothing but the database.
 pub fn job_posting<T, F>(f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, ApiError>>)
 where
-    F: FnOnce(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send + 'static,
+    F: FnMut(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     wrap(true, f)
@@ -244,48 +271,83 @@ where
 
 fn wrap<T, F>(defers: bool, f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, ApiError>>)
 where
-    F: FnOnce(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send + 'static,
+    F: FnMut(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let (done, result) = tokio::sync::oneshot::channel();
-    let span = tracing::Span::current();
-    let run = Box::new(move |conn: Result<&mut DbConnection, &str>| {
+    let work = Box::new(Request {
+        f,
+        outcome: None,
+        done,
+        span: tracing::Span::current(),
+    });
+    (Job { defers, work }, result)
+}
+
+/// A request's work, its outcome once run, and where the outcome goes.
+struct Request<T, F> {
+    f: F,
+    outcome: Option<Result<T, ApiError>>,
+    done: tokio::sync::oneshot::Sender<Result<T, ApiError>>,
+    span: tracing::Span,
+}
+
+impl<T, F> Work for Request<T, F>
+where
+    F: FnMut(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send,
+    T: Send,
+{
+    fn run(&mut self, conn: &mut DbConnection, isolated: bool) -> Ran {
         let mut touched = Touched::default();
         let mut tally = Tally::default();
         let mut panicked = false;
-        let outcome = match conn {
+        let Self { f, span, done, .. } = self;
+        let outcome = if done.is_closed() {
             // The client gave up waiting (its request timed out): it was told nothing
             // was stored, so nothing is.
-            Ok(_) if done.is_closed() => Err(ApiError::Unavailable(anyhow::anyhow!(
+            Err(ApiError::Unavailable(anyhow::anyhow!(
                 "the request ended before its turn"
-            ))),
-            // Inside the batch's transaction this is a savepoint.
+            )))
+        } else {
             // A panic must not take the writer thread (and every later write) with it.
-            Ok(conn) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                span.in_scope(|| conn.transaction(|conn| f(conn, &mut touched, &mut tally)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                span.in_scope(|| {
+                    if isolated {
+                        // Inside the batch's transaction this is a savepoint.
+                        conn.transaction(|conn| f(conn, &mut touched, &mut tally))
+                    } else {
+                        f(conn, &mut touched, &mut tally)
+                    }
+                })
             }))
             .unwrap_or_else(|_| {
                 panicked = true;
                 Err(ApiError::Unexpected(anyhow::anyhow!("a write panicked")))
-            }),
-            Err(reason) => Err(ApiError::Unavailable(anyhow::anyhow!("{reason}"))),
+            })
         };
         let kept = outcome.is_ok().then_some(touched);
-        let finish: Finish = Box::new(move |commit_error: Option<&str>| {
-            let outcome = match (outcome, commit_error) {
-                (Ok(_), Some(reason)) => Err(ApiError::Unavailable(anyhow::anyhow!("{reason}"))),
-                (outcome, _) => outcome,
-            };
-            let _ = done.send(outcome);
-        });
+        self.outcome = Some(outcome);
         Ran {
             panicked,
             kept,
             tally,
-            finish,
         }
-    });
-    (Job { defers, run }, result)
+    }
+
+    fn forget(&mut self) {
+        self.outcome = None;
+    }
+
+    fn finish(self: Box<Self>, commit_error: Option<&str>) {
+        let outcome = match (self.outcome, commit_error) {
+            (Some(Ok(_)), Some(reason)) | (None, Some(reason)) => {
+                Err(ApiError::Unavailable(anyhow::anyhow!("{reason}")))
+            }
+            (Some(outcome), _) => outcome,
+            (None, None) => Err(ApiError::Unavailable(anyhow::anyhow!("not run"))),
+        };
+        let _ = self.done.send(outcome);
+    }
 }
 
 #[cfg(test)]
@@ -470,6 +532,69 @@ mod tests {
         let notes: Vec<&str> = lines.iter().flatten().map(String::as_str).collect();
         assert_eq!(notes, ["0", "2", "4"]);
         assert_eq!(stored, ["evt_0", "evt_2", "evt_4"]);
+    }
+
+    #[tokio::test]
+    async fn posts_that_fail_in_a_batch_run_without_savepoints_roll_back_alone() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let (_dir, db) = sqlite();
+        db.write(|conn| Ok(conn.batch_execute("CREATE TABLE t (x INTEGER)")?))
+            .await
+            .unwrap();
+        let runs = Arc::new(AtomicUsize::new(0));
+        // Each post writes its row; the odd ones fail after writing it.
+        let posts = (0..8).map(|n| {
+            let runs = runs.clone();
+            db.write_posting("a", move |conn, _, _| {
+                runs.fetch_add(1, Ordering::Relaxed);
+                conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))?;
+                if n % 2 == 1 {
+                    return Err(ApiError::NotFound("comment"));
+                }
+                Ok(n)
+            })
+        });
+        let outcomes = futures::future::join_all(posts).await;
+        let kept: Vec<Option<i32>> = outcomes.into_iter().map(Result::ok).collect();
+        assert_eq!(
+            kept,
+            [Some(0), None, Some(2), None, Some(4), None, Some(6), None]
+        );
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            x: i32,
+        }
+        let rows = db
+            .write(|conn| {
+                use diesel::RunQueryDsl;
+                Ok(diesel::sql_query("SELECT x FROM t ORDER BY x").load::<Row>(conn)?)
+            })
+            .await
+            .unwrap();
+        let rows: Vec<i32> = rows.into_iter().map(|r| r.x).collect();
+        assert_eq!(
+            rows,
+            [0, 2, 4, 6],
+            "a failed post's row stayed, or a kept one went"
+        );
+        // A batch in which one failed ran again, with savepoints: some ran twice.
+        assert!(runs.load(Ordering::Relaxed) > 8, "no post ran again");
+
+        // Posts that all succeed run once.
+        runs.store(0, Ordering::Relaxed);
+        let posts = (10..18).map(|n| {
+            let runs = runs.clone();
+            db.write_posting("a", move |conn, _, _| {
+                runs.fetch_add(1, Ordering::Relaxed);
+                Ok(conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))?)
+            })
+        });
+        let outcomes = futures::future::join_all(posts).await;
+        assert!(outcomes.iter().all(Result::is_ok));
+        assert_eq!(runs.load(Ordering::Relaxed), 8);
     }
 
     #[tokio::test]
