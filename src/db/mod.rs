@@ -201,8 +201,9 @@ impl r2d2::ManageConnection for ConnectionManager {
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)?;
                 // synchronous=FULL: a commit that was acknowledged survives power loss too.
-                // temp_store=MEMORY: the writer's per-request savepoints keep their
-                // sub-journals in memory instead of writing them to a temporary file.
+                // temp_store=MEMORY: the writer's per-request savepoints (of a batch that
+                // is not all posts, or runs again) keep their sub-journals in memory
+                // instead of writing them to a temporary file.
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
                      PRAGMA temp_store = MEMORY;",

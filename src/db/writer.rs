@@ -31,8 +31,10 @@ const MAX_BATCH: usize = 128;
 /// What a request's work left in one run: what it touched if it succeeded (kept its
 /// changes), and the counter changes it left to the batch (see `tally`).
 struct Ran {
-    /// The work panicked: its savepoint's state is unknown, so the batch must fail.
+    /// The work panicked: the state of its changes is unknown, so the batch must fail.
     panicked: bool,
+    /// The work did not run (its client had gone): it changed nothing.
+    skipped: bool,
     kept: Option<Touched>,
     tally: Tally,
 }
@@ -75,8 +77,8 @@ pub fn spawn(pool: Pool, changes: Arc<ChangeSignal>) -> std::io::Result<Sender<J
     )
 }
 
-/// Most posts one PostgreSQL posting lane commits together. Each runs in a savepoint,
-/// a subtransaction: PostgreSQL keeps up to 64 of a transaction's subtransactions in
+/// Most posts one PostgreSQL posting lane commits together. When the batch runs again
+/// after one failed (see `commit`), each runs in a savepoint, a subtransaction: PostgreSQL keeps up to 64 of a transaction's subtransactions in
 /// shared memory, and past that every other snapshot has to look them up on disk.
 const LANE_BATCH: usize = 32;
 
@@ -171,6 +173,7 @@ fn run(
                 changes.bump_touched(&touched);
                 None
             }
+            // (Only a run without savepoints fails with `Work`, and it has run again.)
             Err(Failed::Work) => Some("a request of the batch failed".to_owned()),
             Err(Failed::Db(e)) => Some(format!("the commit failed: {e}")),
         };
@@ -234,7 +237,7 @@ fn commit(conn: &mut DbConnection, batch: &mut [Job], optimistic: bool) -> Resul
                     deferred.merge(ran.tally);
                 }
                 // Its changes, if any, are in the transaction: none of it can stay.
-                None if optimistic => return Err(Failed::Work),
+                None if optimistic && !ran.skipped => return Err(Failed::Work),
                 None => {}
             }
         }
@@ -302,7 +305,8 @@ where
         let mut tally = Tally::default();
         let mut panicked = false;
         let Self { f, span, done, .. } = self;
-        let outcome = if done.is_closed() {
+        let skipped = done.is_closed();
+        let outcome = if skipped {
             // The client gave up waiting (its request timed out): it was told nothing
             // was stored, so nothing is.
             Err(ApiError::Unavailable(anyhow::anyhow!(
@@ -329,6 +333,7 @@ where
         self.outcome = Some(outcome);
         Ran {
             panicked,
+            skipped,
             kept,
             tally,
         }
@@ -340,11 +345,13 @@ where
 
     fn finish(self: Box<Self>, commit_error: Option<&str>) {
         let outcome = match (self.outcome, commit_error) {
-            (Some(Ok(_)), Some(reason)) | (None, Some(reason)) => {
-                Err(ApiError::Unavailable(anyhow::anyhow!("{reason}")))
-            }
+            (Some(Ok(_)), Some(reason)) => Err(ApiError::Unavailable(anyhow::anyhow!("{reason}"))),
             (Some(outcome), _) => outcome,
-            (None, None) => Err(ApiError::Unavailable(anyhow::anyhow!("not run"))),
+            // Not run: only when the batch failed before its turn.
+            (None, reason) => Err(ApiError::Unavailable(anyhow::anyhow!(
+                "{}",
+                reason.unwrap_or("not run")
+            ))),
         };
         let _ = self.done.send(outcome);
     }
@@ -534,29 +541,63 @@ mod tests {
         assert_eq!(stored, ["evt_0", "evt_2", "evt_4"]);
     }
 
+    /// Runs `queue` (requests sent to the writer on its first poll) while the writer is
+    /// busy with another write, which ends `hold_ms` after they were sent: they are one
+    /// batch.
+    async fn while_writer_busy<F: std::future::Future>(
+        db: &Db,
+        hold_ms: u64,
+        queue: F,
+    ) -> F::Output {
+        let (started, has_started) = std::sync::mpsc::channel();
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let busy = db.write(move |_| {
+            let _ = started.send(());
+            let _ = wait.recv_timeout(std::time::Duration::from_secs(10));
+            Ok(())
+        });
+        let queued = async {
+            while has_started.try_recv().is_err() {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+            let release = async {
+                tokio::time::sleep(std::time::Duration::from_millis(hold_ms)).await;
+                let _ = go.send(());
+            };
+            // `queue` is polled first: its requests are sent before the writer goes on.
+            futures::join!(queue, release).0
+        };
+        let (busy, output) = futures::join!(busy, queued);
+        busy.unwrap();
+        output
+    }
+
     #[tokio::test]
     async fn posts_that_fail_in_a_batch_run_without_savepoints_roll_back_alone() {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicUsize, Ordering};
 
         let (_dir, db) = sqlite();
-        db.write(|conn| Ok(conn.batch_execute("CREATE TABLE t (x INTEGER)")?))
+        db.write(|conn| Ok(conn.batch_execute("CREATE TABLE t (x INTEGER UNIQUE)")?))
             .await
             .unwrap();
         let runs = Arc::new(AtomicUsize::new(0));
-        // Each post writes its row; the odd ones fail after writing it.
+        // Each post writes its row; 1, 3 and 5 fail after writing it, 7 writes 0 again
+        // (a failed statement).
         let posts = (0..8).map(|n| {
             let runs = runs.clone();
             db.write_posting("a", move |conn, _, _| {
                 runs.fetch_add(1, Ordering::Relaxed);
-                conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))?;
+                let x = if n == 7 { 0 } else { n };
+                conn.batch_execute(&format!("INSERT INTO t VALUES ({x})"))?;
                 if n % 2 == 1 {
                     return Err(ApiError::NotFound("comment"));
                 }
                 Ok(n)
             })
         });
-        let outcomes = futures::future::join_all(posts).await;
+        // The writer busy with another write while the posts queue: they are one batch.
+        let outcomes = while_writer_busy(&db, 0, futures::future::join_all(posts)).await;
         let kept: Vec<Option<i32>> = outcomes.into_iter().map(Result::ok).collect();
         assert_eq!(
             kept,
@@ -580,21 +621,33 @@ mod tests {
             [0, 2, 4, 6],
             "a failed post's row stayed, or a kept one went"
         );
-        // A batch in which one failed ran again, with savepoints: some ran twice.
-        assert!(runs.load(Ordering::Relaxed) > 8, "no post ran again");
+        // Without savepoints up to the first that failed, then all again, with them.
+        assert_eq!(runs.load(Ordering::Relaxed), 2 + 8);
 
-        // Posts that all succeed run once.
+        // Posts that succeed run once; one whose client gave up does not run, and the
+        // batch need not run again for it.
         runs.store(0, Ordering::Relaxed);
         let posts = (10..18).map(|n| {
             let runs = runs.clone();
-            db.write_posting("a", move |conn, _, _| {
+            let post = db.write_posting("a", move |conn, _, _| {
                 runs.fetch_add(1, Ordering::Relaxed);
                 Ok(conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))?)
-            })
+            });
+            let patience = std::time::Duration::from_millis(if n == 12 { 10 } else { 5000 });
+            tokio::time::timeout(patience, post)
         });
-        let outcomes = futures::future::join_all(posts).await;
-        assert!(outcomes.iter().all(Result::is_ok));
-        assert_eq!(runs.load(Ordering::Relaxed), 8);
+        // The writer held until the impatient one has given up.
+        let outcomes = while_writer_busy(&db, 200, futures::future::join_all(posts)).await;
+        let stored: Vec<bool> = outcomes
+            .into_iter()
+            .map(|o| o.is_ok_and(|r| r.is_ok()))
+            .collect();
+        assert_eq!(stored, [true, true, false, true, true, true, true, true]);
+        assert_eq!(
+            runs.load(Ordering::Relaxed),
+            7,
+            "a post ran again, or the abandoned one ran"
+        );
     }
 
     #[tokio::test]
