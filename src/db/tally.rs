@@ -102,43 +102,157 @@ impl Tally {
             && self.events.is_empty()
     }
 
-    /// Writes the waiting log lines and events, then every counter change, one statement
-    /// per changed row, and leaves the tally empty. The counters' order is threads,
-    /// authors, articles, by id within each, so two tallies lock rows in the same order,
-    /// and the article's row, the one many writers share, comes last and is held the
-    /// shortest time before the commit. A transaction that changes
-    /// many comments one by one (a ban rejecting a spammer's comments, an erasure) may
+    /// Writes the waiting log lines and events, then every counter change (on SQLite one
+    /// statement per changed row, on PostgreSQL two per table: `by_arrays`), and leaves
+    /// the tally empty. The counters' order is threads, authors, articles, by id within
+    /// each, so two tallies lock rows in the same order, and the article's row, the one
+    /// many writers share, comes last and is held the shortest time before the commit.
+    /// A transaction that changes many comments one by one (a ban rejecting a spammer's comments, an erasure) may
     /// still lock rows in another order; PostgreSQL then aborts one of the two after a
     /// second, and its requests answer 503 with `Retry-After` (`error.rs`).
     pub fn apply(&mut self, conn: &mut DbConnection) -> Result<(), ApiError> {
-        // The new rows first: they lock nothing another writer waits for.
         moderation::log_lines(conn, &std::mem::take(&mut self.log_lines))?;
         events::emit_all(conn, &std::mem::take(&mut self.events))?;
-        for (id, approved) in std::mem::take(&mut self.threads) {
-            if approved != 0 {
-                diesel::update(comments::table.find(id))
-                    .set(comments::visible_replies.eq(comments::visible_replies + approved))
-                    .returning(comments::id)
-                    .prepared()
-                    .get_results::<i64>(conn)?;
-            }
+        let threads: Vec<(i64, i64)> = std::mem::take(&mut self.threads)
+            .into_iter()
+            .filter(|&(_, approved)| approved != 0)
+            .collect();
+        let authors: Vec<(i64, i64, i64)> = std::mem::take(&mut self.authors)
+            .into_iter()
+            .filter(|&(_, (approved, rejected))| approved != 0 || rejected != 0)
+            .map(|(id, (approved, rejected))| (id, approved, rejected))
+            .collect();
+        let articles: Vec<(i64, CountShift, Option<NaiveDateTime>)> =
+            std::mem::take(&mut self.articles)
+                .into_iter()
+                .filter(|(_, (shift, posted_at))| !shift.is_none() || posted_at.is_some())
+                .map(|(id, (shift, posted_at))| (id, shift, posted_at))
+                .collect();
+        if let DbConnection::Postgres(pg) = conn {
+            return by_arrays::apply(pg, &threads, &authors, &articles);
         }
-        for (id, (approved, rejected)) in std::mem::take(&mut self.authors) {
-            if approved != 0 || rejected != 0 {
-                diesel::update(users::table.find(id))
-                    .set((
-                        users::approved_count.eq(users::approved_count + approved),
-                        users::rejected_count.eq(users::rejected_count + rejected),
-                    ))
-                    .returning(users::id)
-                    .prepared()
-                    .get_results::<i64>(conn)?;
-            }
+        for (id, approved) in threads {
+            diesel::update(comments::table.find(id))
+                .set(comments::visible_replies.eq(comments::visible_replies + approved))
+                .returning(comments::id)
+                .prepared()
+                .get_results::<i64>(conn)?;
         }
-        for (id, (shift, posted_at)) in std::mem::take(&mut self.articles) {
+        for (id, approved, rejected) in authors {
+            diesel::update(users::table.find(id))
+                .set((
+                    users::approved_count.eq(users::approved_count + approved),
+                    users::rejected_count.eq(users::rejected_count + rejected),
+                ))
+                .returning(users::id)
+                .prepared()
+                .get_results::<i64>(conn)?;
+        }
+        for (id, shift, posted_at) in articles {
             articles::add_to_counts(conn, ArticleId(id), shift, posted_at)?;
         }
         Ok(())
+    }
+}
+
+/// PostgreSQL: each table's rows updated by one statement, their ids and changes bound
+/// as arrays (after one that locks them in id order, when there are several), rather
+/// than one statement (one round trip) per row: a lane's batch of posts by 30 authors
+/// to 25 articles used to send 55 updates, now four (six with replies). SQLite has no
+/// round trips to save, and updates row by row.
+mod by_arrays {
+    use chrono::NaiveDateTime;
+    use diesel::sql_types::{Array, BigInt, Nullable, Timestamp};
+    use diesel::{PgConnection, RunQueryDsl};
+
+    use crate::db::articles::CountShift;
+    use crate::db::prepared::Prepared;
+    use crate::error::ApiError;
+
+    /// Writes the changes (each list in id order, no row twice).
+    pub fn apply(
+        pg: &mut PgConnection,
+        threads: &[(i64, i64)],
+        authors: &[(i64, i64, i64)],
+        articles: &[(i64, CountShift, Option<NaiveDateTime>)],
+    ) -> Result<(), ApiError> {
+        if !threads.is_empty() {
+            let ids = column(threads, |r| r.0);
+            lock_in_order(pg, LOCK_COMMENTS, &ids)?;
+            diesel::sql_query(
+                "UPDATE comments SET visible_replies = comments.visible_replies + v.n \
+                 FROM unnest($1, $2) AS v(id, n) WHERE comments.id = v.id",
+            )
+            .bind::<Array<BigInt>, _>(&ids)
+            .bind::<Array<BigInt>, _>(column(threads, |r| r.1))
+            .prepared()
+            .execute(pg)?;
+        }
+        if !authors.is_empty() {
+            let ids = column(authors, |r| r.0);
+            lock_in_order(pg, LOCK_USERS, &ids)?;
+            diesel::sql_query(
+                "UPDATE users SET approved_count = users.approved_count + v.approved, \
+                 rejected_count = users.rejected_count + v.rejected \
+                 FROM unnest($1, $2, $3) AS v(id, approved, rejected) WHERE users.id = v.id",
+            )
+            .bind::<Array<BigInt>, _>(&ids)
+            .bind::<Array<BigInt>, _>(column(authors, |r| r.1))
+            .bind::<Array<BigInt>, _>(column(authors, |r| r.2))
+            .prepared()
+            .execute(pg)?;
+        }
+        if !articles.is_empty() {
+            let ids = column(articles, |r| r.0);
+            lock_in_order(pg, LOCK_ARTICLES, &ids)?;
+            diesel::sql_query(
+                "UPDATE articles SET comment_count = articles.comment_count + v.approved, \
+                 pending_count = articles.pending_count + v.pending, \
+                 reported_count = articles.reported_count + v.reported, \
+                 last_comment_at = COALESCE(v.posted_at, articles.last_comment_at) \
+                 FROM unnest($1, $2, $3, $4, $5) \
+                 AS v(id, approved, pending, reported, posted_at) WHERE articles.id = v.id",
+            )
+            .bind::<Array<BigInt>, _>(&ids)
+            .bind::<Array<BigInt>, _>(column(articles, |r| r.1.approved))
+            .bind::<Array<BigInt>, _>(column(articles, |r| r.1.pending))
+            .bind::<Array<BigInt>, _>(column(articles, |r| r.1.reported))
+            .bind::<Array<Nullable<Timestamp>>, _>(column(articles, |r| r.2))
+            .prepared()
+            .execute(pg)?;
+        }
+        Ok(())
+    }
+
+    const LOCK_COMMENTS: &str =
+        "SELECT id FROM comments WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
+    const LOCK_USERS: &str =
+        "SELECT id FROM users WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
+    const LOCK_ARTICLES: &str =
+        "SELECT id FROM articles WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
+
+    /// Locks the rows of `ids` in id order, as the update that follows will change them,
+    /// when there are several: another batch (another lane, another instance, a
+    /// moderator's) may update some of the same rows, and the update's join locks them
+    /// in the order of its plan; locked in id order first, no two transactions can wait
+    /// for each other in a circle. `NO KEY`, as the update itself: comments naming the
+    /// row can still be inserted meanwhile.
+    fn lock_in_order(
+        pg: &mut PgConnection,
+        sql: &'static str,
+        ids: &[i64],
+    ) -> Result<(), ApiError> {
+        if ids.len() > 1 {
+            diesel::sql_query(sql)
+                .bind::<Array<BigInt>, _>(ids)
+                .prepared()
+                .execute(pg)?;
+        }
+        Ok(())
+    }
+
+    fn column<R, T>(rows: &[R], field: impl Fn(&R) -> T) -> Vec<T> {
+        rows.iter().map(field).collect()
     }
 }
 
