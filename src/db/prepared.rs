@@ -10,9 +10,10 @@
 //! unless padded to a few lengths as `reactions::liked_among` does), so the cache stays
 //! small. Diesel cannot cache a query with an `sql` fragment or an `IN` list either.
 //!
-//! Run a cached statement through the loading path (`get_result`/`get_results`, with a
-//! `RETURNING` clause): diesel's `execute` hands the multi-connection the statement by
-//! reference, and a reference does not pass the mark on, so it would be prepared anew.
+//! Run a cached statement through the loading path (`get_result`/`get_results`/`load`,
+//! with a `RETURNING` clause): diesel's `execute` hands the connection (either backend's,
+//! or the multi-connection) the statement by reference, and a reference does not pass
+//! the mark on, so it would be prepared anew.
 
 use diesel::QueryResult;
 use diesel::backend::Backend;

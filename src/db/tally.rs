@@ -103,7 +103,7 @@ impl Tally {
     }
 
     /// Writes the waiting log lines and events, then every counter change (on SQLite one
-    /// statement per changed row, on PostgreSQL two per table: `by_arrays`), and leaves
+    /// statement per changed row, on PostgreSQL one or two per table: `by_arrays`), and leaves
     /// the tally empty. The counters' order is threads, authors, articles, by id within
     /// each, so two tallies lock rows in the same order, and the article's row, the one
     /// many writers share, comes last and is held the shortest time before the commit.
@@ -157,9 +157,9 @@ impl Tally {
 
 /// PostgreSQL: each table's rows updated by one statement, their ids and changes bound
 /// as arrays (after one that locks them in id order, when there are several), rather
-/// than one statement (one round trip) per row: a lane's batch of posts by 30 authors
-/// to 25 articles used to send 55 updates, now four (six with replies). SQLite has no
-/// round trips to save, and updates row by row.
+/// than one statement (one round trip) per row: a lane's batch of top-level posts by 30
+/// authors to 25 articles used to send 55 updates, now four. SQLite has no round trips
+/// to save, and updates row by row.
 mod by_arrays {
     use chrono::NaiveDateTime;
     use diesel::sql_types::{Array, BigInt, Nullable, Timestamp};
@@ -181,12 +181,12 @@ mod by_arrays {
             lock_in_order(pg, LOCK_COMMENTS, &ids)?;
             diesel::sql_query(
                 "UPDATE comments SET visible_replies = comments.visible_replies + v.n \
-                 FROM unnest($1, $2) AS v(id, n) WHERE comments.id = v.id",
+                 FROM unnest($1, $2) AS v(id, n) WHERE comments.id = v.id RETURNING comments.id",
             )
             .bind::<Array<BigInt>, _>(&ids)
             .bind::<Array<BigInt>, _>(column(threads, |r| r.1))
             .prepared()
-            .execute(pg)?;
+            .load::<Id>(pg)?;
         }
         if !authors.is_empty() {
             let ids = column(authors, |r| r.0);
@@ -194,13 +194,14 @@ mod by_arrays {
             diesel::sql_query(
                 "UPDATE users SET approved_count = users.approved_count + v.approved, \
                  rejected_count = users.rejected_count + v.rejected \
-                 FROM unnest($1, $2, $3) AS v(id, approved, rejected) WHERE users.id = v.id",
+                 FROM unnest($1, $2, $3) AS v(id, approved, rejected) WHERE users.id = v.id \
+                 RETURNING users.id",
             )
             .bind::<Array<BigInt>, _>(&ids)
             .bind::<Array<BigInt>, _>(column(authors, |r| r.1))
             .bind::<Array<BigInt>, _>(column(authors, |r| r.2))
             .prepared()
-            .execute(pg)?;
+            .load::<Id>(pg)?;
         }
         if !articles.is_empty() {
             let ids = column(articles, |r| r.0);
@@ -211,7 +212,8 @@ mod by_arrays {
                  reported_count = articles.reported_count + v.reported, \
                  last_comment_at = COALESCE(v.posted_at, articles.last_comment_at) \
                  FROM unnest($1, $2, $3, $4, $5) \
-                 AS v(id, approved, pending, reported, posted_at) WHERE articles.id = v.id",
+                 AS v(id, approved, pending, reported, posted_at) WHERE articles.id = v.id \
+                 RETURNING articles.id",
             )
             .bind::<Array<BigInt>, _>(&ids)
             .bind::<Array<BigInt>, _>(column(articles, |r| r.1.approved))
@@ -219,7 +221,7 @@ mod by_arrays {
             .bind::<Array<BigInt>, _>(column(articles, |r| r.1.reported))
             .bind::<Array<Nullable<Timestamp>>, _>(column(articles, |r| r.2))
             .prepared()
-            .execute(pg)?;
+            .load::<Id>(pg)?;
         }
         Ok(())
     }
@@ -232,11 +234,13 @@ mod by_arrays {
         "SELECT id FROM articles WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
 
     /// Locks the rows of `ids` in id order, as the update that follows will change them,
-    /// when there are several: another batch (another lane, another instance, a
-    /// moderator's) may update some of the same rows, and the update's join locks them
-    /// in the order of its plan; locked in id order first, no two transactions can wait
-    /// for each other in a circle. `NO KEY`, as the update itself: comments naming the
-    /// row can still be inserted meanwhile.
+    /// when there are several: another batch (another lane, another instance) may update
+    /// some of the same rows, and the update's join locks them in the order of its plan;
+    /// locked in id order first, no two transactions whose only locks on these rows come
+    /// from one tally can wait for each other in a circle. (One that applies several
+    /// tallies, a ban deciding each held comment in turn, still can: see `apply`.)
+    /// `NO KEY`, as the update itself: comments naming the row can still be inserted
+    /// meanwhile.
     fn lock_in_order(
         pg: &mut PgConnection,
         sql: &'static str,
@@ -246,9 +250,18 @@ mod by_arrays {
             diesel::sql_query(sql)
                 .bind::<Array<BigInt>, _>(ids)
                 .prepared()
-                .execute(pg)?;
+                .load::<Id>(pg)?;
         }
         Ok(())
+    }
+
+    /// A row's id: each statement is run through diesel's loading path, which keeps
+    /// its prepared form (see `prepared`), so it returns the ids it locked or updated.
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        #[allow(dead_code)]
+        id: i64,
     }
 
     fn column<R, T>(rows: &[R], field: impl Fn(&R) -> T) -> Vec<T> {
