@@ -103,13 +103,14 @@ impl Tally {
     }
 
     /// Writes the waiting log lines and events, then every counter change (on SQLite one
-    /// statement per changed row, on PostgreSQL one or two per table: `by_arrays`), and leaves
-    /// the tally empty. The counters' order is threads, authors, articles, by id within
-    /// each, so two tallies lock rows in the same order, and the article's row, the one
-    /// many writers share, comes last and is held the shortest time before the commit.
-    /// A transaction that changes many comments one by one (a ban rejecting a spammer's comments, an erasure) may
-    /// still lock rows in another order; PostgreSQL then aborts one of the two after a
-    /// second, and its requests answer 503 with `Retry-After` (`error.rs`).
+    /// statement per changed row, on PostgreSQL one or two per table: `by_arrays`), and
+    /// leaves the tally empty. The counters' order is threads, authors, articles, by id
+    /// within each, so two tallies lock rows in the same order, and the article's row,
+    /// the one many writers share, comes last and is held the shortest time before the
+    /// commit. A transaction that changes many comments one by one (a ban rejecting a
+    /// spammer's comments, an erasure) may still lock rows in another order; PostgreSQL
+    /// then aborts one of the two after a second, and its requests answer 503 with
+    /// `Retry-After` (`error.rs`).
     pub fn apply(&mut self, conn: &mut DbConnection) -> Result<(), ApiError> {
         moderation::log_lines(conn, &std::mem::take(&mut self.log_lines))?;
         events::emit_all(conn, &std::mem::take(&mut self.events))?;

@@ -78,8 +78,9 @@ pub fn spawn(pool: Pool, changes: Arc<ChangeSignal>) -> std::io::Result<Sender<J
 }
 
 /// Most posts one PostgreSQL posting lane commits together. When the batch runs again
-/// after one failed (see `commit`), each runs in a savepoint, a subtransaction: PostgreSQL keeps up to 64 of a transaction's subtransactions in
-/// shared memory, and past that every other snapshot has to look them up on disk.
+/// after one failed (see `commit`), each runs in a savepoint, a subtransaction:
+/// PostgreSQL keeps up to 64 of a transaction's subtransactions in shared memory, and
+/// past that every other snapshot has to look them up on disk.
 const LANE_BATCH: usize = 32;
 
 /// Starts one of PostgreSQL's posting lanes (see `Db::write_posting`): a thread that
