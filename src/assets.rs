@@ -62,15 +62,16 @@ impl Asset {
         let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         Self {
             bytes,
-            gzip: gzip(bytes).filter(|z| z.len() < bytes.len()),
+            gzip: gzip(bytes, flate2::Compression::best()).filter(|z| z.len() < bytes.len()),
             etag: format!("W/\"{hex}\""),
             content_type: content_type(name),
         }
     }
 }
 
-fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+/// `bytes` in gzip form, compressed at `level`.
+pub fn gzip(bytes: &[u8], level: flate2::Compression) -> Option<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), level);
     encoder.write_all(bytes).ok()?;
     encoder.finish().ok()
 }

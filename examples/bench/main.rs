@@ -515,6 +515,9 @@ end
     )
 }
 
+/// The `Accept-Encoding` of Chromium's `fetch`.
+const LUA_BROWSER_ENCODINGS: &str = r#"wrk.headers["Accept-Encoding"] = "gzip, deflate, br, zstd""#;
+
 const LUA_LOGIN: &str = r#"
 function request()
   return wrk.format("POST", "/api/v1/auth/login", {["Content-Type"] = "application/json"},
@@ -830,6 +833,11 @@ fn read_targets(opts: &Options, base: &str, seeded: &Seeded) -> Vec<Read> {
             "first page, hot article, anonymous",
             format!("{api}/comments?article={}", encode(&seeded.hot)),
         ),
+        Read {
+            name: "first page, hot article, anonymous, gzip (as browsers ask)",
+            url: format!("{api}/comments?article={}", encode(&seeded.hot)),
+            script: Some(LUA_BROWSER_ENCODINGS.to_owned()),
+        },
         Read {
             name: "first page, small article, signed-in reader",
             url: format!("{base}/"),

@@ -114,6 +114,14 @@ impl<V> Fresh<V> {
     pub fn until(value: V, valid_until: Option<NaiveDateTime>) -> Self {
         Self { value, valid_until }
     }
+
+    /// The same moment with the value made into another.
+    pub fn map<W>(self, f: impl FnOnce(V) -> W) -> Fresh<W> {
+        Fresh {
+            value: f(self.value),
+            valid_until: self.valid_until,
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -384,3 +384,96 @@ async fn another_instances_writes_reach_this_instances_caches() {
         b.stop().await;
     }
 }
+
+#[tokio::test]
+async fn anonymous_pages_come_gzipped_to_clients_that_take_it_and_follow_writes() {
+    use std::io::Read;
+
+    use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, VARY};
+
+    let header = |res: &reqwest::Response, name| {
+        res.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let gunzip = |bytes: &[u8]| {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_string(&mut text)
+            .expect("a gzip stream");
+        text
+    };
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        let long = "Ein längerer Kommentar über das Thema, mit *Betonung*. Bình luận. ".repeat(8);
+        for _ in 0..4 {
+            app.comment_ok(&anna, "a", &long, None).await;
+        }
+        let path = "/api/v1/comments?article=a";
+        let browser = [("Accept-Encoding", "gzip, deflate, br, zstd")];
+
+        let plain = app.get_page(path, &[]).await;
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert_eq!(header(&plain, CONTENT_ENCODING), "");
+        assert!(header(&plain, VARY).contains("Accept-Encoding"));
+        let plain = plain.text().await.unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&plain).unwrap()["comments"]
+                .as_array()
+                .unwrap()
+                .len(),
+            4
+        );
+
+        // Twice: compressed by the first request, served from the entry to the second.
+        for _ in 0..2 {
+            let gzipped = app.get_page(path, &browser).await;
+            assert_eq!(gzipped.status(), StatusCode::OK);
+            assert_eq!(header(&gzipped, CONTENT_ENCODING), "gzip");
+            assert_eq!(header(&gzipped, CONTENT_TYPE), "application/json");
+            assert!(header(&gzipped, VARY).contains("Accept-Encoding"));
+            let body = gzipped.bytes().await.unwrap();
+            assert!(
+                body.len() * 2 <= plain.len(),
+                "{} of {}",
+                body.len(),
+                plain.len()
+            );
+            assert_eq!(gunzip(&body), plain, "the same answer, compressed");
+        }
+        let refused = app
+            .get_page(path, &[("Accept-Encoding", "gzip;q=0, br")])
+            .await;
+        assert_eq!(header(&refused, CONTENT_ENCODING), "");
+        assert_eq!(refused.text().await.unwrap(), plain);
+
+        // A write makes the compressed page stale with the plain one.
+        let fifth = app.comment_ok(&anna, "a", "Fünfter.", None).await;
+        let gzipped = app.get_page(path, &browser).await;
+        assert_eq!(header(&gzipped, CONTENT_ENCODING), "gzip");
+        let page: Value = serde_json::from_str(&gunzip(&gzipped.bytes().await.unwrap())).unwrap();
+        let comments = page["comments"].as_array().unwrap();
+        assert_eq!(comments.len(), 5);
+        assert_eq!(comments[4]["id"], fifth["id"]);
+        assert_eq!(page["article"]["comment_count"], 5);
+
+        // A short page is not worth compressing; a signed-in reader's page is built for
+        // them and sent as it is.
+        app.comment_ok(&anna, "b", "kurz", None).await;
+        let short = app.get_page("/api/v1/comments?article=b", &browser).await;
+        assert_eq!(short.status(), StatusCode::OK);
+        assert_eq!(header(&short, CONTENT_ENCODING), "");
+        let own = app
+            .client
+            .get(app.url("/comments?article=a"))
+            .bearer_auth(&anna.access_token)
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own.status(), StatusCode::OK);
+        assert_eq!(header(&own, CONTENT_ENCODING), "");
+    })
+    .await;
+}

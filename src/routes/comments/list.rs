@@ -3,11 +3,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::CommentView;
-use crate::cache::{Fresh, LIKE_WEIGHT, PageKey, Weigh};
+use crate::assets;
+use crate::cache::{Fresh, LIKE_WEIGHT, PageBody, PageKey, Weigh};
 use crate::db::articles::Article;
 use crate::db::comments::{self, After, Authored, SharedPage, ThreadPage};
 use crate::db::reactions;
@@ -129,13 +131,17 @@ fn cursor_scope(sort: Sort) -> String {
 }
 
 /// One page of an article's threads: approved comments, the caller's own held ones,
-/// and placeholders for deleted ones that still have visible replies.
-#[utoipa::path(get, path = "/api/v1/comments", tag = "comments", params(ListQuery), security((), ("bearer" = [])), responses((status = 200, description = "A page of threads", body = ListResponse)))]
+/// and placeholders for deleted ones that still have visible replies. An anonymous
+/// page of 1 KB or more comes gzipped (`Content-Encoding: gzip`) to a client whose
+/// `Accept-Encoding` takes gzip, as every browser's does; the answer varies by that
+/// header.
+#[utoipa::path(get, path = "/api/v1/comments", tag = "comments", params(ListQuery), security((), ("bearer" = [])), responses((status = 200, description = "A page of threads", body = ListResponse, headers(("Content-Encoding" = String, description = "`gzip` when the page is sent gzipped"), ("Vary" = String, description = "`Accept-Encoding`")))))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(
     state: web::Data<AppState>,
     caller: MaybeUser,
     query: web::Query<ListQuery>,
+    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request = query
         .into_inner()
@@ -150,9 +156,27 @@ pub async fn handle(
     let body = state
         .caches
         .pages
-        .get_or_load(&request.cache_key(), |_| build_page(&state, request))
+        .get_or_load(&request.cache_key(), |_| async {
+            let page = build_page(&state, request).await?;
+            Ok::<_, ApiError>(page.map(|plain| Arc::new(PageBody::new(plain))))
+        })
         .await?;
-    Ok(json_response(body))
+    let takes_gzip = http
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(assets::accepts_gzip);
+    match takes_gzip.then(|| body.gzip()).flatten() {
+        Some(gzip) => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .body(gzip.clone())),
+        None => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .body(body.plain.clone())),
+    }
 }
 
 /// A signed-in reader's page. Unless they have held comments on the article, it holds
