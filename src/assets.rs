@@ -98,19 +98,27 @@ pub fn none_match(if_none_match: &str, etag: &str) -> bool {
         .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
 }
 
-/// Whether an `Accept-Encoding` value accepts gzip (listed, or `*`, without `q=0`).
+/// Whether an `Accept-Encoding` value accepts gzip: listed without `q=0`, or not listed
+/// and `*` is, without `q=0` (RFC 9110, 12.5.3: a coding named outranks `*`).
 pub fn accepts_gzip(accept_encoding: &str) -> bool {
-    accept_encoding.split(',').any(|part| {
+    let mut gzip = None;
+    let mut any = None;
+    for part in accept_encoding.split(',') {
         let mut pieces = part.split(';');
         let coding = pieces.next().unwrap_or_default().trim();
         let refused = pieces.any(|p| {
-            p.trim()
-                .strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .is_some_and(|q| q <= 0.0)
+            p.split_once('=').is_some_and(|(name, q)| {
+                name.trim().eq_ignore_ascii_case("q")
+                    && q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+            })
         });
-        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
-    })
+        if coding.eq_ignore_ascii_case("gzip") {
+            gzip = Some(!refused);
+        } else if coding == "*" {
+            any = Some(!refused);
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -135,6 +143,11 @@ mod tests {
         assert!(!accepts_gzip("gzip;q=0"));
         assert!(!accepts_gzip("br, deflate"));
         assert!(!accepts_gzip(""));
+        assert!(!accepts_gzip("gzip;Q=0"));
+        assert!(!accepts_gzip("gzip;q=0, *"));
+        assert!(!accepts_gzip("*, gzip; q=0.0"));
+        assert!(accepts_gzip("*;q=0, gzip"));
+        assert!(!accepts_gzip("*;q=0"));
     }
 
     #[test]

@@ -214,6 +214,10 @@ impl PageBody {
     /// Bodies shorter than this are not compressed (the gzip frame and a header cost
     /// more than they save).
     const GZIP_FROM: usize = 1024;
+    /// Nor are bodies longer than this (pages of many very long comments): compressing
+    /// runs on the async worker, and such a page may be too large to keep, so built and
+    /// compressed again for every request.
+    const GZIP_UP_TO: usize = 1024 * 1024;
 
     pub fn new(plain: Bytes) -> Self {
         Self {
@@ -222,13 +226,18 @@ impl PageBody {
         }
     }
 
+    /// Whether the body's length is worth compressing.
+    fn compressible(&self) -> bool {
+        (Self::GZIP_FROM..=Self::GZIP_UP_TO).contains(&self.plain.len())
+    }
+
     /// The gzip form (fast compression: a page is compressed once per change of its
-    /// article), if the body is long enough and it takes at most half the plain
+    /// article), if the body's length is worth it and it takes at most half the plain
     /// body's bytes, which is what the entry's weight reserves for it.
     pub fn gzip(&self) -> Option<&Bytes> {
         self.gzip
             .get_or_init(|| {
-                if self.plain.len() < Self::GZIP_FROM {
+                if !self.compressible() {
                     return None;
                 }
                 crate::assets::gzip(&self.plain, flate2::Compression::fast())
@@ -242,7 +251,12 @@ impl PageBody {
 impl Weigh for Arc<PageBody> {
     fn weigh(&self) -> usize {
         // The plain body, and half as much again for the gzip form it may gain.
-        std::mem::size_of::<PageBody>() + self.plain.weigh() + self.plain.len() / 2
+        let reserve = if self.compressible() {
+            self.plain.len() / 2
+        } else {
+            0
+        };
+        std::mem::size_of::<PageBody>() + self.plain.weigh() + reserve
     }
 }
 
@@ -365,5 +379,41 @@ impl Weigh for Arc<Overview> {
 impl Weigh for Arc<Site> {
     fn weigh(&self) -> usize {
         self.weight()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_compressed_once_and_only_when_its_length_is_worth_it() {
+        let long = Bytes::from(r#"{"body":"Ein Kommentar über das Thema."}"#.repeat(100));
+        let page = Arc::new(PageBody::new(long.clone()));
+        let first = page.gzip().expect("a gzip form") as *const Bytes;
+        assert_eq!(
+            page.gzip().map(|z| z as *const Bytes),
+            Some(first),
+            "made once"
+        );
+        let gzip = page.gzip().unwrap();
+        assert!(gzip.len() * 2 <= long.len());
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzip[..]), &mut plain)
+            .unwrap();
+        assert_eq!(plain, long);
+        assert_eq!(
+            page.weigh(),
+            size_of::<PageBody>() + long.weigh() + long.len() / 2
+        );
+
+        let short = Arc::new(PageBody::new(Bytes::from(vec![b' '; 1023])));
+        assert!(short.gzip().is_none(), "too short to be worth it");
+        assert_eq!(short.weigh(), size_of::<PageBody>() + short.plain.weigh());
+        let huge = Arc::new(PageBody::new(Bytes::from(vec![b' '; 1024 * 1024 + 1])));
+        assert!(huge.gzip().is_none(), "too long to compress on a worker");
+        let random: Vec<u8> = (0..4096).map(|_| rand::random::<u8>()).collect();
+        let noise = Arc::new(PageBody::new(Bytes::from(random)));
+        assert!(noise.gzip().is_none(), "not kept unless it halves the body");
     }
 }

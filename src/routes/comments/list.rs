@@ -328,8 +328,10 @@ fn serialise(
     valid_until: Option<chrono::NaiveDateTime>,
     response: &ListResponse,
 ) -> Result<Fresh<web::Bytes>, ApiError> {
-    let body =
-        web::Bytes::from(serde_json::to_vec(response).map_err(|e| ApiError::Unexpected(e.into()))?);
+    let mut body = serde_json::to_vec(response).map_err(|e| ApiError::Unexpected(e.into()))?;
+    // The cache weighs a body by its length: no spare capacity behind it.
+    body.shrink_to_fit();
+    let body = web::Bytes::from(body);
     Ok(Fresh::until(body, valid_until))
 }
 
