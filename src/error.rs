@@ -397,6 +397,25 @@ impl ResponseError for ApiError {
     }
 }
 
+impl ApiError {
+    /// Whether this is a database connection found gone (closed, reset, never
+    /// reconnected after an outage): another connection may well work.
+    pub fn is_connection_lost(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        let Self::Unavailable(cause) = self else {
+            return false;
+        };
+        cause
+            .downcast_ref::<diesel::result::Error>()
+            .is_some_and(|err| match err {
+                E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _) => true,
+                E::BrokenTransactionManager => true,
+                E::DatabaseError(K::Unknown, info) => connection_lost(info.message()),
+                _ => false,
+            })
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};

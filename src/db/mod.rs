@@ -221,8 +221,16 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
+        LOST.replace(false) || conn.is_broken()
     }
+}
+
+thread_local! {
+    /// Set by [`Db::read`] just before it gives back a connection whose query found the
+    /// server gone, for the pool to drop it ([`has_broken`](ConnectionManager), called
+    /// on this thread as the connection goes back, takes it): diesel sees a connection
+    /// as broken only when a transaction on it is.
+    static LOST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// A pool of connections.
@@ -319,16 +327,29 @@ impl Db {
         self.backend
     }
 
-    /// Runs `f` on a reader connection, off the async workers.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// Runs `f` on a reader connection, off the async workers. A pooled connection
+    /// that lived through a database outage fails its first query: it is dropped (not
+    /// returned to the pool) and `f` runs again on another, up to as many times as the
+    /// pool holds connections, so a reader does not hear of an outage that is over.
+    pub async fn read<T, F>(&self, mut f: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.reader.clone();
         run_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            let mut tries = pool.max_size() + 1;
+            loop {
+                let mut conn = pool.get()?;
+                match f(&mut conn) {
+                    Err(err) if tries > 1 && err.is_connection_lost() => {
+                        LOST.set(true);
+                        drop(conn);
+                        tries -= 1;
+                    }
+                    answer => return answer,
+                }
+            }
         })
         .await
     }
