@@ -227,9 +227,10 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 thread_local! {
     /// Set by [`Db::read`] just before it gives back a connection whose query found the
-    /// server gone, for the pool to drop it ([`has_broken`](ConnectionManager), called
-    /// on this thread as the connection goes back, takes it): diesel sees a connection
-    /// as broken only when a transaction on it is.
+    /// server gone, for the pool to drop it ([`has_broken`](ConnectionManager), which
+    /// r2d2 calls on this thread as the connection goes back, takes it): diesel marks a
+    /// PostgreSQL connection broken when libpq says it is dead on some paths (execute,
+    /// batch) but not when preparing a query to load rows fails.
     static LOST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -329,8 +330,11 @@ impl Db {
 
     /// Runs `f` on a reader connection, off the async workers. A pooled connection
     /// that lived through a database outage fails its first query: it is dropped (not
-    /// returned to the pool) and `f` runs again on another, up to as many times as the
-    /// pool holds connections, so a reader does not hear of an outage that is over.
+    /// returned to the pool) and `f` runs again on the next idle connection, then, when
+    /// no idle one is left, once more on a connection the pool opens (within its
+    /// timeout), so a reader does not hear of an outage that is over. A server that
+    /// takes connections but loses every query costs a request at most one new
+    /// connection's wait, not one per try.
     pub async fn read<T, F>(&self, mut f: F) -> Result<T, ApiError>
     where
         F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
@@ -338,18 +342,27 @@ impl Db {
     {
         let pool = self.reader.clone();
         run_blocking(move || {
-            let mut tries = pool.max_size() + 1;
-            loop {
-                let mut conn = pool.get()?;
+            let mut conn = pool.get()?;
+            // Whether `conn` came from `get` after the idle connections ran out: its
+            // failure is the answer.
+            let mut last = false;
+            for _ in 0..=pool.max_size() {
                 match f(&mut conn) {
-                    Err(err) if tries > 1 && err.is_connection_lost() => {
+                    Err(err) if !last && err.is_connection_lost() => {
                         LOST.set(true);
                         drop(conn);
-                        tries -= 1;
+                        conn = match pool.try_get() {
+                            Some(idle) => idle,
+                            None => {
+                                last = true;
+                                pool.get()?
+                            }
+                        };
                     }
                     answer => return answer,
                 }
             }
+            f(&mut conn)
         })
         .await
     }
