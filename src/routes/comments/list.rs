@@ -131,10 +131,11 @@ fn cursor_scope(sort: Sort) -> String {
 }
 
 /// One page of an article's threads: approved comments, the caller's own held ones,
-/// and placeholders for deleted ones that still have visible replies. An anonymous
-/// page of 1 KB or more comes gzipped (`Content-Encoding: gzip`) to a client whose
-/// `Accept-Encoding` takes gzip, as every browser's does; the answer varies by that
-/// header.
+/// and placeholders for deleted ones that still have visible replies.
+///
+/// An anonymous page of 1 KB to 1 MB comes gzipped (`Content-Encoding: gzip`) to a
+/// client whose `Accept-Encoding` takes gzip, as every browser's does; the answer varies
+/// by that header (`Vary: Accept-Encoding`).
 #[utoipa::path(get, path = "/api/v1/comments", tag = "comments", params(ListQuery), security((), ("bearer" = [])), responses((status = 200, description = "A page of threads", body = ListResponse, headers(("Content-Encoding" = String, description = "`gzip` when the page is sent gzipped"), ("Vary" = String, description = "`Accept-Encoding`")))))]
 #[tracing::instrument(skip_all)]
 pub async fn handle(

@@ -456,6 +456,9 @@ export interface paths {
         /**
          * One page of an article's threads: approved comments, the caller's own held ones,
          *     and placeholders for deleted ones that still have visible replies.
+         * @description An anonymous page of 1 KB to 1 MB comes gzipped (`Content-Encoding: gzip`) to a
+         *     client whose `Accept-Encoding` takes gzip, as every browser's does; the answer varies
+         *     by that header (`Vary: Accept-Encoding`).
          */
         get: operations["get_comments"];
         put?: never;
@@ -3770,6 +3773,10 @@ export interface operations {
             /** @description A page of threads */
             200: {
                 headers: {
+                    /** @description `gzip` when the page is sent gzipped */
+                    "Content-Encoding"?: string;
+                    /** @description `Accept-Encoding` */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content: {
