@@ -202,8 +202,8 @@ impl Weigh for CountAnswer {
 
 /// A serialised anonymous page of threads, with its gzip form, made by the first request
 /// that takes gzip (browsers all do) and then served to every such request while the
-/// entry lasts: a hot article's first page is 70 KB of JSON, and under a tenth of that
-/// compressed.
+/// entry lasts: the benchmark's hot article's first page is 70 KB of JSON, and under a
+/// tenth of that compressed.
 #[derive(Debug)]
 pub struct PageBody {
     pub plain: Bytes,

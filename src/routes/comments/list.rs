@@ -167,17 +167,16 @@ pub async fn handle(
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(assets::accepts_gzip);
-    match takes_gzip.then(|| body.gzip()).flatten() {
-        Some(gzip) => Ok(HttpResponse::Ok()
-            .content_type("application/json")
+    let mut answer = HttpResponse::Ok();
+    answer
+        .content_type("application/json")
+        .insert_header((header::VARY, "Accept-Encoding"));
+    Ok(match takes_gzip.then(|| body.gzip()).flatten() {
+        Some(gzip) => answer
             .insert_header((header::CONTENT_ENCODING, "gzip"))
-            .insert_header((header::VARY, "Accept-Encoding"))
-            .body(gzip.clone())),
-        None => Ok(HttpResponse::Ok()
-            .content_type("application/json")
-            .insert_header((header::VARY, "Accept-Encoding"))
-            .body(body.plain.clone())),
-    }
+            .body(gzip.clone()),
+        None => answer.body(body.plain.clone()),
+    })
 }
 
 /// A signed-in reader's page. Unless they have held comments on the article, it holds
