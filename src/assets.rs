@@ -98,6 +98,14 @@ pub fn none_match(if_none_match: &str, etag: &str) -> bool {
         .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
 }
 
+/// Whether a request's `Accept-Encoding` header accepts gzip (see [`accepts_gzip`]).
+pub fn request_takes_gzip(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get(actix_web::http::header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(accepts_gzip)
+}
+
 /// Whether an `Accept-Encoding` value accepts gzip: listed without `q=0`, or not listed
 /// and `*` is, without `q=0` (RFC 9110, 12.5.3: a coding named outranks `*`).
 pub fn accepts_gzip(accept_encoding: &str) -> bool {

@@ -145,11 +145,7 @@ async fn counts_are_cacheable_with_etags() {
 async fn a_post_of_counts_hears_first_that_its_body_is_too_large_then_that_it_is_not_json() {
     for_each_backend(async |app| {
         let send = |body: Vec<u8>, content_type: &'static str| {
-            app.client
-                .post(app.url("/counts"))
-                .header("Content-Type", content_type)
-                .body(body)
-                .send()
+            app.post_body("/counts", content_type, body)
         };
         // A thousand keys (the most one POST may name) of 100 characters: more than the
         // 64 KB a body may take, which is said before anything else about it.
@@ -159,28 +155,24 @@ async fn a_post_of_counts_hears_first_that_its_body_is_too_large_then_that_it_is
         let huge = json!({ "articles": keys }).to_string().into_bytes();
         assert!(huge.len() > 64 * 1024, "{}", huge.len());
         for content_type in ["application/json", "text/plain"] {
-            let res = send(huge.clone(), content_type).await.unwrap();
+            let res = send(huge.clone(), content_type).await;
             expect_problem(res, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
         }
         // Within the limit: the type, then the JSON, then the keys.
         let small = br#"{"articles": ["a"]}"#.to_vec();
-        let res = send(small.clone(), "text/plain").await.unwrap();
+        let res = send(small.clone(), "text/plain").await;
         expect_problem(
             res,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
         )
         .await;
-        let res = send(br#"{"articles": 5}"#.to_vec(), "application/json")
-            .await
-            .unwrap();
+        let res = send(br#"{"articles": 5}"#.to_vec(), "application/json").await;
         expect_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
-        let res = send(br#"{"articles": []}"#.to_vec(), "application/json")
-            .await
-            .unwrap();
+        let res = send(br#"{"articles": []}"#.to_vec(), "application/json").await;
         expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         for content_type in ["application/json; charset=utf-8", "application/ld+json"] {
-            let res = send(small.clone(), content_type).await.unwrap();
+            let res = send(small.clone(), content_type).await;
             assert_eq!(res.status(), StatusCode::OK, "{content_type}");
             let body: Value = res.json().await.unwrap();
             assert_eq!(body["counts"], json!({"a": 0}));

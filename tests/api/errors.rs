@@ -1,7 +1,6 @@
 //! Every failure, including actix's own, is an RFC 9457 problem; nothing is a 500.
 
 use reqwest::StatusCode;
-use reqwest::header::CONTENT_TYPE;
 
 use crate::helpers::{expect_problem, for_each_backend};
 
@@ -37,11 +36,7 @@ async fn unknown_routes_and_methods_are_problems() {
 async fn unreadable_bodies_are_400_or_415_or_413() {
     for_each_backend(async |app| {
         let post = |body: Vec<u8>, content_type: &'static str| {
-            app.client
-                .post(app.url("/auth/register"))
-                .header(CONTENT_TYPE, content_type)
-                .body(body)
-                .send()
+            app.post_body("/auth/register", content_type, body)
         };
         let json = "application/json";
         for body in [
@@ -52,16 +47,14 @@ async fn unreadable_bodies_are_400_or_415_or_413() {
             br#"{"username": "anna"}"#,
             b"\xff\xfe{}",
         ] {
-            let res = post(body.to_vec(), json).await.unwrap();
+            let res = post(body.to_vec(), json).await;
             expect_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
         }
         // Deep nesting stays a 400, not a stack overflow or a 500.
-        let res = post("[".repeat(60_000).into_bytes(), json).await.unwrap();
+        let res = post("[".repeat(60_000).into_bytes(), json).await;
         expect_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
 
-        let res = post(br#"{"username":"anna"}"#.to_vec(), "text/plain")
-            .await
-            .unwrap();
+        let res = post(br#"{"username":"anna"}"#.to_vec(), "text/plain").await;
         expect_problem(
             res,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -73,7 +66,7 @@ async fn unreadable_bodies_are_400_or_415_or_413() {
             r#"{{"username":"{}","email":"a@b.de","password":"12345678"}}"#,
             "a".repeat(70 * 1024)
         );
-        let res = post(huge.into_bytes(), json).await.unwrap();
+        let res = post(huge.into_bytes(), json).await;
         expect_problem(res, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     })
     .await;

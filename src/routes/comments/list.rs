@@ -162,11 +162,7 @@ pub async fn handle(
             Ok::<_, ApiError>(page.map(|plain| Arc::new(PageBody::new(plain))))
         })
         .await?;
-    let takes_gzip = http
-        .headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(assets::accepts_gzip);
+    let takes_gzip = assets::request_takes_gzip(http.headers());
     let mut answer = HttpResponse::Ok();
     answer
         .content_type("application/json")

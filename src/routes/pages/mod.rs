@@ -41,7 +41,7 @@ fn respond(req: &HttpRequest, asset: &Asset, caching: Caching) -> HttpResponse {
     }
     answer.insert_header((header::CONTENT_TYPE, asset.content_type));
     match &asset.gzip {
-        Some(gzip) if text(header::ACCEPT_ENCODING).is_some_and(assets::accepts_gzip) => answer
+        Some(gzip) if assets::request_takes_gzip(headers) => answer
             .insert_header((header::CONTENT_ENCODING, "gzip"))
             .body(gzip.clone()),
         _ => answer.body(asset.bytes),

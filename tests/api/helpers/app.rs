@@ -142,6 +142,17 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
+    /// `POST base/api/v1{path}` of raw bytes with the given content type.
+    pub async fn post_body(&self, path: &str, content_type: &str, body: Vec<u8>) -> Response {
+        self.client
+            .post(self.url(path))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Stops the server and closes its pools.
     pub async fn stop(self) {
         self.handle.stop(false).await;
