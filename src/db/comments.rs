@@ -135,15 +135,62 @@ pub fn insert(
     // On the backend's own connection: diesel's multi-connection writes every statement's
     // SQL out again on each execution (to hand it on), a tenth of the SQLite writer's
     // time while posting (perf); the backend's own caches it by type.
-    let mut comment: Comment = on_each_backend!(conn, |c| insert.get_result(c)?);
+    let comment: Comment = on_each_backend!(conn, |c| insert.get_result(c)?);
+    let comment = stored(comment);
+    count_new(conn, tally, &comment)?;
+    Ok(comment)
+}
+
+/// Stores comments with one statement, in their order; not yet counted (`count_new`).
+/// A batch of posts inserts its comments so (see `writer`): one statement, on PostgreSQL
+/// one round trip, rather than one per post, and every index and key check is walked
+/// once per statement.
+#[tracing::instrument(skip_all)]
+pub fn insert_all(conn: &mut DbConnection, new: &[NewComment]) -> Result<Vec<Comment>, ApiError> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    let insert = diesel::insert_into(comments::table)
+        .values(new)
+        .returning(comments::all_columns);
+    let mut rows: Vec<Comment> = on_each_backend!(conn, |c| insert.get_results(c)?);
+    // Each row's id is drawn as it is inserted, in the order of the values: in id order
+    // the rows are in that order, however the backend returns them.
+    rows.sort_unstable_by_key(|c| c.id);
+    if rows.len() != new.len() {
+        return Err(ApiError::Unexpected(anyhow::anyhow!(
+            "{} comments inserted, {} returned",
+            new.len(),
+            rows.len()
+        )));
+    }
+    Ok(rows.into_iter().map(stored).collect())
+}
+
+/// A comment as its insert returned it, with its thread set: a top-level comment is its
+/// own thread (the migration `thread_trigger`; SQLite's trigger runs after the row is
+/// returned).
+fn stored(mut comment: Comment) -> Comment {
     if comment.depth == 0 {
-        // The insert's trigger made it its own thread (see the migration
-        // `thread_trigger`); SQLite's runs after the row is returned.
         comment.thread_id = comment.id;
     }
-    let status = comment.status();
-    tally_counters(conn, tally, &comment, None, status, comment.open_flags)?;
-    Ok(comment)
+    comment
+}
+
+/// Counts a comment just stored in `tally`.
+pub fn count_new(
+    conn: &mut DbConnection,
+    tally: &mut Tally,
+    comment: &Comment,
+) -> Result<(), ApiError> {
+    tally_counters(
+        conn,
+        tally,
+        comment,
+        None,
+        comment.status(),
+        comment.open_flags,
+    )
 }
 
 /// Keeps the counters exact when `comment` goes from `from` (`None`: new) to `to`: the
@@ -491,20 +538,18 @@ pub struct NewPost {
     pub text_verdict: TextVerdict,
 }
 
-/// Posts a comment: the article (created on its first comment) must be open, a parent
-/// must take replies; the rules decide its status, which is logged. Its counters'
-/// changes, its log line (unless it owes a notice) and its event go to `tally`, for
-/// the end of the transaction. Returns it with the article's key.
+/// A post's first part (see `writer::Post`): the article (created on its first comment)
+/// must be open, a parent must take replies; the rules decide its status. Returns the
+/// comment to insert, and what the post's end (`finish_post`) needs.
 #[tracing::instrument(skip_all)]
-pub fn post(
+pub fn stage_post(
     conn: &mut DbConnection,
-    tally: &mut Tally,
     post: &NewPost,
     writer: Writer,
     site: &Site,
     hook: Option<&Heard>,
     now: NaiveDateTime,
-) -> Result<(Comment, String), ApiError> {
+) -> Result<(NewComment, PostEnd), ApiError> {
     let (title, url) = (post.title.as_deref(), post.url.as_deref());
     let article = articles::get_or_create(conn, post.article.as_str(), title, url, now)?;
     if article.is_closed(now) {
@@ -541,7 +586,37 @@ pub fn post(
         created_at: now,
         updated_at: now,
     };
-    let comment = insert(conn, &new, tally)?;
+    Ok((
+        new,
+        PostEnd {
+            article_key: article.key,
+            decision,
+        },
+    ))
+}
+
+/// What a post's end needs from its first part.
+#[derive(Debug)]
+pub struct PostEnd {
+    article_key: String,
+    decision: Decision,
+}
+
+/// A post's end, once its comment is stored (and counted): its decision is logged (the
+/// line goes to `tally` unless it owes a notice), and its event goes to `tally`, for the
+/// end of the transaction. Returns the comment with the article's key.
+pub fn finish_post(
+    conn: &mut DbConnection,
+    tally: &mut Tally,
+    comment: Comment,
+    end: PostEnd,
+    hook: Option<&Heard>,
+    now: NaiveDateTime,
+) -> Result<(Comment, String), ApiError> {
+    let PostEnd {
+        article_key,
+        decision,
+    } = end;
     let action = decision.log_action();
     if notices::owed_for(action) {
         // (Its notice needs the line's id.)
@@ -560,10 +635,10 @@ pub fn post(
     tally.event(NewEvent::comment(
         EventType::CommentCreated,
         &comment,
-        &article.key,
+        &article_key,
         now,
     ));
-    Ok((comment, article.key))
+    Ok((comment, article_key))
 }
 
 /// Replaces the writer's own comment's text within the edit window (the rules decide

@@ -44,7 +44,6 @@ use diesel::r2d2::R2D2Connection;
 use crate::error::ApiError;
 use crate::telemetry::run_blocking;
 use changes::{ChangeSignal, Touched};
-use tally::Tally;
 
 /// Runs the same statement on whichever backend `conn` is, for the few statements
 /// (upserts, `ON CONFLICT DO NOTHING`) that diesel cannot build for the multi-connection:
@@ -424,16 +423,13 @@ impl Db {
     /// its counter changes wait in the `Tally` and are written as the transaction's last
     /// statements, once per row for the whole batch the post is committed in (SQLite's
     /// writer, or on PostgreSQL the posting lane of its article: see `writer`), so a busy
-    /// article's row is updated once per batch and not held while posts are written.
-    /// `f` may run twice, the first run rolled back (see `writer::commit`): it must change
-    /// nothing but the database.
-    pub async fn write_posting<T, F>(&self, key: &str, f: F) -> Result<T, ApiError>
-    where
-        F: FnMut(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError>
-            + Send
-            + 'static,
-        T: Send + 'static,
-    {
+    /// article's row is updated once per batch and not held while posts are written; a
+    /// batch of posts inserts its comments with one statement (see `writer::Post`).
+    pub async fn write_posting<P: writer::Post>(
+        &self,
+        key: &str,
+        post: P,
+    ) -> Result<P::Out, ApiError> {
         let lane = match &self.batcher {
             Some(batcher) => batcher,
             None => {
@@ -448,7 +444,7 @@ impl Db {
                 }
             }
         };
-        let (job, result) = writer::job_posting(f);
+        let (job, result) = writer::job_posting(post);
         Self::queue(lane, job, result).await
     }
 

@@ -7,7 +7,8 @@
 //! hears of success before the commit that holds its changes is durable. Posts leave
 //! their counter changes to the end of the batch (`tally`), so a busy article's row is
 //! updated once per batch, not once per post. A batch of posts runs first without
-//! savepoints, and again with them if one of its posts fails (`commit`).
+//! savepoints, its comments inserted by one statement (`commit_posts`), and again with
+//! savepoints, each post whole, if one of its posts fails (`commit`).
 //!
 //! PostgreSQL takes many writers, but posts to one article all update its row: one at
 //! a time, each holding the row until its commit is on disk. Posts there go to a few
@@ -21,6 +22,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use diesel::Connection;
 
 use super::changes::{ChangeSignal, Touched, WriterWatch};
+use super::comments::{self, Comment, NewComment};
 use super::tally::Tally;
 use super::{DbConnection, Pool};
 use crate::error::ApiError;
@@ -41,10 +43,13 @@ struct Ran {
 
 /// A request's work and where its outcome goes.
 trait Work: Send {
-    /// Runs the work on `conn`, in a savepoint of its own if `isolated`, else directly in
-    /// the batch's transaction; keeps the outcome for `finish`. A post's work may run
-    /// twice (see `commit`): the first run's changes are then rolled back.
-    fn run(&mut self, conn: &mut DbConnection, isolated: bool) -> Ran;
+    /// Runs the work on `conn` in a savepoint of its own (inside the batch's
+    /// transaction); keeps the outcome for `finish`.
+    fn run(&mut self, conn: &mut DbConnection) -> Ran;
+    /// A post's work, which can also run in two parts around its comment's insert.
+    fn post(&mut self) -> Option<&mut dyn Staged> {
+        None
+    }
     /// Forgets the outcome of a run whose changes were rolled back.
     fn forget(&mut self);
     /// Tells the request its outcome: `commit_error` if the batch failed; that it was not
@@ -52,12 +57,26 @@ trait Work: Send {
     fn finish(self: Box<Self>, commit_error: Option<&str>);
 }
 
+/// A post's work in the two parts a batch of posts runs (`commit_posts`), directly in
+/// the batch's transaction: each part keeps its outcome, and the first that fails sends
+/// the batch to run again, each post whole in a savepoint (`Work::run`).
+trait Staged {
+    /// Runs the post up to its comment's insert: the comment to insert, or how it ended.
+    fn stage(&mut self, conn: &mut DbConnection) -> Stage;
+    /// Runs the rest, given its comment as stored.
+    fn complete(&mut self, conn: &mut DbConnection, comment: Comment) -> Ran;
+}
+
+/// How a post's first part ended.
+enum Stage {
+    /// It goes on: its comment to insert.
+    Insert(Box<NewComment>),
+    /// It ended: it did not run, failed or panicked.
+    Ended(Ran),
+}
+
 /// One request's work, queued to a writer thread.
 pub struct Job {
-    /// Whether it may leave counter changes to the end of the batch, and reads no
-    /// counter an earlier request of the batch may have left there (a post). Such work
-    /// can also run again from the start (see `commit`).
-    defers: bool,
     work: Box<dyn Work>,
 }
 
@@ -158,14 +177,18 @@ fn run(
         if let Some(watch) = watch.as_mut().filter(|w| w.due()) {
             watch.check(conn, changes);
         }
-        // A batch of posts runs first without savepoints (see `commit`).
-        let optimistic = batch.iter().all(|job| job.defers);
-        let mut outcome = commit(conn, &mut batch, optimistic);
-        if optimistic && matches!(outcome, Err(Failed::Work)) {
+        // A batch of posts runs first without savepoints (see `commit_posts`).
+        let posts = batch.iter_mut().all(|job| job.work.post().is_some());
+        let mut outcome = if posts {
+            commit_posts(conn, &mut batch)
+        } else {
+            commit(conn, &mut batch)
+        };
+        if posts && matches!(outcome, Err(Failed::Work)) {
             for job in &mut batch {
                 job.work.forget();
             }
-            outcome = commit(conn, &mut batch, false);
+            outcome = commit(conn, &mut batch);
         }
         let reason = match outcome {
             Ok(touched) => {
@@ -187,8 +210,8 @@ fn run(
 
 /// Why a batch did not commit.
 enum Failed {
-    /// A request's work failed while running without a savepoint: the batch must run
-    /// again with one for each.
+    /// A post failed in a batch run without savepoints (`commit_posts`): the batch must
+    /// run again with one for each (`commit`).
     Work,
     /// The database failed, or a request's work panicked: the batch fails.
     Db(ApiError),
@@ -206,45 +229,111 @@ impl From<diesel::result::Error> for Failed {
     }
 }
 
-/// Runs `batch` in one transaction and commits it; returns what its kept writes touched.
-///
-/// Each request runs in its own savepoint, so that one that fails rolls back only its
-/// own changes, unless `optimistic`: then each runs directly in the transaction, and the
-/// first that fails rolls the whole transaction back (`Failed::Work`), to be run again
-/// with savepoints. A savepoint costs two statements per request, on PostgreSQL two
-/// round trips and a subtransaction; posts, nearly all of which succeed, run without
-/// them first. No request hears its outcome before the batch's fate is known.
-fn commit(conn: &mut DbConnection, batch: &mut [Job], optimistic: bool) -> Result<Touched, Failed> {
+/// Runs `batch` in one transaction, each request in its own savepoint, so that one that
+/// fails rolls back only its own changes, and commits it; returns what its kept writes
+/// touched. No request hears its outcome before the batch's fate is known.
+fn commit(conn: &mut DbConnection, batch: &mut [Job]) -> Result<Touched, Failed> {
     conn.transaction::<_, Failed, _>(|conn| {
         let mut touched = Touched::default();
         // Posts' counter changes, written once per row before another request (which
         // may read them) and before the commit.
         let mut deferred = Tally::default();
         for job in batch.iter_mut() {
-            if !job.defers {
+            if job.work.post().is_none() {
                 deferred.apply(conn)?;
             }
-            let ran = job.work.run(conn, !optimistic);
-            if ran.panicked {
-                // diesel may still count the panicked savepoint as open, so the
-                // batch's "commit" would only release it: roll everything back.
-                return Err(Failed::Db(ApiError::Unexpected(anyhow::anyhow!(
-                    "a write panicked"
-                ))));
-            }
-            match ran.kept {
-                Some(kept) => {
-                    touched.merge(kept);
-                    deferred.merge(ran.tally);
-                }
-                // Its changes, if any, are in the transaction: none of it can stay.
-                None if optimistic && !ran.skipped => return Err(Failed::Work),
-                None => {}
-            }
+            keep(job.work.run(conn), true, &mut touched, &mut deferred)?;
         }
         deferred.apply(conn)?;
         Ok(touched)
     })
+}
+
+/// Runs a batch of posts in one transaction and commits it, without savepoints: each
+/// post's first part, then one statement inserting all their comments, then each post's
+/// rest. A savepoint costs two statements per request, on PostgreSQL two round trips and
+/// a subtransaction, and an insert of its own one more: posts, nearly all of which
+/// succeed, run so first. The first that fails, or a failed insert, rolls the whole
+/// transaction back (`Failed::Work`), and `commit` runs the batch again, each post whole
+/// in its savepoint. (So does a reply to a comment posted earlier in the same batch,
+/// whose parent is not stored when its first part runs.)
+fn commit_posts(conn: &mut DbConnection, batch: &mut [Job]) -> Result<Touched, Failed> {
+    conn.transaction::<_, Failed, _>(|conn| {
+        let mut touched = Touched::default();
+        let mut deferred = Tally::default();
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut posts = Vec::with_capacity(batch.len());
+        for job in batch.iter_mut() {
+            let Some(post) = job.work.post() else {
+                return Err(Failed::Work);
+            };
+            match post.stage(conn) {
+                Stage::Insert(row) => {
+                    rows.push(*row);
+                    posts.push(post);
+                }
+                Stage::Ended(ran) => keep(ran, false, &mut touched, &mut deferred)?,
+            }
+        }
+        let stored = comments::insert_all(conn, &rows).map_err(|_| Failed::Work)?;
+        for (post, comment) in posts.into_iter().zip(stored) {
+            let ran = post.complete(conn, comment);
+            keep(ran, false, &mut touched, &mut deferred)?;
+        }
+        deferred.apply(conn)?;
+        Ok(touched)
+    })
+}
+
+/// Takes in what a request's run left: what it touched and its counter changes, if it
+/// kept its changes. A run that panicked fails the batch; one that failed without a
+/// savepoint (not `isolated`) left its changes in the transaction, none of which can
+/// stay, and the batch must run again.
+fn keep(
+    ran: Ran,
+    isolated: bool,
+    touched: &mut Touched,
+    deferred: &mut Tally,
+) -> Result<(), Failed> {
+    if ran.panicked {
+        // diesel may still count the panicked savepoint as open, so the batch's
+        // "commit" would only release it: roll everything back.
+        return Err(Failed::Db(ApiError::Unexpected(anyhow::anyhow!(
+            "a write panicked"
+        ))));
+    }
+    match ran.kept {
+        Some(kept) => {
+            touched.merge(kept);
+            deferred.merge(ran.tally);
+        }
+        None if !isolated && !ran.skipped => return Err(Failed::Work),
+        None => {}
+    }
+    Ok(())
+}
+
+/// A post's work in two parts around its comment's insert, so that a batch of posts
+/// inserts its comments with one statement (`commit_posts`). Its parts may run again,
+/// the earlier run's changes rolled back (the post then runs whole in a savepoint): they
+/// must change nothing but the database.
+pub trait Post: Send + 'static {
+    type Out: Send + 'static;
+    /// Everything before the insert: returns the comment to insert.
+    fn before(
+        &mut self,
+        conn: &mut DbConnection,
+        touched: &mut Touched,
+        tally: &mut Tally,
+    ) -> Result<NewComment, ApiError>;
+    /// Everything after, given the comment as stored (and counted in `tally`).
+    fn after(
+        &mut self,
+        conn: &mut DbConnection,
+        comment: Comment,
+        touched: &mut Touched,
+        tally: &mut Tally,
+    ) -> Result<Self::Out, ApiError>;
 }
 
 /// Wraps a request's work, which says what it touched, into a job whose result arrives
@@ -254,43 +343,38 @@ where
     F: FnOnce(&mut DbConnection, &mut Touched) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    // Run once only: only posts' batches run again (`commit`).
-    let mut f = Some(f);
-    wrap(false, move |conn, touched, _| match f.take() {
-        Some(f) => f(conn, touched),
-        None => Err(ApiError::Unexpected(anyhow::anyhow!("a write ran twice"))),
-    })
-}
-
-/// As [`job_touching`], for a post, whose counter changes wait in its `Tally` for the
-/// end of the batch. `f` may run twice, the first run's changes rolled back (`commit`):
-/// it must change nothing but the database.
-pub fn job_posting<T, F>(f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, ApiError>>)
-where
-    F: FnMut(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send + 'static,
-    T: Send + 'static,
-{
-    wrap(true, f)
-}
-
-fn wrap<T, F>(defers: bool, f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, ApiError>>)
-where
-    F: FnMut(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send + 'static,
-    T: Send + 'static,
-{
     let (done, result) = tokio::sync::oneshot::channel();
     let work = Box::new(Request {
-        f,
+        f: Some(f),
         outcome: None,
         done,
         span: tracing::Span::current(),
     });
-    (Job { defers, work }, result)
+    (Job { work }, result)
+}
+
+/// A job for a post, whose counter changes wait in its `Tally` for the end of the batch.
+pub fn job_posting<P: Post>(
+    post: P,
+) -> (
+    Job,
+    tokio::sync::oneshot::Receiver<Result<P::Out, ApiError>>,
+) {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let work = Box::new(PostRequest {
+        post,
+        staged: None,
+        outcome: None,
+        done,
+        span: tracing::Span::current(),
+    });
+    (Job { work }, result)
 }
 
 /// A request's work, its outcome once run, and where the outcome goes.
 struct Request<T, F> {
-    f: F,
+    /// Taken by its run: only batches of posts run again.
+    f: Option<F>,
     outcome: Option<Result<T, ApiError>>,
     done: tokio::sync::oneshot::Sender<Result<T, ApiError>>,
     span: tracing::Span,
@@ -298,46 +382,20 @@ struct Request<T, F> {
 
 impl<T, F> Work for Request<T, F>
 where
-    F: FnMut(&mut DbConnection, &mut Touched, &mut Tally) -> Result<T, ApiError> + Send,
+    F: FnOnce(&mut DbConnection, &mut Touched) -> Result<T, ApiError> + Send,
     T: Send,
 {
-    fn run(&mut self, conn: &mut DbConnection, isolated: bool) -> Ran {
-        let mut touched = Touched::default();
-        let mut tally = Tally::default();
-        let mut panicked = false;
+    fn run(&mut self, conn: &mut DbConnection) -> Ran {
         let Self { f, span, done, .. } = self;
-        let skipped = done.is_closed();
-        let outcome = if skipped {
-            // The client gave up waiting (its request timed out): it was told nothing
-            // was stored, so nothing is.
-            Err(ApiError::Unavailable(anyhow::anyhow!(
-                "the request ended before its turn"
-            )))
-        } else {
-            // A panic must not take the writer thread (and every later write) with it.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                span.in_scope(|| {
-                    if isolated {
-                        // Inside the batch's transaction this is a savepoint.
-                        conn.transaction(|conn| f(conn, &mut touched, &mut tally))
-                    } else {
-                        f(conn, &mut touched, &mut tally)
-                    }
-                })
-            }))
-            .unwrap_or_else(|_| {
-                panicked = true;
-                Err(ApiError::Unexpected(anyhow::anyhow!("a write panicked")))
-            })
-        };
-        let kept = outcome.is_ok().then_some(touched);
+        let (outcome, ran) = attempt(done.is_closed(), span, Default::default(), |touched, _| {
+            match f.take() {
+                // Inside the batch's transaction this is a savepoint.
+                Some(f) => conn.transaction(|conn| f(conn, touched)),
+                None => Err(ApiError::Unexpected(anyhow::anyhow!("a write ran twice"))),
+            }
+        });
         self.outcome = Some(outcome);
-        Ran {
-            panicked,
-            skipped,
-            kept,
-            tally,
-        }
+        ran
     }
 
     fn forget(&mut self) {
@@ -345,24 +403,154 @@ where
     }
 
     fn finish(self: Box<Self>, commit_error: Option<&str>) {
-        let outcome = match (self.outcome, commit_error) {
-            (Some(Ok(_)), Some(reason)) => Err(ApiError::Unavailable(anyhow::anyhow!("{reason}"))),
-            (Some(outcome), _) => outcome,
-            // Not run: only when the batch failed before its turn.
-            (None, reason) => Err(ApiError::Unavailable(anyhow::anyhow!(
-                "{}",
-                reason.unwrap_or("not run")
-            ))),
-        };
-        let _ = self.done.send(outcome);
+        deliver(self.outcome, commit_error, self.done);
     }
+}
+
+/// A post's work, its outcome once run, and where the outcome goes.
+struct PostRequest<P: Post> {
+    post: P,
+    /// What its first part touched and left to the batch, until its rest runs.
+    staged: Option<(Touched, Tally)>,
+    outcome: Option<Result<P::Out, ApiError>>,
+    done: tokio::sync::oneshot::Sender<Result<P::Out, ApiError>>,
+    span: tracing::Span,
+}
+
+impl<P: Post> Work for PostRequest<P> {
+    fn run(&mut self, conn: &mut DbConnection) -> Ran {
+        let Self {
+            post, span, done, ..
+        } = self;
+        let (outcome, ran) = attempt(
+            done.is_closed(),
+            span,
+            Default::default(),
+            |touched, tally| {
+                // Inside the batch's transaction this is a savepoint.
+                conn.transaction(|conn| {
+                    let row = post.before(conn, touched, tally)?;
+                    let comment = comments::insert(conn, &row, tally)?;
+                    post.after(conn, comment, touched, tally)
+                })
+            },
+        );
+        self.outcome = Some(outcome);
+        ran
+    }
+
+    fn post(&mut self) -> Option<&mut dyn Staged> {
+        Some(self)
+    }
+
+    fn forget(&mut self) {
+        self.staged = None;
+        self.outcome = None;
+    }
+
+    fn finish(self: Box<Self>, commit_error: Option<&str>) {
+        deliver(self.outcome, commit_error, self.done);
+    }
+}
+
+impl<P: Post> Staged for PostRequest<P> {
+    fn stage(&mut self, conn: &mut DbConnection) -> Stage {
+        let Self {
+            post, span, done, ..
+        } = self;
+        let (outcome, ran) = attempt(
+            done.is_closed(),
+            span,
+            Default::default(),
+            |touched, tally| post.before(conn, touched, tally),
+        );
+        match outcome {
+            Ok(row) => {
+                self.staged = Some((ran.kept.unwrap_or_default(), ran.tally));
+                Stage::Insert(Box::new(row))
+            }
+            Err(e) => {
+                self.outcome = Some(Err(e));
+                Stage::Ended(ran)
+            }
+        }
+    }
+
+    fn complete(&mut self, conn: &mut DbConnection, comment: Comment) -> Ran {
+        let staged = self.staged.take().unwrap_or_default();
+        let Self { post, span, .. } = self;
+        let (outcome, ran) = attempt(false, span, staged, |touched, tally| {
+            comments::count_new(conn, tally, &comment)?;
+            post.after(conn, comment, touched, tally)
+        });
+        self.outcome = Some(outcome);
+        ran
+    }
+}
+
+/// Runs a request's work `f`, given what it touched and tallied so far, unless its
+/// client has gone (`gone`), catching a panic: a panic must not take the writer thread
+/// (and every later write) with it. Returns its outcome and what the run left.
+fn attempt<T>(
+    gone: bool,
+    span: &tracing::Span,
+    (mut touched, mut tally): (Touched, Tally),
+    f: impl FnOnce(&mut Touched, &mut Tally) -> Result<T, ApiError>,
+) -> (Result<T, ApiError>, Ran) {
+    let mut panicked = false;
+    let outcome = if gone {
+        // The client gave up waiting (its request timed out): it was told nothing was
+        // stored, so nothing is.
+        Err(ApiError::Unavailable(anyhow::anyhow!(
+            "the request ended before its turn"
+        )))
+    } else {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            span.in_scope(|| f(&mut touched, &mut tally))
+        }))
+        .unwrap_or_else(|_| {
+            panicked = true;
+            Err(ApiError::Unexpected(anyhow::anyhow!("a write panicked")))
+        })
+    };
+    let kept = outcome.is_ok().then_some(touched);
+    let ran = Ran {
+        panicked,
+        skipped: gone,
+        kept,
+        tally,
+    };
+    (outcome, ran)
+}
+
+/// Tells a request its outcome: `commit_error` if the batch failed; that it was not run,
+/// if it was not.
+fn deliver<T>(
+    outcome: Option<Result<T, ApiError>>,
+    commit_error: Option<&str>,
+    done: tokio::sync::oneshot::Sender<Result<T, ApiError>>,
+) {
+    let outcome = match (outcome, commit_error) {
+        (Some(Ok(_)), Some(reason)) => Err(ApiError::Unavailable(anyhow::anyhow!("{reason}"))),
+        (Some(outcome), _) => outcome,
+        // Not run: only when the batch failed before its turn.
+        (None, reason) => Err(ApiError::Unavailable(anyhow::anyhow!(
+            "{}",
+            reason.unwrap_or("not run")
+        ))),
+    };
+    let _ = done.send(outcome);
 }
 
 #[cfg(test)]
 mod tests {
     use diesel::connection::SimpleConnection;
 
-    use crate::db::{Db, DbSettings};
+    use super::Post;
+    use crate::db::changes::Touched;
+    use crate::db::comments::{Comment, NewComment};
+    use crate::db::tally::Tally;
+    use crate::db::{Db, DbConnection, DbSettings};
     use crate::error::ApiError;
 
     fn sqlite() -> (tempfile::TempDir, Db) {
@@ -375,6 +563,94 @@ mod tests {
         };
         let db = Db::connect(&settings).unwrap();
         (dir, db)
+    }
+
+    /// A database with the schema and one article (id 1) for `TestPost`s.
+    async fn posting_db() -> (tempfile::TempDir, Db) {
+        let (dir, db) = sqlite();
+        crate::db::migrations::run_pending(&db).unwrap();
+        db.write(|conn| {
+            crate::db::articles::get_or_create(
+                conn,
+                "a",
+                None,
+                None,
+                chrono::Utc::now().naive_utc(),
+            )
+        })
+        .await
+        .unwrap();
+        (dir, db)
+    }
+
+    /// A post for these tests: `f` runs first (its error ends the post), then an approved
+    /// comment on article 1, a reply to `parent` if given, is stored. Fails after the
+    /// insert if `fail_after`. Its outcome: `f`'s, and the comment stored.
+    struct TestPost<T, F> {
+        f: F,
+        parent: Option<i64>,
+        fail_after: bool,
+        out: Option<T>,
+    }
+
+    fn test_post<T, F>(f: F) -> TestPost<T, F> {
+        TestPost {
+            f,
+            parent: None,
+            fail_after: false,
+            out: None,
+        }
+    }
+
+    impl<T, F> Post for TestPost<T, F>
+    where
+        F: FnMut(&mut DbConnection, &mut Tally) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        type Out = (T, Comment);
+
+        fn before(
+            &mut self,
+            conn: &mut DbConnection,
+            _: &mut Touched,
+            tally: &mut Tally,
+        ) -> Result<NewComment, ApiError> {
+            self.out = Some((self.f)(conn, tally)?);
+            if let Some(id) = self.parent {
+                crate::db::comments::find(conn, crate::domain::comment::CommentId(id))?
+                    .ok_or(ApiError::NotFound("comment"))?;
+            }
+            let at = chrono::Utc::now().naive_utc();
+            Ok(NewComment {
+                article_id: 1,
+                parent_id: self.parent,
+                thread_id: self.parent.unwrap_or(0),
+                depth: i32::from(self.parent.is_some()),
+                author_id: None,
+                body: "x".to_owned(),
+                html: "<p>x</p>".to_owned(),
+                status: "approved".to_owned(),
+                moderation_reason: None,
+                rejection_reason: None,
+                hook_result: None,
+                created_at: at,
+                updated_at: at,
+            })
+        }
+
+        fn after(
+            &mut self,
+            _: &mut DbConnection,
+            comment: Comment,
+            _: &mut Touched,
+            _: &mut Tally,
+        ) -> Result<Self::Out, ApiError> {
+            if self.fail_after {
+                return Err(ApiError::NotFound("comment"));
+            }
+            let out = self.out.take().ok_or(ApiError::NotFound("outcome"))?;
+            Ok((out, comment))
+        }
     }
 
     #[tokio::test]
@@ -486,8 +762,7 @@ mod tests {
         use crate::db::moderation::NewLogLine;
         use crate::db::schema::{events, moderation_log};
 
-        let (_dir, db) = sqlite();
-        crate::db::migrations::run_pending(&db).unwrap();
+        let (_dir, db) = posting_db().await;
         let at = chrono::DateTime::from_timestamp(1_800_000_000, 0)
             .unwrap()
             .naive_utc();
@@ -512,13 +787,16 @@ mod tests {
         // Queued together, so mostly in one batch; either way only the kept post's rows
         // may be written, in the order the posts ran.
         let posts = (0..6).map(|n| {
-            db.write_posting("a", move |_, _, tally| {
-                rows(tally, &n.to_string());
-                if n % 2 == 1 {
-                    return Err(ApiError::NotFound("comment"));
-                }
-                Ok(())
-            })
+            db.write_posting(
+                "a",
+                test_post(move |_: &mut DbConnection, tally: &mut Tally| {
+                    rows(tally, &n.to_string());
+                    if n % 2 == 1 {
+                        return Err(ApiError::NotFound("comment"));
+                    }
+                    Ok(())
+                }),
+            )
         });
         let outcomes = futures::future::join_all(posts).await;
         let failed: Vec<bool> = outcomes.iter().map(Result::is_err).collect();
@@ -578,7 +856,7 @@ mod tests {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicUsize, Ordering};
 
-        let (_dir, db) = sqlite();
+        let (_dir, db) = posting_db().await;
         db.write(|conn| Ok(conn.batch_execute("CREATE TABLE t (x INTEGER UNIQUE)")?))
             .await
             .unwrap();
@@ -587,19 +865,22 @@ mod tests {
         // (a failed statement).
         let posts = (0..8).map(|n| {
             let runs = runs.clone();
-            db.write_posting("a", move |conn, _, _| {
-                runs.fetch_add(1, Ordering::Relaxed);
-                let x = if n == 7 { 0 } else { n };
-                conn.batch_execute(&format!("INSERT INTO t VALUES ({x})"))?;
-                if n % 2 == 1 {
-                    return Err(ApiError::NotFound("comment"));
-                }
-                Ok(n)
-            })
+            db.write_posting(
+                "a",
+                test_post(move |conn: &mut DbConnection, _: &mut Tally| {
+                    runs.fetch_add(1, Ordering::Relaxed);
+                    let x = if n == 7 { 0 } else { n };
+                    conn.batch_execute(&format!("INSERT INTO t VALUES ({x})"))?;
+                    if n % 2 == 1 {
+                        return Err(ApiError::NotFound("comment"));
+                    }
+                    Ok(n)
+                }),
+            )
         });
         // The writer busy with another write while the posts queue: they are one batch.
         let outcomes = while_writer_busy(&db, 0, futures::future::join_all(posts)).await;
-        let kept: Vec<Option<i32>> = outcomes.into_iter().map(Result::ok).collect();
+        let kept: Vec<Option<i32>> = outcomes.into_iter().map(|o| o.ok().map(|o| o.0)).collect();
         assert_eq!(
             kept,
             [Some(0), None, Some(2), None, Some(4), None, Some(6), None]
@@ -630,10 +911,13 @@ mod tests {
         runs.store(0, Ordering::Relaxed);
         let posts = (10..18).map(|n| {
             let runs = runs.clone();
-            let post = db.write_posting("a", move |conn, _, _| {
-                runs.fetch_add(1, Ordering::Relaxed);
-                Ok(conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))?)
-            });
+            let post = db.write_posting(
+                "a",
+                test_post(move |conn: &mut DbConnection, _: &mut Tally| {
+                    runs.fetch_add(1, Ordering::Relaxed);
+                    Ok(conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))?)
+                }),
+            );
             let patience = std::time::Duration::from_millis(if n == 12 { 10 } else { 5000 });
             tokio::time::timeout(patience, post)
         });
@@ -649,6 +933,91 @@ mod tests {
             7,
             "a post ran again, or the abandoned one ran"
         );
+    }
+
+    #[tokio::test]
+    async fn a_batch_of_posts_stores_its_comments_together_in_order_and_counts_them() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        use diesel::prelude::*;
+
+        use crate::db::schema::{articles, comments};
+
+        let (_dir, db) = posting_db().await;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = {
+            let runs = runs.clone();
+            move |conn: &mut DbConnection, _: &mut Tally| {
+                let _ = conn;
+                runs.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+        };
+        let stored = || {
+            db.write(|conn| {
+                let rows: Vec<(i64, i64, Option<i64>)> = comments::table
+                    .order(comments::id.asc())
+                    .select((comments::id, comments::thread_id, comments::parent_id))
+                    .load(conn)?;
+                let count: i64 = articles::table
+                    .find(1)
+                    .select(articles::comment_count)
+                    .first(conn)?;
+                Ok((rows, count))
+            })
+        };
+
+        // Four posts in one batch, the third failing after its insert: the batch runs
+        // again, each post whole, and only the others' comments stay, in queue order,
+        // each its own thread, counted.
+        let posts = (0..4).map(|n| {
+            let mut post = test_post(counted.clone());
+            post.fail_after = n == 2;
+            db.write_posting("a", post)
+        });
+        let outcomes = while_writer_busy(&db, 0, futures::future::join_all(posts)).await;
+        let ids: Vec<Option<i64>> = outcomes
+            .iter()
+            .map(|o| o.as_ref().ok().map(|(_, c)| c.id))
+            .collect();
+        assert!(ids[2].is_none(), "the failed post was stored: {ids:?}");
+        let kept: Vec<i64> = ids.iter().flatten().copied().collect();
+        assert_eq!(kept.len(), 3, "{ids:?}");
+        assert!(
+            kept.windows(2).all(|w| w[0] < w[1]),
+            "not in order: {kept:?}"
+        );
+        for outcome in outcomes.iter().flatten() {
+            assert_eq!(outcome.1.thread_id, outcome.1.id, "not its own thread");
+        }
+        let (rows, count) = stored().await.unwrap();
+        let expected: Vec<(i64, i64, Option<i64>)> =
+            kept.iter().map(|&id| (id, id, None)).collect();
+        assert_eq!(rows, expected);
+        assert_eq!(count, 3, "the article's count");
+        // Four first parts together, then four whole posts.
+        assert_eq!(runs.load(Ordering::Relaxed), 4 + 4);
+
+        // A reply to a comment posted earlier in the same batch: its parent is not
+        // stored when its first part runs, so the batch runs again and both are kept.
+        runs.store(0, Ordering::Relaxed);
+        let next = kept.last().copied().unwrap_or(0) + 1;
+        let top = db.write_posting("a", test_post(counted.clone()));
+        let mut reply = test_post(counted.clone());
+        reply.parent = Some(next);
+        let reply = db.write_posting("a", reply);
+        let (top, reply) = while_writer_busy(&db, 0, async { futures::join!(top, reply) }).await;
+        let (top, reply) = (top.unwrap().1, reply.unwrap().1);
+        assert_eq!(top.id, next);
+        assert_eq!(
+            (reply.parent_id, reply.thread_id, reply.depth),
+            (Some(next), next, 1)
+        );
+        assert_eq!(runs.load(Ordering::Relaxed), 2 + 2);
+        let (rows, count) = stored().await.unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(count, 5, "the article's count");
     }
 
     #[tokio::test]

@@ -1,16 +1,23 @@
 //! `POST /comments`.
 
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, web};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::{CommentView, hook};
-use crate::db::comments::{self, NewPost};
+use crate::db::DbConnection;
+use crate::db::changes::Touched;
+use crate::db::comments::{self, Comment, NewComment, NewPost, PostEnd, Writer};
 use crate::db::subscriptions::{self, Target};
+use crate::db::tally::Tally;
+use crate::db::writer::Post;
 use crate::domain::article::reader_may_name;
 use crate::domain::comment::{ArticleKey, CommentBody, CommentId, article_text, web_url};
+use crate::domain::hook::Heard;
 use crate::domain::markdown;
 use crate::domain::moderation::{self, Site};
-use crate::domain::user::UserId;
 use crate::error::{ApiError, FieldErrors};
 use crate::limits::Action;
 use crate::routes::extract::CurrentUser;
@@ -89,24 +96,74 @@ pub async fn handle(
         (post.title, post.url) = (None, None);
     }
     let heard = hook::on_post(&state, &site, &caller, &post).await;
-    let writer = caller.writer();
-    let writer_id = caller.user.id;
-    let now = state.clock.now_naive();
     let key = post.article.as_str().to_owned();
-    let (comment, article) = state
-        .db
-        .write_posting(&key, move |conn, touched, tally| {
-            let (comment, article) =
-                comments::post(conn, tally, &post, writer, &site, heard.as_ref(), now)?;
-            touched.article(article.as_str());
-            if subscribe {
-                let target = Target::Comment(CommentId(comment.id));
-                subscriptions::subscribe(conn, UserId(writer_id), target, now)?;
-            }
-            Ok((comment, article))
-        })
-        .await?;
+    let posting = Posting {
+        post,
+        writer: caller.writer(),
+        site,
+        heard,
+        subscribe,
+        now: state.clock.now_naive(),
+        end: None,
+    };
+    let (comment, article) = state.db.write_posting(&key, posting).await?;
     let author = Some(caller.user.username.clone());
     let view = CommentView::new(&comment, author, &article, false, Some(caller.viewer()));
     Ok(HttpResponse::Created().json(view))
+}
+
+/// A post's work in the writer (see `writer::Post`).
+struct Posting {
+    post: NewPost,
+    writer: Writer,
+    site: Arc<Site>,
+    heard: Option<Heard>,
+    subscribe: bool,
+    now: NaiveDateTime,
+    /// Between the two parts.
+    end: Option<PostEnd>,
+}
+
+impl Post for Posting {
+    type Out = (Comment, String);
+
+    fn before(
+        &mut self,
+        conn: &mut DbConnection,
+        _: &mut Touched,
+        _: &mut Tally,
+    ) -> Result<NewComment, ApiError> {
+        let site = &self.site;
+        let (row, end) = comments::stage_post(
+            conn,
+            &self.post,
+            self.writer,
+            site,
+            self.heard.as_ref(),
+            self.now,
+        )?;
+        self.end = Some(end);
+        Ok(row)
+    }
+
+    fn after(
+        &mut self,
+        conn: &mut DbConnection,
+        comment: Comment,
+        touched: &mut Touched,
+        tally: &mut Tally,
+    ) -> Result<Self::Out, ApiError> {
+        let end = self
+            .end
+            .take()
+            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("a post ended before it began")))?;
+        let (comment, article) =
+            comments::finish_post(conn, tally, comment, end, self.heard.as_ref(), self.now)?;
+        touched.article(&article);
+        if self.subscribe {
+            let target = Target::Comment(CommentId(comment.id));
+            subscriptions::subscribe(conn, self.writer.id, target, self.now)?;
+        }
+        Ok((comment, article))
+    }
 }
