@@ -19,22 +19,32 @@
 //!   connection's `PRAGMA data_version`, which moves with every commit of *another*
 //!   connection and never with its own, so this instance's writes stay as precise as
 //!   they said ([`WriterWatch`]);
-//! - on PostgreSQL a thread polling `pg_current_wal_lsn()`, which moves with every
-//!   commit record, this instance's own included: there every write also makes
-//!   everything stale a few milliseconds later (telling one's own commits from others'
-//!   would need a marker all instances write, which costs every write).
+//! - on PostgreSQL a thread polling `pg_current_snapshot()`, which says which
+//!   transactions have ended (their changes visible, or rolled back) and which still
+//!   run. Each of this instance's write transactions notes its id just before its commit
+//!   ([`note_own`], one statement per transaction, not per request: a posting lane's
+//!   batch notes one); a transaction that ended between two polls and is not among them
+//!   is another writer's, and bumps everything. Transactions this instance did not note
+//!   (a savepoint's, a background job's) count as another writer's: a needless bump,
+//!   never a missed one.
 //!
 //! (LISTEN/NOTIFY was tried first: PostgreSQL serialises the commits of notifying
-//! transactions, which cut posting throughput.)
+//! transactions, which cut posting throughput. Polling `pg_current_wal_lsn()`, as until
+//! December 2026, moves with this instance's own commits too: under a stream of posts
+//! every cached answer, the callers of access tokens included, went stale every few
+//! milliseconds, a read of the account for nearly every post.)
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 
-use super::{Backend, DbSettings};
+use super::prepared::Prepared;
+use super::{Backend, DbConnection, DbSettings};
+use crate::error::ApiError;
 
 /// How often the watcher looks for other writers' commits.
 const POLL: Duration = Duration::from_millis(5);
@@ -58,7 +68,20 @@ pub struct ChangeSignal {
     /// Per article (by the stripe its key hashes to): moves with this instance's writes
     /// that said which articles they changed (`Db::write_articles`).
     articles: Box<[AtomicU64]>,
+    /// PostgreSQL: the ids of this instance's write transactions not yet seen ended by
+    /// the watcher ([`note_own`]), at most [`OWN_KEPT`].
+    own: Mutex<BTreeSet<u64>>,
+    /// How many of those the watcher has seen end.
+    own_ended: AtomicU64,
 }
+
+/// Most transaction ids of this instance kept for the watcher; past it the oldest go
+/// (their end then looks like another writer's: a needless bump, never a missed one).
+const OWN_KEPT: usize = 65_536;
+
+/// Most transaction ids the watcher looks at from one poll to the next; past it, it
+/// bumps without looking.
+const MAX_SPAN: u64 = 10_000;
 
 impl Default for ChangeSignal {
     fn default() -> Self {
@@ -68,6 +91,8 @@ impl Default for ChangeSignal {
             external: AtomicU64::new(0),
             settings: AtomicU64::new(0),
             articles: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            own: Mutex::new(BTreeSet::new()),
+            own_ended: AtomicU64::new(0),
         }
     }
 }
@@ -178,6 +203,41 @@ impl ChangeSignal {
         self.bump();
     }
 
+    /// Notes a transaction of this instance (PostgreSQL), before its commit.
+    fn own_transaction(&self, xid: u64) {
+        if let Ok(mut own) = self.own.lock() {
+            own.insert(xid);
+            if own.len() > OWN_KEPT {
+                own.pop_first();
+            }
+        }
+    }
+
+    /// Whether any of the transactions `ended` (since the watcher's last look) is not
+    /// this instance's; forgets those that are, and every one before `oldest_running`
+    /// (all of which have ended).
+    fn others_among(&self, ended: impl Iterator<Item = u64>, oldest_running: u64) -> bool {
+        let Ok(mut own) = self.own.lock() else {
+            return true;
+        };
+        let mut others = false;
+        for xid in ended {
+            if own.remove(&xid) {
+                self.own_ended.fetch_add(1, Ordering::SeqCst);
+            } else {
+                others = true;
+            }
+        }
+        *own = own.split_off(&oldest_running);
+        others
+    }
+
+    /// How many of this instance's transactions the PostgreSQL watcher has seen end and
+    /// told from other writers' (none on SQLite, whose watch needs no notes).
+    pub fn own_commits_seen(&self) -> u64 {
+        self.own_ended.load(Ordering::SeqCst)
+    }
+
     /// The generation of the site settings: it moves when this instance changes them
     /// and whenever the watcher sees any commit, but not with this instance's other
     /// writes, so a stream of posts does not re-read the settings for each post.
@@ -195,9 +255,76 @@ struct DataVersion {
 }
 
 #[derive(QueryableByName)]
-struct WalPosition {
+struct SnapshotText {
     #[diesel(sql_type = Text)]
-    lsn: String,
+    snapshot: String,
+}
+
+#[derive(QueryableByName)]
+struct TransactionId {
+    #[diesel(sql_type = Nullable<Text>)]
+    xid: Option<String>,
+}
+
+/// PostgreSQL: notes the transaction `conn` is in, if it has written anything, as this
+/// instance's, so that the watcher does not take its commit for another writer's. Call
+/// it as the transaction's last statement. (SQLite: nothing to do.)
+pub fn note_own(conn: &mut DbConnection, signal: &ChangeSignal) -> Result<(), ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        let id = diesel::sql_query("SELECT pg_current_xact_id_if_assigned()::text AS xid")
+            .prepared()
+            .load::<TransactionId>(pg)?;
+        let xid: Option<u64> = id.into_iter().next().and_then(|t| t.xid?.parse().ok());
+        if let Some(xid) = xid {
+            signal.own_transaction(xid);
+        }
+    }
+    Ok(())
+}
+
+/// What `pg_current_snapshot()` says: every transaction before `xmin` has ended; of those
+/// before `xmax`, all but `running`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Snapshot {
+    xmin: u64,
+    xmax: u64,
+    running: BTreeSet<u64>,
+}
+
+impl Snapshot {
+    /// Reads the text form, `xmin:xmax:xip,xip,…`.
+    fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split(':');
+        let xmin = parts.next()?.parse().ok()?;
+        let xmax = parts.next()?.parse().ok()?;
+        let running = match parts.next()? {
+            "" => BTreeSet::new(),
+            list => list
+                .split(',')
+                .map(|x| x.parse().ok())
+                .collect::<Option<_>>()?,
+        };
+        Some(Self {
+            xmin,
+            xmax,
+            running,
+        })
+    }
+
+    /// Whether a transaction that is not this instance's ended between `earlier` and
+    /// this snapshot (or too many ended to look).
+    fn others_ended_since(&self, earlier: &Self, signal: &ChangeSignal) -> bool {
+        if self.xmax < earlier.xmax || self.xmax - earlier.xmax > MAX_SPAN {
+            return true;
+        }
+        let ended = earlier
+            .running
+            .iter()
+            .copied()
+            .chain(earlier.xmax..self.xmax)
+            .filter(|xid| !self.running.contains(xid));
+        signal.others_among(ended, self.xmin)
+    }
 }
 
 /// Starts the watcher of PostgreSQL (it ends when the signal is dropped); SQLite's
@@ -297,36 +424,28 @@ impl WriterWatch {
     }
 }
 
+/// Polls PostgreSQL's snapshot until the signal is dropped, bumping everything when a
+/// transaction not of this instance ended (and once more a poll later), or when the
+/// snapshot cannot be read.
 fn watch_postgres(settings: &DbSettings, signal: &Weak<ChangeSignal>) {
-    poll(
-        signal,
-        || PgConnection::establish(&settings.url).ok(),
-        |conn| {
-            diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn")
-                .get_result::<WalPosition>(conn)
-                .ok()
-                .map(|p| p.lsn)
-        },
-    );
-}
-
-/// Polls `marker` until the signal is dropped, bumping the generation when it moves
-/// (and once more a poll later), or when it cannot be read.
-fn poll<C>(
-    signal: &Weak<ChangeSignal>,
-    connect: impl Fn() -> Option<C>,
-    marker: impl Fn(&mut C) -> Option<String>,
-) {
-    let mut conn: Option<C> = None;
-    let mut last: Option<String> = None;
+    let mut conn: Option<PgConnection> = None;
+    let mut last: Option<Snapshot> = None;
     let mut settle = false;
     while let Some(signal) = signal.upgrade() {
         if conn.is_none() {
-            conn = connect();
+            conn = PgConnection::establish(&settings.url).ok();
         }
-        match conn.as_mut().and_then(&marker) {
+        let current = conn.as_mut().and_then(|conn| {
+            diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
+                .get_result::<SnapshotText>(conn)
+                .ok()
+                .and_then(|s| Snapshot::parse(&s.snapshot))
+        });
+        match current {
             Some(current) => {
-                let moved = last.as_ref().is_some_and(|l| *l != current);
+                let moved = last
+                    .as_ref()
+                    .is_some_and(|l| current.others_ended_since(l, &signal));
                 if moved || settle {
                     signal.bump_external();
                 }
@@ -335,7 +454,7 @@ fn poll<C>(
             }
             None => {
                 // Unknown state: assume the worst, reconnect, and bump again once the
-                // marker reads again.
+                // snapshot reads again.
                 signal.bump_external();
                 conn = None;
                 last = None;
@@ -349,7 +468,45 @@ fn poll<C>(
 
 #[cfg(test)]
 mod tests {
-    use super::ChangeSignal;
+    use super::{ChangeSignal, Snapshot};
+
+    #[test]
+    fn snapshots_read_and_tell_this_instances_transactions_from_others() {
+        let snap = |s: &str| Snapshot::parse(s).unwrap();
+        assert_eq!(snap("10:14:11,13").running.len(), 2);
+        assert!(snap("10:10:").running.is_empty());
+        for bad in ["", "10", "10:x:", "10:14:11,", "10:14:1;2"] {
+            assert_eq!(Snapshot::parse(bad), None, "{bad:?}");
+        }
+        let signal = ChangeSignal::default();
+        for xid in [11, 14, 15] {
+            signal.own_transaction(xid);
+        }
+        // 11 ended, 13 still runs, 14 ran and ended in between, 15 still runs: all ours.
+        let earlier = snap("10:14:11,13");
+        assert!(!snap("13:16:13,15").others_ended_since(&earlier, &signal));
+        // 13 (not ours) ends.
+        assert!(snap("15:16:15").others_ended_since(&snap("13:16:13,15"), &signal));
+        // 15 ends, ours; 16 starts and ends, not ours.
+        assert!(snap("17:17:").others_ended_since(&snap("15:16:15"), &signal));
+        // Nothing ended.
+        assert!(!snap("17:17:").others_ended_since(&snap("17:17:"), &signal));
+        // Too many to look at, or the counter went back (another server): bump.
+        assert!(snap("20017:20018:").others_ended_since(&snap("17:17:"), &signal));
+        assert!(snap("5:6:").others_ended_since(&snap("17:17:"), &signal));
+        // The notes are forgotten once their transactions ended.
+        signal.own_transaction(30);
+        assert!(!snap("31:31:").others_ended_since(&snap("30:30:"), &signal));
+        assert!(signal.own.lock().unwrap().is_empty());
+        signal.own_transaction(40);
+        signal.own_transaction(50);
+        assert!(snap("45:45:").others_ended_since(&snap("31:31:"), &signal));
+        assert_eq!(
+            signal.own.lock().unwrap().len(),
+            1,
+            "the note of a transaction yet to run stays"
+        );
+    }
 
     #[test]
     fn settings_stay_current_through_other_local_writes_only() {

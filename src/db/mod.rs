@@ -410,7 +410,11 @@ impl Db {
             let mut conn = pool.get()?;
             let conn: &mut DbConnection = &mut conn;
             let mut touched = Touched::default();
-            let result = conn.transaction(|conn| f(conn, &mut touched));
+            let result = conn.transaction(|conn| {
+                let result = f(conn, &mut touched)?;
+                changes::note_own(conn, &changes)?;
+                Ok(result)
+            });
             if result.is_ok() {
                 changes.bump_touched(&touched);
             }

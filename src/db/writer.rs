@@ -180,15 +180,15 @@ fn run(
         // A batch of posts runs first without savepoints (see `commit_posts`).
         let posts = batch.iter_mut().all(|job| job.work.post().is_some());
         let mut outcome = if posts {
-            commit_posts(conn, &mut batch)
+            commit_posts(conn, &mut batch, changes)
         } else {
-            commit(conn, &mut batch)
+            commit(conn, &mut batch, changes)
         };
         if posts && matches!(outcome, Err(Failed::Work)) {
             for job in &mut batch {
                 job.work.forget();
             }
-            outcome = commit(conn, &mut batch);
+            outcome = commit(conn, &mut batch, changes);
         }
         let reason = match outcome {
             Ok(touched) => {
@@ -231,8 +231,13 @@ impl From<diesel::result::Error> for Failed {
 
 /// Runs `batch` in one transaction, each request in its own savepoint, so that one that
 /// fails rolls back only its own changes, and commits it; returns what its kept writes
-/// touched. No request hears its outcome before the batch's fate is known.
-fn commit(conn: &mut DbConnection, batch: &mut [Job]) -> Result<Touched, Failed> {
+/// touched. No request hears its outcome before the batch's fate is known. (The
+/// transaction is noted as the instance's own for the watcher: `changes::note_own`.)
+fn commit(
+    conn: &mut DbConnection,
+    batch: &mut [Job],
+    changes: &ChangeSignal,
+) -> Result<Touched, Failed> {
     conn.transaction::<_, Failed, _>(|conn| {
         let mut touched = Touched::default();
         // Posts' counter changes, written once per row before another request (which
@@ -245,6 +250,7 @@ fn commit(conn: &mut DbConnection, batch: &mut [Job]) -> Result<Touched, Failed>
             keep(job.work.run(conn), true, &mut touched, &mut deferred)?;
         }
         deferred.apply(conn)?;
+        super::changes::note_own(conn, changes)?;
         Ok(touched)
     })
 }
@@ -257,7 +263,11 @@ fn commit(conn: &mut DbConnection, batch: &mut [Job]) -> Result<Touched, Failed>
 /// transaction back (`Failed::Work`), and `commit` runs the batch again, each post whole
 /// in its savepoint. (So does a reply to a comment posted earlier in the same batch,
 /// whose parent is not stored when its first part runs.)
-fn commit_posts(conn: &mut DbConnection, batch: &mut [Job]) -> Result<Touched, Failed> {
+fn commit_posts(
+    conn: &mut DbConnection,
+    batch: &mut [Job],
+    changes: &ChangeSignal,
+) -> Result<Touched, Failed> {
     conn.transaction::<_, Failed, _>(|conn| {
         let mut touched = Touched::default();
         let mut deferred = Tally::default();
@@ -281,6 +291,7 @@ fn commit_posts(conn: &mut DbConnection, batch: &mut [Job]) -> Result<Touched, F
             keep(ran, false, &mut touched, &mut deferred)?;
         }
         deferred.apply(conn)?;
+        super::changes::note_own(conn, changes)?;
         Ok(touched)
     })
 }

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Anonymous, PASSWORD, TestApp, TestDb, backends, expect_status, for_each_backend, id_of,
+    Anonymous, Backend, PASSWORD, TestApp, TestDb, backends, expect_status, for_each_backend, id_of,
 };
 
 #[tokio::test]
@@ -476,4 +476,120 @@ async fn anonymous_pages_come_gzipped_to_clients_that_take_it_and_follow_writes(
         assert_eq!(header(&own, CONTENT_ENCODING), "");
     })
     .await;
+}
+
+/// A post as the writer runs it (`writer::Post`): a top-level comment on `article`.
+struct RawPost {
+    article: i64,
+}
+
+impl tribune::db::writer::Post for RawPost {
+    type Out = i64;
+
+    fn before(
+        &mut self,
+        _: &mut tribune::db::DbConnection,
+        _: &mut tribune::db::changes::Touched,
+        _: &mut tribune::db::tally::Tally,
+    ) -> Result<tribune::db::comments::NewComment, tribune::error::ApiError> {
+        let now = chrono::Utc::now().naive_utc();
+        Ok(tribune::db::comments::NewComment {
+            article_id: self.article,
+            parent_id: None,
+            thread_id: 0,
+            depth: 0,
+            author_id: None,
+            body: "x".into(),
+            html: "<p>x</p>".into(),
+            status: "approved".into(),
+            moderation_reason: None,
+            rejection_reason: None,
+            hook_result: None,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    fn after(
+        &mut self,
+        _: &mut tribune::db::DbConnection,
+        comment: tribune::db::comments::Comment,
+        touched: &mut tribune::db::changes::Touched,
+        _: &mut tribune::db::tally::Tally,
+    ) -> Result<i64, tribune::error::ApiError> {
+        touched.article("own");
+        Ok(comment.id)
+    }
+}
+
+#[tokio::test]
+async fn only_other_writers_commits_make_everything_stale() {
+    use tribune::db::articles;
+
+    for backend in backends() {
+        eprintln!("=== backend: {backend}");
+        let test_db = TestDb::new(backend);
+        let db = test_db.connect();
+        tribune::db::migrations::run_pending(&db).unwrap();
+        db.watch_external_changes(&test_db.settings()).unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        let article = db
+            .write(move |conn| articles::get_or_create(conn, "own", None, None, now))
+            .await
+            .unwrap()
+            .id;
+        // The watcher's first looks (and the bump of its settling look) pass.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let changes = db.changes().clone();
+        let base = changes.base_generation();
+        let article_generation = changes.article_generation("own");
+        let seen = changes.own_commits_seen();
+
+        // This instance's writes that name their article, and its posts (on PostgreSQL
+        // through a posting lane), leave every other cached answer current.
+        for n in 0..5 {
+            db.write_articles(move |conn, touched| {
+                let key = format!("own-{n}");
+                articles::get_or_create(conn, &key, None, None, now)?;
+                touched.article(key);
+                Ok(())
+            })
+            .await
+            .unwrap();
+            db.write_posting("own", RawPost { article }).await.unwrap();
+        }
+        assert_ne!(changes.article_generation("own"), article_generation);
+        match backend {
+            // The writer's own connection never sees its own commits.
+            Backend::Sqlite => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                assert_eq!(
+                    changes.base_generation(),
+                    base,
+                    "this instance's own commits made everything stale"
+                );
+            }
+            // The watcher tells them from other writers' by their notes. (Whether
+            // everything stays current cannot be asserted here: other tests' commits on
+            // the same server are other writers' too.)
+            Backend::Postgres => {
+                eventually("the watcher telling this instance's commits", async || {
+                    changes.own_commits_seen() >= seen + 10
+                })
+                .await;
+            }
+        }
+
+        // Another writer's commit (another instance: another handle on the database,
+        // without the first's notes) makes everything stale within the watcher's polls.
+        let other = test_db.connect();
+        other
+            .write(move |conn| articles::get_or_create(conn, "theirs", None, None, now))
+            .await
+            .unwrap();
+        eventually("another writer's commit", async || {
+            changes.base_generation() != base
+        })
+        .await;
+    }
 }

@@ -292,6 +292,9 @@ async fn two_instances_share_bans_roles_and_counts() {
         );
 
         a.ban_ok(&moderator, anna.user_id, &Ban::new("Spam")).await;
+        // B kept anna's account as the database had it, until a commit it did not make:
+        // A's, which B's watcher sees within a few milliseconds.
+        tokio::time::sleep(Duration::from_millis(100)).await;
         expect_problem(
             b.comment(&anna, "shared", "trotzdem", None).await,
             StatusCode::FORBIDDEN,
