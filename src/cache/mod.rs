@@ -47,11 +47,18 @@
 //! treats them as missing from that moment on, by the service's clock.
 //!
 //! The callers of access tokens (`callers`: the account and session as the database had
-//! them) are of [`Scope::Changes`] and carry as `valid_until` a second from their read or
+//! them) are of [`Scope::Base`] and carry as `valid_until` a second from their read or
 //! the session's end, whichever comes first, so a logout, ban, role change or erasure
-//! reaches them as any answer; authentication is as exact as every cached answer.
+//! (writes that do not name articles) reaches them as any answer; authentication is as
+//! exact as every cached answer. This instance's writes that name their articles (posts,
+//! edits, deletions, likes) leave them: of an account, those change only its counts of
+//! approved and rejected comments, which a cached caller may therefore show up to a
+//! second late (the new-user rule and the moderation hook read them there; `GET /me`
+//! reads the account afresh). Under a stream of posts the account is not read again for
+//! each post.
 //!
-//! Four scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Article`]
+//! Five scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Base`] with
+//! every commit that may have touched anything; [`Scope::Article`]
 //! with every commit that may have touched anything and with writes to the entry's
 //! article; [`Scope::Settings`]
 //! moves with this instance's settings changes and with every commit the watcher sees,
@@ -149,7 +156,7 @@ impl Caches {
             pages: ReadCache::new(signal, clock, Scope::Article, parts(8)),
             page_rows: ReadCache::new(signal, clock, Scope::Article, parts(8)),
             site: ReadCache::new(signal, clock, Scope::Settings, 32 * MIB),
-            callers: ReadCache::new(signal, clock, Scope::Changes, parts(2)),
+            callers: ReadCache::new(signal, clock, Scope::Base, parts(2)),
             overview: ReadCache::new(signal, clock, Scope::Clock, MIB),
         }
     }

@@ -75,6 +75,9 @@ impl ArticleOf for () {}
 pub enum Scope {
     /// Moves with every commit.
     Changes,
+    /// Moves with every commit that may have changed anything: not with this instance's
+    /// writes that named the articles they changed.
+    Base,
     /// Moves with every commit that may have changed anything, and with this instance's
     /// writes to the entry's article (its key's [`ArticleOf`]).
     Article,
@@ -183,7 +186,7 @@ impl<K: Eq + Hash + Clone + Weigh + ArticleOf, V: Clone + Weigh> ReadCache<K, V>
     pub fn reading(&self) -> Reading {
         let generation = match self.scope {
             Scope::Changes => self.signal.generation(),
-            Scope::Article => self.signal.base_generation(),
+            Scope::Base | Scope::Article => self.signal.base_generation(),
             Scope::Settings => self.signal.settings_generation(),
             Scope::Clock => 0,
         };

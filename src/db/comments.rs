@@ -518,8 +518,24 @@ fn as_parent(parent: &Comment, article: ArticleId) -> Parent {
 #[derive(Debug, Clone, Copy)]
 pub struct Writer {
     pub id: UserId,
-    /// Approved comments so far (the new-user rule).
+    /// Approved comments so far (the new-user rule), as the caller was authenticated: up
+    /// to a second old (see `cache`), so `approved_now` reads them where they count.
     pub approved: i64,
+}
+
+/// The writer's approved comments as this transaction sees them if `needed` (the rules
+/// compare them), else as authenticated. Posts need them only under the new-user rule;
+/// an edit, whose own comment's approval is taken off, always.
+fn approved_now(conn: &mut DbConnection, writer: Writer, needed: bool) -> Result<i64, ApiError> {
+    if !needed {
+        return Ok(writer.approved);
+    }
+    Ok(users::table
+        .find(writer.id.0)
+        .select(users::approved_count)
+        .first::<i64>(conn)
+        .optional()?
+        .unwrap_or(writer.approved))
 }
 
 /// A validated new comment or reply.
@@ -567,7 +583,7 @@ pub fn stage_post(
     let context = Context {
         settings: &site.settings,
         article_moderation: article.moderation,
-        author_approved: writer.approved,
+        author_approved: approved_now(conn, writer, site.settings.new_user_threshold > 0)?,
     };
     let rules = post.text_verdict.decide(context);
     let (decision, rejection_reason) = hook.map_or((rules, None), |h| h.decide(rules));
@@ -667,7 +683,8 @@ pub fn revise(
     let article = articles::find(conn, ArticleId(comment.article_id))?
         .ok_or(ApiError::NotFound("comment"))?;
     // The author's own comment does not vouch for itself.
-    let approved_before = writer.approved - i64::from(comment.status() == CommentStatus::Approved);
+    let approved = approved_now(conn, writer, true)?;
+    let approved_before = approved - i64::from(comment.status() == CommentStatus::Approved);
     let context = Context {
         settings: &site.settings,
         article_moderation: article.moderation,

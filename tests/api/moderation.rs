@@ -373,6 +373,41 @@ async fn new_users_are_held_until_enough_approved_comments() {
 }
 
 #[tokio::test]
+async fn the_new_user_rule_counts_approved_comments_as_they_are_at_the_post() {
+    for_each_backend(async |app| {
+        let admin = app.account_with_role("admin", "admin").await;
+        let moderator = app.account_with_role("moderator", "moderator").await;
+        app.update_settings_ok(&admin, json!({"new_user_threshold": 1}))
+            .await;
+        let newbie = app.register_reader("newbie").await;
+        let first = app.comment_ok(&newbie, "a", "eins", None).await;
+        assert_eq!(first["moderation_reason"], "new_user");
+        app.approve_ok(&moderator, id_of(&first), None).await;
+
+        // One approved: the next is approved at once, and the account says two at once
+        // (the caller as authenticated is kept a second, not its counts).
+        let second = app.comment_ok(&newbie, "a", "zwei", None).await;
+        assert_eq!(second["status"], "approved");
+        let me = app.me_ok(&newbie).await;
+        assert_eq!(me["approved_count"], 2);
+
+        // Both deleted by their author: none approved now, so the next is held again.
+        app.delete_comment_ok(&newbie, id_of(&first)).await;
+        app.delete_comment_ok(&newbie, id_of(&second)).await;
+        let third = app.comment_ok(&newbie, "a", "drei", None).await;
+        assert_eq!(
+            (
+                third["status"].as_str(),
+                third["moderation_reason"].as_str()
+            ),
+            (Some("pending"), Some("new_user"))
+        );
+        assert_counts_exact(app);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn editing_runs_the_rules_again() {
     for_each_backend(async |app| {
         let (_, anna, _) = with_rules(app).await;

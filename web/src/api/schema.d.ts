@@ -594,7 +594,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's account. */
+        /**
+         * The caller's account.
+         * @description Read afresh: its counts of approved and rejected comments include the caller's
+         *     comments up to this moment.
+         */
         get: operations["get_me"];
         put?: never;
         post?: never;
