@@ -32,8 +32,9 @@
 //!    write bumps everything.
 //! 3. **Commits of other instances (and of the command line) bump it too.** A watcher
 //!    polls a marker that moves with every commit of another writer (`PRAGMA
-//!    data_version` on the SQLite writer's own connection; `pg_current_wal_lsn()` on
-//!    PostgreSQL, which moves with this instance's commits too) every 5 ms, bumps
+//!    data_version` on the SQLite writer's own connection; on PostgreSQL
+//!    `pg_current_snapshot()`, whose ended transactions are another writer's unless this
+//!    instance noted them as its own) every 5 ms, bumps
 //!    everything when it moved and once more a poll later (an answer read in the
 //!    instant between a commit's record and its visibility cannot stay), and bumps
 //!    whenever the marker cannot be read. Another instance's write therefore reaches

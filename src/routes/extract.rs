@@ -52,11 +52,12 @@ const CALLER_KEPT: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 
 /// The caller of `req`, from its bearer token and the database: the session must be
 /// live and the account exist. What the database said is kept in `caches.callers` while
-/// nothing at all has been committed since it was read (`Scope::Changes`: a logout, a
-/// ban, a role change or an erasure is such a commit; this instance's own at once,
-/// another instance's or the command line's within the watcher's few milliseconds), for
-/// a second at most and never past the session's lifetime; a session found ended is not
-/// kept.
+/// nothing has been committed since it was read but this instance's writes that named
+/// their articles (`Scope::Base`: a logout, a ban, a role change or an erasure ends it;
+/// this instance's own at once, another instance's or the command line's within the
+/// watcher's few milliseconds), for a second at most and never past the session's
+/// lifetime; a session found ended is not kept. (Those writes change an account's counts
+/// only: see `cache` for where they are read afresh.)
 pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<CurrentUser, ApiError> {
     let token = bearer_token(req)?;
     let auth = state.tokens.verify_access(&token)?;
