@@ -59,7 +59,8 @@
 //! each post.
 //!
 //! Five scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Base`] with
-//! every commit that may have touched anything; [`Scope::Article`]
+//! every commit that may have touched anything but articles' comments (and with them
+//! their authors' counts); [`Scope::Article`]
 //! with every commit that may have touched anything and with writes to the entry's
 //! article; [`Scope::Settings`]
 //! moves with this instance's settings changes and with every commit the watcher sees,

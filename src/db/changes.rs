@@ -213,6 +213,14 @@ impl ChangeSignal {
         }
     }
 
+    /// Forgets every note (the watcher lost sight of the server: the ids it noted may
+    /// be another server's next); their ends then look like another writer's.
+    fn forget_own(&self) {
+        if let Ok(mut own) = self.own.lock() {
+            own.clear();
+        }
+    }
+
     /// Whether any of the transactions `ended` (since the watcher's last look) is not
     /// this instance's; forgets those that are, and every one before `oldest_running`
     /// (all of which have ended).
@@ -315,6 +323,9 @@ impl Snapshot {
     /// this snapshot (or too many ended to look).
     fn others_ended_since(&self, earlier: &Self, signal: &ChangeSignal) -> bool {
         if self.xmax < earlier.xmax || self.xmax - earlier.xmax > MAX_SPAN {
+            // Too many to look at, or another server (a failover, a restore), whose
+            // transaction ids may repeat noted ones: forget the notes.
+            signal.forget_own();
             return true;
         }
         let ended = earlier
@@ -456,6 +467,7 @@ fn watch_postgres(settings: &DbSettings, signal: &Weak<ChangeSignal>) {
                 // Unknown state: assume the worst, reconnect, and bump again once the
                 // snapshot reads again.
                 signal.bump_external();
+                signal.forget_own();
                 conn = None;
                 last = None;
                 settle = true;
@@ -491,8 +503,11 @@ mod tests {
         assert!(snap("17:17:").others_ended_since(&snap("15:16:15"), &signal));
         // Nothing ended.
         assert!(!snap("17:17:").others_ended_since(&snap("17:17:"), &signal));
-        // Too many to look at, or the counter went back (another server): bump.
+        // Too many to look at, or the counter went back (another server): bump, and
+        // forget the notes, whose ids another server may hand out again.
+        signal.own_transaction(20_017);
         assert!(snap("20017:20018:").others_ended_since(&snap("17:17:"), &signal));
+        assert!(signal.own.lock().unwrap().is_empty(), "notes kept");
         assert!(snap("5:6:").others_ended_since(&snap("17:17:"), &signal));
         // The notes are forgotten once their transactions ended.
         signal.own_transaction(30);

@@ -154,9 +154,6 @@ pub fn insert_all(conn: &mut DbConnection, new: &[NewComment]) -> Result<Vec<Com
         .values(new)
         .returning(comments::all_columns);
     let mut rows: Vec<Comment> = on_each_backend!(conn, |c| insert.get_results(c)?);
-    // Each row's id is drawn as it is inserted, in the order of the values: in id order
-    // the rows are in that order, however the backend returns them.
-    rows.sort_unstable_by_key(|c| c.id);
     if rows.len() != new.len() {
         return Err(ApiError::Unexpected(anyhow::anyhow!(
             "{} comments inserted, {} returned",
@@ -164,6 +161,9 @@ pub fn insert_all(conn: &mut DbConnection, new: &[NewComment]) -> Result<Vec<Com
             rows.len()
         )));
     }
+    // Each row's id is drawn as it is inserted, in the order of the values: in id order
+    // the rows are in that order, however the backend returns them.
+    rows.sort_unstable_by_key(|c| c.id);
     Ok(rows.into_iter().map(stored).collect())
 }
 

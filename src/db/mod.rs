@@ -410,13 +410,19 @@ impl Db {
             let mut conn = pool.get()?;
             let conn: &mut DbConnection = &mut conn;
             let mut touched = Touched::default();
+            let mut noted = false;
             let result = conn.transaction(|conn| {
                 let result = f(conn, &mut touched)?;
                 changes::note_own(conn, &changes)?;
+                noted = true;
                 Ok(result)
             });
             if result.is_ok() {
                 changes.bump_touched(&touched);
+            } else if noted {
+                // The commit failed as far as we know, but may have happened (a
+                // connection lost after it), and the watcher takes it for ours.
+                changes.bump();
             }
             result
         })

@@ -199,7 +199,12 @@ fn run(
             }
             // (Only a run without savepoints fails with `Work`, and it has run again.)
             Err(Failed::Work) => Some("a request of the batch failed".to_owned()),
-            Err(Failed::Db(e)) => Some(format!("the commit failed: {e}")),
+            Err(Failed::Db(e)) => {
+                // The commit may have happened all the same (a connection lost after
+                // it), and the watcher takes a noted transaction for ours.
+                changes.bump();
+                Some(format!("the commit failed: {e}"))
+            }
         };
         // Those after a failed counter update or a panic did not run: they hear so.
         for job in batch {
@@ -285,8 +290,18 @@ fn commit_posts(
                 Stage::Ended(ran) => keep(ran, false, &mut touched, &mut deferred)?,
             }
         }
-        let stored = comments::insert_all(conn, &rows).map_err(|_| Failed::Work)?;
-        for (post, comment) in posts.into_iter().zip(stored) {
+        let stored = comments::insert_all(conn, &rows).map_err(|e| {
+            tracing::warn!(error = %e, "a batch's comments failed to insert: each post again alone");
+            Failed::Work
+        })?;
+        for ((post, row), comment) in posts.into_iter().zip(&rows).zip(stored) {
+            if (comment.article_id, comment.author_id, comment.parent_id, &comment.body)
+                != (row.article_id, row.author_id, row.parent_id, &row.body)
+            {
+                return Err(Failed::Db(ApiError::Unexpected(anyhow::anyhow!(
+                    "a batch's inserted comments came back in another order"
+                ))));
+            }
             let ran = post.complete(conn, comment);
             keep(ran, false, &mut touched, &mut deferred)?;
         }
@@ -329,6 +344,7 @@ fn keep(
 /// the earlier run's changes rolled back (the post then runs whole in a savepoint): they
 /// must change nothing but the database.
 pub trait Post: Send + 'static {
+    /// What the post answers once committed.
     type Out: Send + 'static;
     /// Everything before the insert: returns the comment to insert.
     fn before(

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Anonymous, Ban, Caller, PASSWORD, Session, TestApp, TestDb, assert_counts_exact, backends,
-    expect_problem, for_each_backend, id_of, tribune_command,
+    expect_problem, expect_status, for_each_backend, id_of, tribune_command,
 };
 
 const A: &str = "artikel-1";
@@ -390,6 +390,13 @@ async fn the_new_user_rule_counts_approved_comments_as_they_are_at_the_post() {
         assert_eq!(second["status"], "approved");
         let me = app.me_ok(&newbie).await;
         assert_eq!(me["approved_count"], 2);
+        let unchanged = app
+            .send_json(reqwest::Method::PATCH, "/me", newbie.token(), &json!({}))
+            .await;
+        let unchanged: Value = expect_status(unchanged, StatusCode::OK).await;
+        assert_eq!(unchanged["approved_count"], 2);
+        let export: Value = expect_status(app.export(&newbie).await, StatusCode::OK).await;
+        assert_eq!(export["account"]["approved_count"], 2);
 
         // Both deleted by their author: none approved now, so the next is held again.
         app.delete_comment_ok(&newbie, id_of(&first)).await;

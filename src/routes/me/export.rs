@@ -12,7 +12,7 @@ use crate::db::appeals::{self, DecisionRecord};
 use crate::db::personal_data::{self, OwnComment, OwnSession, PersonalData};
 use crate::db::reactions::Flag;
 use crate::db::subscriptions::{self, Listed};
-use crate::db::users::User;
+use crate::db::users::{self, User};
 use crate::error::ApiError;
 use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
@@ -160,15 +160,20 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.user.user_id();
     let now = state.clock.now();
-    let (data, decisions, subscribed) = state
+    // The account as the database has it, beside the rows read with it (the caller as
+    // authenticated may be a second old: `account_now`).
+    let (account, data, decisions, subscribed) = state
         .db
         .read(move |conn| {
+            let account = users::find(conn, user)?;
             let decisions = appeals::decisions_of(conn, user, None, None, now)?;
             let subscribed = subscriptions::list(conn, user)?;
-            Ok((personal_data::of(conn, user)?, decisions.rows, subscribed))
+            let data = personal_data::of(conn, user)?;
+            Ok((account, data, decisions.rows, subscribed))
         })
         .await?;
-    let export = Export::new(&caller.user, data, decisions, subscribed, now);
+    let account = account.unwrap_or(caller.user);
+    let export = Export::new(&account, data, decisions, subscribed, now);
     Ok(HttpResponse::Ok()
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .insert_header((

@@ -2,8 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::Account;
-use crate::db::users;
+use super::{Account, account_now};
 use crate::error::ApiError;
 use crate::routes::extract::CurrentUser;
 use crate::state::AppState;
@@ -18,14 +17,6 @@ pub async fn handle(
     state: web::Data<AppState>,
     caller: CurrentUser,
 ) -> Result<HttpResponse, ApiError> {
-    // (The caller as authenticated may be a second old, and its counts with it: `cache`.)
-    let id = caller.user.user_id();
-    let user = state
-        .db
-        .read(move |conn| users::find(conn, id))
-        .await?
-        .ok_or(ApiError::Unauthorized(
-            "The session has ended; log in again.",
-        ))?;
+    let user = account_now(&state, &caller).await?;
     Ok(HttpResponse::Ok().json(Account::new(&user, state.clock.now())))
 }

@@ -13,8 +13,24 @@ pub mod verify_email;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::db::users::User;
+use crate::db::users::{self, User};
 use crate::domain::user::{Language, Role, UserStatus};
+use crate::error::ApiError;
+use crate::routes::extract::CurrentUser;
+use crate::state::AppState;
+
+/// The caller's account as the database has it now: the caller as authenticated may be a
+/// second old, and its counts of approved and rejected comments with it (see `cache`).
+async fn account_now(state: &AppState, caller: &CurrentUser) -> Result<User, ApiError> {
+    let id = caller.user.user_id();
+    state
+        .db
+        .read(move |conn| users::find(conn, id))
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "The session has ended; log in again.",
+        ))
+}
 
 /// An account as its owner sees it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

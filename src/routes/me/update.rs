@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::Account;
+use super::{Account, account_now};
 use crate::db::users;
 use crate::domain::user::Language;
 use crate::error::{ApiError, Forbidden};
@@ -44,7 +44,7 @@ pub async fn handle(
     }
     let (replies, digest) = (body.notify_replies, body.moderator_digest);
     let user = if language.is_none() && replies.is_none() && digest.is_none() {
-        caller.user
+        account_now(&state, &caller).await?
     } else {
         let (id, now) = (caller.user.user_id(), state.clock.now_naive());
         state
