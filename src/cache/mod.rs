@@ -54,9 +54,10 @@
 //! exact as every cached answer. This instance's writes that name their articles (posts,
 //! edits, deletions, likes) leave them: of an account, those change only its counts of
 //! approved and rejected comments, which a cached caller may therefore show up to a
-//! second late (the new-user rule and the moderation hook read them there; `GET /me`
-//! reads the account afresh). Under a stream of posts the account is not read again for
-//! each post.
+//! second late (the moderation hook is told them so; the new-user rule and an edit's
+//! rules read them in the write's own transaction, `db::comments::approved_now`, and
+//! `/me` reads the account afresh). Under a stream of posts the account is not read
+//! again for each post.
 //!
 //! Five scopes exist: [`Scope::Changes`] moves with every commit; [`Scope::Base`] with
 //! every commit that may have touched anything but articles' comments (and with them
