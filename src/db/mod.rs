@@ -493,6 +493,10 @@ impl Db {
         f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
         let mut conn = self.writer.get()?;
+        if self.backend == Backend::Sqlite {
+            // Flushed at each commit: the writer thread's flusher does not see these.
+            conn.batch_execute("PRAGMA synchronous = FULL")?;
+        }
         let result = f(&mut conn);
         // SQLite's writer does not see its own connection's commits as another
         // writer's: whatever this did, cached reads are stale.
