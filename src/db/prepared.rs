@@ -66,9 +66,10 @@ pub const ROWS_PER_INSERT: usize = 128;
 /// Inserts `rows` (a slice of an `Insertable` that writes every column, with
 /// `treat_none_as_default_value = false`) into `table`, in order, in runs of
 /// [`power_of_two_runs`]: on PostgreSQL each run's shape is prepared once (through the
-/// loading path, hence `RETURNING` the `id` column, see above); diesel writes SQLite's
-/// multi-row inserts only through its own path, which prepares them anew, one parse
-/// per run. Evaluates to `Result<(), ApiError>`.
+/// loading path, hence `RETURNING` the `id` column, see above). On SQLite diesel would
+/// prepare each multi-row insert anew (a parse per run, and its triggers and key checks
+/// compiled again): rows go one by one through a single-row statement prepared once.
+/// Evaluates to `Result<(), ApiError>`.
 macro_rules! insert_in_runs {
     ($conn:expr, $table:path, $id:path, $rows:expr) => {{
         let conn: &mut $crate::db::DbConnection = $conn;
@@ -83,7 +84,14 @@ macro_rules! insert_in_runs {
                     .prepared()
                     .get_results::<i64>(pg)
                     .map(drop),
-                $crate::db::DbConnection::Sqlite(lite) => insert.execute(lite).map(drop),
+                // SQLite has no round trips to save: each row by the one prepared
+                // single-row statement costs less than parsing a multi-row one.
+                $crate::db::DbConnection::Sqlite(lite) => run.iter().try_for_each(|row| {
+                    diesel::insert_into($table)
+                        .values(row)
+                        .execute(lite)
+                        .map(drop)
+                }),
             };
             if let Err(e) = ran {
                 done = Err(e.into());
