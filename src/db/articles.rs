@@ -73,6 +73,31 @@ pub fn find_by_key(conn: &mut DbConnection, key: &str) -> Result<Option<Article>
         .optional()?))
 }
 
+/// The articles a batch of posts names, read with one query before its posts run (see
+/// `writer::Post`): each post then finds its article here rather than with a query of
+/// its own. Only posts run in such a batch, and nothing but a post's first comment on an
+/// article (which `get_or_create` reads afresh) changes what a post reads of it before
+/// the batch's end.
+#[derive(Debug, Default)]
+pub struct Known(std::collections::HashMap<String, Article>);
+
+impl Known {
+    /// Reads the articles of `keys` that exist.
+    pub fn read(conn: &mut DbConnection, keys: &[&str]) -> Result<Self, ApiError> {
+        let mut keys = keys.to_vec();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.is_empty() {
+            return Ok(Self::default());
+        }
+        let rows: Vec<Article> = articles::table
+            .filter(articles::key.eq_any(&keys))
+            .select(Article::as_select())
+            .load(conn)?;
+        Ok(Self(rows.into_iter().map(|a| (a.key.clone(), a)).collect()))
+    }
+}
+
 /// Finds an article by id.
 #[tracing::instrument(skip_all)]
 pub fn find(conn: &mut DbConnection, id: ArticleId) -> Result<Option<Article>, ApiError> {
@@ -93,10 +118,27 @@ pub fn get_or_create(
     url: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Article, ApiError> {
+    get_or_create_known(conn, &Known::default(), key, title, url, now)
+}
+
+/// As [`get_or_create`], looking in `known` (read for a batch of posts) first.
+pub fn get_or_create_known(
+    conn: &mut DbConnection,
+    known: &Known,
+    key: &str,
+    title: Option<&str>,
+    url: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Article, ApiError> {
+    let complete = |article: &Article| {
+        (article.title.is_some() || title.is_none()) && (article.url.is_some() || url.is_none())
+    };
+    if let Some(article) = known.0.get(key).filter(|a| complete(a)) {
+        return Ok(article.clone());
+    }
     // Nearly every comment is on an article that exists: look first, insert only if not.
     if let Some(article) = find_by_key(conn, key)?
-        && (article.title.is_some() || title.is_none())
-        && (article.url.is_some() || url.is_none())
+        && complete(&article)
     {
         return Ok(article);
     }

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::prepared::Prepared;
 use super::tally::Tally;
 
-use super::articles::CountShift;
+use super::articles::{CountShift, Known};
 use super::events::NewEvent;
 use super::moderation::{LogEntry, NewLogLine, log};
 use super::page::Page;
@@ -572,6 +572,7 @@ pub struct NewPost {
 #[tracing::instrument(skip_all)]
 pub fn stage_post(
     conn: &mut DbConnection,
+    known: &Known,
     post: &NewPost,
     writer: Writer,
     site: &Site,
@@ -579,7 +580,8 @@ pub fn stage_post(
     now: NaiveDateTime,
 ) -> Result<(NewComment, PostEnd), ApiError> {
     let (title, url) = (post.title.as_deref(), post.url.as_deref());
-    let article = articles::get_or_create(conn, post.article.as_str(), title, url, now)?;
+    let key = post.article.as_str();
+    let article = articles::get_or_create_known(conn, known, key, title, url, now)?;
     if article.is_closed(now) {
         return Err(ApiError::Conflict(Conflict::ArticleClosed));
     }

@@ -30,6 +30,7 @@ use std::sync::{Arc, OnceLock};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 
+use super::articles::Known;
 use super::changes::{ChangeSignal, Touched, WriterWatch};
 use super::comments::{self, Comment, NewComment};
 use super::tally::Tally;
@@ -70,8 +71,10 @@ trait Work: Send {
 /// the batch's transaction: each part keeps its outcome, and the first that fails sends
 /// the batch to run again, each post whole in a savepoint (`Work::run`).
 trait Staged {
+    /// The key of the article it posts to.
+    fn article_key(&self) -> Option<&str>;
     /// Runs the post up to its comment's insert: the comment to insert, or how it ended.
-    fn stage(&mut self, conn: &mut DbConnection) -> Stage;
+    fn stage(&mut self, conn: &mut DbConnection, known: &Known) -> Stage;
     /// Runs the rest, given its comment as stored.
     fn complete(&mut self, conn: &mut DbConnection, comment: Comment) -> Ran;
 }
@@ -447,11 +450,24 @@ fn commit_posts(
         let mut deferred = Tally::default();
         let mut rows = Vec::with_capacity(batch.len());
         let mut posts = Vec::with_capacity(batch.len());
+        // The batch's articles, read with one query.
+        let mut keys = Vec::with_capacity(batch.len());
         for job in batch.iter_mut() {
             let Some(post) = job.work.post() else {
                 return Err(Failed::Work);
             };
-            match post.stage(conn) {
+            keys.extend(post.article_key().map(str::to_owned));
+        }
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let known = Known::read(conn, &keys).map_err(|e| {
+            tracing::warn!(error = %e, "a batch's articles could not be read: each post again alone");
+            Failed::Work
+        })?;
+        for job in batch.iter_mut() {
+            let Some(post) = job.work.post() else {
+                return Err(Failed::Work);
+            };
+            match post.stage(conn, &known) {
                 Stage::Insert(row) => {
                     rows.push(*row);
                     posts.push(post);
@@ -515,10 +531,16 @@ fn keep(
 pub trait Post: Send + 'static {
     /// What the post answers once committed.
     type Out: Send + 'static;
-    /// Everything before the insert: returns the comment to insert.
+    /// The key of the article it posts to, which its batch reads ahead (`Known`).
+    fn article_key(&self) -> Option<&str> {
+        None
+    }
+    /// Everything before the insert: returns the comment to insert. `known`: articles
+    /// its batch read ahead (none when it runs alone).
     fn before(
         &mut self,
         conn: &mut DbConnection,
+        known: &Known,
         touched: &mut Touched,
         tally: &mut Tally,
     ) -> Result<NewComment, ApiError>;
@@ -625,7 +647,7 @@ impl<P: Post> Work for PostRequest<P> {
             |touched, tally| {
                 // Inside the batch's transaction this is a savepoint.
                 conn.transaction(|conn| {
-                    let row = post.before(conn, touched, tally)?;
+                    let row = post.before(conn, &Known::default(), touched, tally)?;
                     let comment = comments::insert(conn, &row, tally)?;
                     post.after(conn, comment, touched, tally)
                 })
@@ -650,7 +672,11 @@ impl<P: Post> Work for PostRequest<P> {
 }
 
 impl<P: Post> Staged for PostRequest<P> {
-    fn stage(&mut self, conn: &mut DbConnection) -> Stage {
+    fn article_key(&self) -> Option<&str> {
+        self.post.article_key()
+    }
+
+    fn stage(&mut self, conn: &mut DbConnection, known: &Known) -> Stage {
         let Self {
             post, span, done, ..
         } = self;
@@ -658,7 +684,7 @@ impl<P: Post> Staged for PostRequest<P> {
             done.is_closed(),
             span,
             Default::default(),
-            |touched, tally| post.before(conn, touched, tally),
+            |touched, tally| post.before(conn, known, touched, tally),
         );
         match outcome {
             Ok(row) => {
@@ -808,6 +834,7 @@ mod tests {
         fn before(
             &mut self,
             conn: &mut DbConnection,
+            _: &crate::db::articles::Known,
             _: &mut Touched,
             tally: &mut Tally,
         ) -> Result<NewComment, ApiError> {

@@ -489,6 +489,7 @@ impl tribune::db::writer::Post for RawPost {
     fn before(
         &mut self,
         _: &mut tribune::db::DbConnection,
+        _: &tribune::db::articles::Known,
         _: &mut tribune::db::changes::Touched,
         _: &mut tribune::db::tally::Tally,
     ) -> Result<tribune::db::comments::NewComment, tribune::error::ApiError> {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::{CommentView, hook};
 use crate::db::DbConnection;
+use crate::db::articles::Known;
 use crate::db::changes::Touched;
 use crate::db::comments::{self, Comment, NewComment, NewPost, PostEnd, Writer};
 use crate::db::subscriptions::{self, Target};
@@ -127,15 +128,21 @@ struct Posting {
 impl Post for Posting {
     type Out = (Comment, String);
 
+    fn article_key(&self) -> Option<&str> {
+        Some(self.post.article.as_str())
+    }
+
     fn before(
         &mut self,
         conn: &mut DbConnection,
+        known: &Known,
         _: &mut Touched,
         _: &mut Tally,
     ) -> Result<NewComment, ApiError> {
         let site = &self.site;
         let (row, end) = comments::stage_post(
             conn,
+            known,
             &self.post,
             self.writer,
             site,
