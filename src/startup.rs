@@ -40,6 +40,8 @@ pub struct Application {
     mailer: Option<tokio::task::JoinHandle<()>>,
     secret: SigningSecret,
     database: String,
+    /// What cached reads check against (for tests: which writes make what stale).
+    changes: std::sync::Arc<crate::db::changes::ChangeSignal>,
 }
 
 /// Where the access-token signing secret came from.
@@ -89,6 +91,7 @@ impl Application {
             state.webhooks.clone(),
         );
         let mailer = mail::spawn(state.db.clone(), state.clock.clone(), state.mail.clone());
+        let changes = state.db.changes().clone();
         let state = web::Data::new(state);
         let cors_origins = settings.cors_origins.clone();
         let request_timeout = settings.request_timeout;
@@ -145,7 +148,13 @@ impl Application {
             database: settings.database.describe(),
             deliveries,
             mailer,
+            changes,
         })
+    }
+
+    /// The change generations cached reads check against.
+    pub fn changes(&self) -> std::sync::Arc<crate::db::changes::ChangeSignal> {
+        self.changes.clone()
     }
 
     /// The bound port (useful with port 0).

@@ -594,3 +594,42 @@ async fn only_other_writers_commits_make_everything_stale() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_login_leaves_every_cached_answer_current_and_a_logout_does_not() {
+    for_each_backend(async |app| {
+        let anna = app.register_reader("anna").await;
+        app.comment_ok(&anna, "a", "eins", None).await;
+        assert_eq!(app.counts(&["a"]).await["a"], 1);
+        // Past the writer's looks for other writers.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let base = app.changes.base_generation();
+
+        // A new session is in no cache: a login leaves everything current (a flood of
+        // logins used to empty the cached counts with every one).
+        let session = app.login_ok("anna", PASSWORD).await;
+        expect_status(app.me(&session).await, StatusCode::OK).await;
+        assert_eq!(app.counts(&["a"]).await["a"], 1);
+        // (On PostgreSQL other tests' commits on the same server are other writers'
+        // and make everything stale: only SQLite can tell.)
+        if app.db.backend == Backend::Sqlite {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert_eq!(
+                app.changes.base_generation(),
+                base,
+                "a login made everything stale"
+            );
+        }
+
+        // A logout ends a session the callers' cache may hold: at once.
+        expect_status(
+            app.logout(&session, Some(&session.refresh_token)).await,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+        assert_ne!(app.changes.base_generation(), base);
+        assert_eq!(app.me(&session).await.status(), StatusCode::UNAUTHORIZED);
+        expect_status(app.me(&anna).await, StatusCode::OK).await;
+    })
+    .await;
+}

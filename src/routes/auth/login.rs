@@ -80,9 +80,14 @@ pub async fn handle(
     let now = state.clock.now_naive();
     let (user_id, refresh_hash, expires_at) =
         (user.user_id(), refresh.hash.clone(), refresh.expires_at);
+    // A new session changes nothing a cache holds (the callers' cache keeps sessions it
+    // has seen, and this one is new): nothing goes stale. (Everything did, and a flood of
+    // logins emptied the cached counts fifty times a second.)
     let session = state
         .db
-        .write(move |conn| sessions::create(conn, user_id, &refresh_hash, now, expires_at))
+        .write_articles(move |conn, _| {
+            sessions::create(conn, user_id, &refresh_hash, now, expires_at)
+        })
         .await?;
     AuthResponse::reply(&state, &user, session, refresh.token)
 }

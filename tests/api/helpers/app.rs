@@ -103,6 +103,8 @@ pub struct TestApp {
     pub db: Arc<TestDb>,
     pub clock: Clock,
     pub client: reqwest::Client,
+    /// The change generations its cached reads check against.
+    pub changes: Arc<tribune::db::changes::ChangeSignal>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -123,12 +125,14 @@ impl TestApp {
             .expect("build the app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
+        let changes = app.changes();
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
             db,
             clock,
             client: reqwest::Client::new(),
+            changes,
             handle,
         }
     }
