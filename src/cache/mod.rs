@@ -8,7 +8,7 @@
 //! that moment. One invariant guarantees it:
 //!
 //! > **An entry is served only while the generation it was read in is current, and every
-//! > commit moves the generation after it is durable and before anyone hears of it.**
+//! > commit moves the generation once it is committed and before anyone hears of it.**
 //!
 //! The three halves of that rule, and where each is kept:
 //!
@@ -24,8 +24,9 @@
 //!    and its forms (`write_articles`, `write_posting`, `write_settings`) commit on the
 //!    request path: PostgreSQL's path (and its posting lanes) bumps right after its
 //!    transaction commits, SQLite's
-//!    batching writer right after the batch's durable commit — in both, before the
-//!    request's future resolves. A settings change also moves the settings generation,
+//!    batching writer right after the batch's commit (which readers see from then on,
+//!    while its flusher makes it durable) — in both, before the request's future
+//!    resolves. A settings change also moves the settings generation,
 //!    and `db::settings::save` can only be called inside `Db::write_settings`.
 //!    A write that says which articles it changed (`Db::write_articles`) bumps only
 //!    theirs (and the all-articles generation whole count answers check); every other

@@ -100,7 +100,13 @@ pub fn spawn(pool: Pool, changes: Arc<ChangeSignal>) -> std::io::Result<Sender<J
     if let Ok(mut conn) = pool.get() {
         watch.check(&mut conn, &changes);
         if let Some(log) = log_file(&mut conn) {
-            durable = Some(Durable::spawn(log)?);
+            match Durable::spawn(&log) {
+                Ok(flusher) => durable = Some(flusher),
+                // The writer flushes as it commits (`synchronous=FULL`).
+                Err(e) => {
+                    tracing::warn!(error = %e, log = %log.display(), "no flusher for the write-ahead log")
+                }
+            }
         }
     }
     start(
@@ -187,7 +193,7 @@ fn run(
                 Err(_) => break,
             }
         }
-        let mut conn = match pool.get() {
+        let mut pooled = match pool.get() {
             Ok(conn) => conn,
             Err(e) => {
                 // Everything queued would wait as long again: refuse it all now.
@@ -198,7 +204,7 @@ fn run(
                 continue;
             }
         };
-        let conn: &mut DbConnection = &mut conn;
+        let conn: &mut DbConnection = &mut pooled;
         if let Some(durable) = durable {
             if let Some(reason) = durable.failed.get() {
                 for job in batch {
@@ -245,6 +251,8 @@ fn run(
                 Some(format!("the commit failed: {e}"))
             }
         };
+        // (Back to the pool while the flusher may keep the writer waiting.)
+        drop(pooled);
         // Those after a failed counter update or a panic did not run: they hear so.
         let committed = Committed { batch, reason };
         match durable {
@@ -288,6 +296,11 @@ const UNFLUSHED_BATCHES: usize = 64;
 /// unflushed. A flush that fails leaves the log's state on disk unknown (Linux may
 /// drop the failed pages), and a later one that succeeds would not bring them back:
 /// the writer then refuses every write until Tribune restarts (as PostgreSQL stops).
+/// (Batches committed before that failure hear of it too, though they stay in the
+/// database: a client that tries again may post twice, but nothing it was told had
+/// succeeded is lost.) The log is flushed through one handle, opened before the first
+/// commit and kept: Linux reports a write-back error to every handle open when it
+/// happened, but not to one opened after another handle (the checkpointer's) saw it.
 /// Databases without a log file (in memory) keep `FULL` and no flusher.
 struct Durable {
     queue: SyncSender<Committed>,
@@ -296,13 +309,31 @@ struct Durable {
 }
 
 impl Durable {
-    fn spawn(log: PathBuf) -> std::io::Result<Self> {
+    /// The flusher of the log file `log` (which the writer's connection has opened).
+    fn spawn(log: &Path) -> std::io::Result<Self> {
+        let file = std::fs::File::open(log)?;
+        let log = log.to_owned();
+        Self::with_flush(move || {
+            // The log cannot be replaced while the writer's connection is open; were it,
+            // this handle's flushes would no longer reach the commits.
+            if !still_at(&file, &log)? {
+                return Err(std::io::Error::other("the log file was replaced"));
+            }
+            // As SQLite flushes its log: `fdatasync`.
+            file.sync_data()
+        })
+    }
+
+    /// A flusher that flushes the log with `flush_log`.
+    fn with_flush(
+        flush_log: impl FnMut() -> std::io::Result<()> + Send + 'static,
+    ) -> std::io::Result<Self> {
         let (queue, committed) = sync_channel(UNFLUSHED_BATCHES);
         let failed = Arc::new(OnceLock::new());
         let failing = failed.clone();
         std::thread::Builder::new()
             .name("sqlite-flush".into())
-            .spawn(move || flush(&committed, &failing, || flush_file(&log)))?;
+            .spawn(move || flush(&committed, &failing, flush_log))?;
         Ok(Self { queue, failed })
     }
 
@@ -348,11 +379,19 @@ fn flush(
     }
 }
 
-/// Flushes a file's data to disk (as SQLite does its log: `fdatasync`). Opened afresh
-/// each time: SQLite could replace the log file (it deletes it with its last
-/// connection), and a replaced file's frames were copied back (and flushed) first.
-fn flush_file(path: &Path) -> std::io::Result<()> {
-    std::fs::File::open(path)?.sync_data()
+/// Whether `file` is still the file at `path` (on Unix: the same device and inode).
+fn still_at(file: &std::fs::File, path: &Path) -> std::io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (open, named) = (file.metadata()?, std::fs::metadata(path)?);
+        Ok((open.dev(), open.ino()) == (named.dev(), named.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        Ok(true)
+    }
 }
 
 /// The writer's log file, if the database is a file in WAL mode.
@@ -1386,5 +1425,71 @@ mod tests {
             <diesel::SqliteConnection as diesel::Connection>::establish(":memory:").unwrap(),
         );
         assert_eq!(super::log_file(&mut memory), None);
+    }
+
+    #[tokio::test]
+    async fn the_writer_answers_a_commit_only_once_the_flusher_flushed_it() {
+        use diesel::RunQueryDsl;
+        use std::time::{Duration, Instant};
+
+        let (dir, _db) = sqlite();
+        let settings = DbSettings {
+            url: dir.path().join("t.db").to_string_lossy().into_owned(),
+            pool_size: 1,
+            pool_timeout: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(1)
+            .build(crate::db::ConnectionManager::new(&settings))
+            .unwrap();
+        // The flush waits for the test.
+        let (gate, flushes) = std::sync::mpsc::channel::<()>();
+        let durable =
+            super::Durable::with_flush(move || flushes.recv().map_err(std::io::Error::other))
+                .unwrap();
+        let jobs = super::start(
+            "test-writer".into(),
+            pool,
+            std::sync::Arc::default(),
+            None,
+            Some(durable),
+            8,
+        )
+        .unwrap();
+        let (job, mut answer) = super::job_touching(|conn, _| {
+            Ok(conn.batch_execute(
+                "CREATE TABLE flushed (x INTEGER); INSERT INTO flushed VALUES (1)",
+            )?)
+        });
+        jobs.send(job).unwrap();
+
+        // Committed: another connection sees it, and the request has heard nothing.
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut reader =
+            <diesel::SqliteConnection as diesel::Connection>::establish(&settings.url).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while diesel::sql_query("SELECT count(*) AS n FROM flushed")
+            .get_result::<Count>(&mut reader)
+            .map_or(0, |c| c.n)
+            != 1
+        {
+            assert!(Instant::now() < deadline, "not committed");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(answer.try_recv().is_err(), "answered before its flush");
+
+        // Flushed: answered.
+        gate.send(()).unwrap();
+        let told = tokio::time::timeout(Duration::from_secs(5), answer)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(told.is_ok(), "{told:?}");
     }
 }
