@@ -1,14 +1,15 @@
 //! SQLite's single writer with group commit, and PostgreSQL's posting lanes.
 //!
-//! SQLite takes one writer at a time, and with `synchronous=FULL` every commit waits for
-//! the disk. Writes are therefore queued to one thread, which runs whatever has queued
+//! SQLite takes one writer at a time, and every commit must reach the disk before anyone
+//! hears of it. Writes are therefore queued to one thread, which runs whatever has queued
 //! up (up to `MAX_BATCH`) in one transaction, each request in its own savepoint, and
 //! commits once: a request that fails rolls back only its own savepoint, and no request
 //! hears of success before the commit that holds its changes is durable. Posts leave
 //! their counter changes to the end of the batch (`tally`), so a busy article's row is
 //! updated once per batch, not once per post. A batch of posts runs first without
-//! savepoints, its comments inserted by one statement (`commit_posts`), and again with
-//! savepoints, each post whole, if one of its posts fails (`commit`).
+//! savepoints, its articles read and its comments inserted once for all its posts
+//! (`commit_posts`), and again with savepoints, each post whole, if one of its posts
+//! fails (`commit`).
 //!
 //! The writer's commits are made durable off its thread (`Durable`): its connection
 //! commits with `synchronous=NORMAL`, which writes the log without flushing it, and a
