@@ -87,12 +87,17 @@ impl Known {
         let mut keys = keys.to_vec();
         keys.sort_unstable();
         keys.dedup();
-        if keys.is_empty() {
+        let Some(&last) = keys.last() else {
             return Ok(Self::default());
-        }
+        };
+        // Padded with its last key to a power of two, as `reactions` pads its lists: the
+        // `IN` list (SQLite's) takes one of a few shapes, each prepared once, not one
+        // parse per batch.
+        keys.resize(keys.len().next_power_of_two(), last);
         let rows: Vec<Article> = articles::table
             .filter(articles::key.eq_any(&keys))
             .select(Article::as_select())
+            .prepared()
             .load(conn)?;
         Ok(Self(rows.into_iter().map(|a| (a.key.clone(), a)).collect()))
     }
